@@ -1,0 +1,58 @@
+# GlobMed release kit. Two commands matter: `make demo` and `make test`.
+# Each creates .venv and installs what it needs on first use (CPU torch pinned by constraints.txt).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
+export GRADIO_ANALYTICS_ENABLED := False
+export HF_HUB_DISABLE_TELEMETRY := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: demo test lint bench bench-build bench-translate bench-bench bench-train bench-space clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip setuptools wheel
+
+# One stamp per set of extras, remade when setup.cfg or the constraints change.
+$(VENV)/.demo-installed: setup.cfg constraints.txt | $(PY)
+	$(PIP) -e ".[translate,bench,train,space,serve]"
+	touch $@
+
+$(VENV)/.test-installed: setup.cfg constraints.txt | $(PY)
+	$(PIP) -e ".[translate,bench,train,space,serve,dev]"
+	touch $(VENV)/.demo-installed $@
+
+$(VENV)/.bench-installed: $(VENV)/.test-installed
+	$(PIP) "lm-eval>=0.4.8"
+	touch $@
+
+demo: $(VENV)/.demo-installed
+	HF_HUB_OFFLINE=1 $(VENV)/bin/globmed demo
+
+test: $(VENV)/.test-installed
+	HF_HUB_OFFLINE=1 $(PY) -m pytest
+
+lint: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check .
+
+bench: bench-build bench-translate bench-bench bench-train bench-space
+
+bench-build: $(VENV)/.bench-installed
+	HF_HUB_OFFLINE=1 $(PY) bench/bench_build.py
+
+bench-translate: $(VENV)/.bench-installed
+	HF_HUB_OFFLINE=1 $(PY) bench/bench_translate.py
+
+bench-bench: $(VENV)/.bench-installed
+	HF_HUB_OFFLINE=1 $(PY) bench/bench_benchmark.py
+
+bench-train: $(VENV)/.bench-installed
+	HF_HUB_OFFLINE=1 $(PY) bench/bench_train.py
+
+bench-space: $(VENV)/.bench-installed
+	HF_HUB_OFFLINE=1 $(PY) bench/bench_space.py
+
+clean:
+	rm -rf $(VENV) release bench/out .pytest_cache

@@ -1,0 +1,1 @@
+"""GlobMed-Bench: evaluate any LLM per language and task on the dataset folder the builder writes."""

@@ -1,0 +1,101 @@
+"""The GlobMed record: one row of the dataset, shared by every part.
+
+`Record` is what moves between pipeline steps; `FEATURES` is the same schema as `datasets.Features`, which
+the writer uses for the parquet files and the card's `dataset_info`, and consumers use to read them back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+TASKS: tuple[str, ...] = ("mcqa", "nli", "lfqa")
+SPLITS: tuple[str, ...] = ("train", "validation", "test")
+TRANSLATION_METHODS: tuple[str, ...] = ("original", "machine", "human", "machine+expert")
+OPTION_LETTERS = "ABCDEFGHIJ"
+MAX_OPTIONS = len(OPTION_LETTERS)
+
+
+@dataclass
+class TranslationInfo:
+    """How this language version came to be."""
+
+    method: str = "original"  # one of TRANSLATION_METHODS
+    model: str = ""  # MT model id, "" for originals and human translations
+    qc_score: float = -1.0  # automatic quality score in [0, 1]; -1 when not scored
+    reviewed: bool = False  # a human expert reviewed (and possibly revised) it
+
+
+@dataclass
+class Record:
+    id: str
+    parallel_id: str
+    language: str
+    task: str
+    source: str
+    context: str
+    question: str
+    options: list[str]
+    answer_index: int
+    answer: str
+    explanation: str = ""
+    license: str = ""
+    translation: TranslationInfo = field(default_factory=TranslationInfo)
+    split: str = ""  # decided by the builder; stored as the parquet file's split, not as a column
+
+    def to_row(self) -> dict[str, Any]:
+        """The dataset row (without `split`, which is where the row is stored)."""
+        row = asdict(self)
+        row.pop("split")
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], split: str = "") -> Record:
+        data = dict(row)
+        data["translation"] = TranslationInfo(**data.get("translation") or {})
+        return cls(**data, split=split)
+
+
+def record_id(source: str, source_id: str, language: str) -> str:
+    return f"{source}:{source_id}:{language}"
+
+
+def parallel_id(source: str, source_id: str) -> str:
+    return f"{source}:{source_id}"
+
+
+def features():
+    """The schema as `datasets.Features` (imported lazily: `datasets` is slow to import)."""
+    from datasets import Features, List, Value
+
+    return Features(
+        {
+            "id": Value("string"),
+            "parallel_id": Value("string"),
+            "language": Value("string"),
+            "task": Value("string"),
+            "source": Value("string"),
+            "context": Value("string"),
+            "question": Value("string"),
+            "options": List(Value("string")),
+            "answer_index": Value("int32"),
+            "answer": Value("string"),
+            "explanation": Value("string"),
+            "license": Value("string"),
+            "translation": {
+                "method": Value("string"),
+                "model": Value("string"),
+                "qc_score": Value("float32"),
+                "reviewed": Value("bool"),
+            },
+        }
+    )
+
+
+def arrow_schema():
+    """The same schema as a `pyarrow.Schema`, for writers that skip `datasets`."""
+    return features().arrow_schema
+
+
+def option_letter(index: int) -> str:
+    return OPTION_LETTERS[index]

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+
+from globmed.atomic import atomic_dir, sha256_file
+from globmed.errors import GlobMedError
+from globmed.languages import all_languages, high_resource_codes, low_resource_codes, parse_languages
+from globmed.registry import Registry
+from globmed.schema import Record, TranslationInfo, features
+
+
+def test_language_registry_has_the_twelve_languages():
+    codes = [lang.code for lang in all_languages()]
+    assert codes == ["en", "zh", "ja", "ko", "fr", "es", "de", "pt", "sw", "wo", "yo", "zu"]
+    assert low_resource_codes() == ["sw", "wo", "yo", "zu"]
+    assert len(high_resource_codes()) == 8
+
+
+def test_parse_languages_orders_and_rejects_unknown():
+    assert parse_languages("zu,en") == ["en", "zu"]
+    assert parse_languages(None)[0] == "en"
+    with pytest.raises(GlobMedError, match=r"unknown language code 'sx'.*Did you mean"):
+        parse_languages("en,sx")
+
+
+def test_registry_lazy_import_and_close_matches():
+    registry: Registry[object] = Registry("thing")
+    registry.register("json-dumps", "json:dumps")
+    import json
+
+    assert registry.get("json-dumps") is json.dumps
+    with pytest.raises(GlobMedError, match="Did you mean json-dumps"):
+        registry.get("json-dump")
+
+
+def test_record_round_trips_through_features():
+    record = Record(
+        id="medqa:1:sw", parallel_id="medqa:1", language="sw", task="mcqa", source="medqa", context="",
+        question="Swali?", options=["a", "b"], answer_index=1, answer="b",
+        translation=TranslationInfo(method="machine", model="m", qc_score=0.5, reviewed=False),
+    )
+    row = record.to_row()
+    assert set(row) == set(features())
+    encoded = features().encode_example(row)
+    assert Record.from_row(encoded, split="test") == Record(**{**record.__dict__, "split": "test"})
+
+
+def test_atomic_dir_keeps_old_version_on_failure(tmp_path):
+    target = tmp_path / "out"
+    with atomic_dir(target) as tmp:
+        (tmp / "a.txt").write_text("one")
+    with pytest.raises(RuntimeError), atomic_dir(target) as tmp:
+        (tmp / "a.txt").write_text("two")
+        raise RuntimeError("crash")
+    assert (target / "a.txt").read_text() == "one"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert len(sha256_file(target / "a.txt")) == 64
