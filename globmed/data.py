@@ -39,7 +39,8 @@ def load_split(dataset: str | Path, split: str, language: str | None = None, tas
             raise GlobMedError(f"{local}: not a GlobMed dataset folder (no README.md); run `globmed build --out DIR`")
         pattern = _data_files(local, language, task, split)
         if not pattern:
-            return datasets.Dataset.from_list([], features=features())
+            schema = features()
+            return datasets.Dataset.from_dict({key: [] for key in schema}, features=schema)
         return datasets.load_dataset("parquet", data_files={split: pattern}, split=split, features=features())
     if "/" not in str(dataset):
         raise GlobMedError(f"dataset {dataset!s}: no such folder, and not a Hub repo id (ORG/NAME)")

@@ -21,3 +21,9 @@ def test_load_split_errors_are_one_line(tmp_path, monkeypatch):
         load_split("someorg/globmed", "test")
     with pytest.raises(GlobMedError, match="unknown split"):
         load_split(tmp_path, "dev")
+
+
+def test_load_split_of_a_config_without_rows_is_empty(tiny_dataset_dir):
+    ds = load_split(tiny_dataset_dir, "test", language="sw", task="mcqa")
+    assert set(ds.features) == set(load_split(tiny_dataset_dir.parent / "globmed", "test", language="xx").features)
+    assert len(load_split(tiny_dataset_dir, "test", language="xx")) == 0
