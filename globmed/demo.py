@@ -33,6 +33,7 @@ class Stage:
     name: str
     description: str
     call: Callable[[], int | None]  # returns an exit status (None counts as success)
+    argv: list[str] | None = None  # for `globmed ...` stages: the command line, shown and testable
 
 
 def cli_stage(name: str, description: str, argv: Sequence[str | Path]) -> Stage:
@@ -47,7 +48,7 @@ def cli_stage(name: str, description: str, argv: Sequence[str | Path]) -> Stage:
             raise GlobMedError(f"`globmed {' '.join(args)}` exited with status {rc} (its error is above)")
         return 0
 
-    return Stage(name, description, call)
+    return Stage(name, description, call, args)
 
 
 def run_stages(stages: Sequence[Stage], out: TextIO | None = None) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from globmed.atomic import atomic_write_json, sha256_file
-from globmed.languages import get_language
+from globmed.languages import get_language, language_codes
 from globmed.schema import SPLITS, TASKS
 
 SOURCES = [
@@ -43,7 +43,7 @@ def write_dataset_contract(folder: Path) -> Path:
         rows = pq.ParquetFile(path).metadata.num_rows
         counts[lang][task][split] = counts[lang][task].get(split, 0) + rows
         files[path.relative_to(folder).as_posix()] = {"sha256": sha256_file(path), "rows": rows}
-    langs = sorted(counts, key=lambda code: list(counts).index(code))
+    langs = [code for code in language_codes() if code in counts]  # registry order, as the builder writes
     configs: list[dict[str, Any]] = [{"config_name": "all", "default": True, "data_files": _data_files("*", "*")}]
     configs += [{"config_name": code, "data_files": _data_files(code, "*")} for code in langs]
     configs += [{"config_name": task, "data_files": _data_files("*", task)} for task in TASKS]
@@ -136,3 +136,50 @@ def write_run(folder: Path, run) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(run.to_dict(), indent=2), encoding="utf-8")
     return path
+
+
+SYNTHETIC_APP = '''"""Stand-in Space app for tests (the real one is space_app/app.py): no work at import."""
+import gradio as gr
+
+from benchmark.results_schema import load_results_dir
+
+
+def create_app(results="results"):
+    runs = load_results_dir(results)
+    with gr.Blocks() as app:
+        gr.Markdown(f"{len(runs)} runs")
+    return app
+
+
+if __name__ == "__main__":
+    create_app().launch()
+'''
+
+
+def write_space_source(folder: Path) -> Path:
+    """A minimal Space source folder (app.py, requirements.txt, README.md) following the space_app contract."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "app.py").write_text(SYNTHETIC_APP, encoding="utf-8")
+    (folder / "requirements.txt").write_text("gradio>=6,<7\npandas>=2\n", encoding="utf-8")
+    (folder / "README.md").write_text("---\ntitle: x\nemoji: 🩺\ncolorFrom: blue\n---\n# space\n", encoding="utf-8")
+    return folder
+
+
+def make_release_root(root: Path, model_source: Path, dataset_source: Path,
+                      base_model: str = "Qwen/Qwen3-1.7B") -> Path:
+    """A release root as the builder, trainer and benchmark leave it: dataset, tiny model, two runs."""
+    import shutil
+
+    root = Path(root)
+    shutil.copytree(Path(dataset_source) / "data", root / "globmed" / "data")
+    write_dataset_contract(root / "globmed")
+    model = root / "globmed-llm-tiny"
+    shutil.copytree(model_source, model)
+    langs = ["en", "fr", "sw", "yo"]
+    write_training_info(model, base_model=base_model, languages=langs)
+    results = root / "results"
+    write_run(results, synthetic_run("globmed-llm-tiny-base", {"en": 0.5, "fr": 0.45, "sw": 0.2, "yo": 0.1}))
+    write_run(results, synthetic_run("globmed-llm-tiny", {"en": 0.6, "fr": 0.55, "sw": 0.4, "yo": 0.3},
+                                     base_model="globmed-llm-tiny-base", model_type="globmed"))
+    return root
