@@ -102,7 +102,8 @@ def test_model_card_language_table_gap_and_gain(root):
     gain = 100 * (sw - sw_base)
     assert f"| Swahili (`sw`) | low | {percent(sw)} | {percent(sw_base)} | {gain:+.1f} |" in body
     gap, base_gap = own.aggregates["gap"], base.aggregates["gap"]
-    assert f"| **gap (high − low)** | | **{percent(gap)}** | {percent(base_gap)} | {100 * (gap - base_gap):+.1f} |" in body
+    gap_gain = 100 * (gap - base_gap)
+    assert f"| **gap (high − low)** | | **{percent(gap)}** | {percent(base_gap)} | {gap_gain:+.1f} |" in body
     low_rel = (own.aggregates["low_mean"] - base.aggregates["low_mean"]) / base.aggregates["low_mean"]
     assert f"{100 * low_rel:+.0f}%" in body
     assert body.index("English (`en`)") < body.index("Swahili (`sw`)") < body.index("Yoruba (`yo`)")
