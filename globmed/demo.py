@@ -73,13 +73,14 @@ def run_stages(stages: Sequence[Stage], out: TextIO | None = None) -> None:
 
 
 def latest_run_file(results: Path, model_name: str) -> Path:
-    """The newest results JSON of `model_name` (by run_id, which starts with the name and ends with a time)."""
+    """The newest results JSON of `model_name`, by `provenance.date` (run ids are hashes, not times)."""
     from benchmark.results_schema import load_results_dir
 
     runs = [run for run in load_results_dir(results) if run.model.name == model_name] if results.is_dir() else []
     if not runs:
         raise GlobMedError(f"{results}: no results for model {model_name!r}; did the bench stage run?")
-    return results / f"{max(runs, key=lambda run: run.run_id).run_id}.json"
+    newest = max(runs, key=lambda run: (str(run.provenance.get("date", "")), run.run_id))
+    return results / f"{newest.run_id}.json"
 
 
 def demo_stages(root: Path, host: str = "127.0.0.1", port: int = 7860, serve: bool = True) -> list[Stage]:

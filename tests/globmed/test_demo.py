@@ -75,8 +75,10 @@ def test_compare_stage_finds_the_newest_run_of_each_model(tmp_path):
     from globmed.demo import latest_run_file
     from model_cards.testing import synthetic_run, write_run
 
-    write_run(tmp_path, synthetic_run(TINY, {"sw": 0.3}, run_id=f"{TINY}__2026-01-01T00-00-00"))
-    newest = write_run(tmp_path, synthetic_run(TINY, {"sw": 0.4}, run_id=f"{TINY}__2026-02-01T00-00-00"))
+    older, newer = synthetic_run(TINY, {"sw": 0.3}, run_id=f"{TINY}__ffff"), synthetic_run(TINY, {"sw": 0.4})
+    older.provenance["date"], newer.provenance["date"] = "2026-01-01T00:00:00+00:00", "2026-02-01T00:00:00+00:00"
+    write_run(tmp_path, older)
+    newest = write_run(tmp_path, newer)
     write_run(tmp_path, synthetic_run(BASE_RUN_NAME, {"sw": 0.2}))
     assert latest_run_file(tmp_path, TINY) == newest
     with pytest.raises(GlobMedError, match="no results for model 'other'"):
