@@ -60,8 +60,13 @@ def is_hub_id(name: str) -> bool:
     return bool(_HUB_ID.match(name)) and not Path(name).exists()
 
 
-def pick_runs(runs: list[RunResult], model_name: str, model_dir: Path) -> tuple[RunResult | None, RunResult | None]:
-    """(the model's latest run, its base model's latest run); either may be None."""
+def pick_runs(runs: list[RunResult], model_name: str, model_dir: Path,
+              trained: str = "") -> tuple[RunResult | None, RunResult | None]:
+    """(the model's latest run, its base model's latest run); either may be None.
+
+    Runs dated before `trained` (the training date, ISO) benchmarked an earlier model of the same name and
+    are ignored, so a retrained model never shows its predecessor's scores.
+    """
     resolved = str(Path(model_dir).resolve())
 
     def is_own(run: RunResult) -> bool:
@@ -70,6 +75,10 @@ def pick_runs(runs: list[RunResult], model_name: str, model_dir: Path) -> tuple[
         return bool(run.model.path) and str(Path(run.model.path).resolve()) == resolved
 
     own = [run for run in runs if is_own(run)]
+    stale = [run for run in own if trained and str(run.provenance.get("date", "")) < trained]
+    if stale:
+        logger.warning("ignoring %d run(s) of %s dated before its training (%s)", len(stale), model_name, trained)
+        own = [run for run in own if run not in stale]
     if not own:
         return None, None
     run = max(own, key=lambda r: (str(r.provenance.get("date", "")), r.run_id))
@@ -121,7 +130,7 @@ def build_model_card(model_dir: Path, runs: list[RunResult], org: str | None = N
 
     info = read_training_info(model_dir)
     name = info["model_name"]
-    run, base = pick_runs(runs, name, model_dir)
+    run, base = pick_runs(runs, name, model_dir, trained=str(info.get("date") or ""))
     dataset_id = dataset_repo_id(org)
     base_model = str(info["base_model"])
     data = ModelCardData(

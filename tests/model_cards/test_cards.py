@@ -121,6 +121,16 @@ def test_model_card_picks_latest_own_run_and_reads_results_folder(root):
     assert {e.dataset_config for e in entries} >= {"fr-mcqa", "yo-nli"}  # the newer run, not the 2020 one
 
 
+def test_model_card_ignores_runs_older_than_the_training(root):
+    runs = load_results_dir(root / "results")
+    write_training_info(root / "globmed-llm-tiny", base_model="Qwen/Qwen3-1.7B")
+    info = json.loads((root / "globmed-llm-tiny" / "globmed_training.json").read_text())
+    info["date"] = "2027-01-01T00:00:00+00:00"  # retrained after every run in results/
+    (root / "globmed-llm-tiny" / "globmed_training.json").write_text(json.dumps(info))
+    meta, body = front(write_model_card(root / "globmed-llm-tiny", runs))
+    assert "model-index" not in meta and "Not benchmarked yet" in body
+
+
 def test_model_card_without_results_and_with_local_base(root):
     model = root / "globmed-llm-tiny"
     (model / ".eval_results").mkdir(exist_ok=True)
