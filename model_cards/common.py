@@ -1,0 +1,115 @@
+"""What every card needs: Hub repo ids, library versions, rendering a template and reading front matter back.
+
+Model, dataset and Space cards differ only by their card class, card-data class and template file, so the
+shared steps live here instead of being copied into each generator.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from globmed.errors import GlobMedError
+from globmed.layout import HUB_DATASET_NAME, SPACE_DIRNAME
+
+logger = logging.getLogger(__name__)
+
+# Hub organisation used in links and ids when none is given: `--org`, else $GLOBMED_HUB_ORG, else this.
+FALLBACK_ORG = "GlobMed"
+# Libraries whose versions every card records (the ones that produced or load the artifact).
+VERSIONED_LIBRARIES = (
+    "globmed", "datasets", "huggingface_hub", "transformers", "torch", "trl", "peft", "gradio",
+)
+DISCLAIMER = (
+    "GlobMed is for research on multilingual medical language technology. It is **not** a medical device and "
+    "must not be used to diagnose, treat or make any clinical decision about a patient. Outputs can be wrong, "
+    "outdated or unsafe, and errors are more frequent in the low-resource languages. Always rely on a qualified "
+    "health professional."
+)
+
+
+def resolve_org(org: str | None) -> str:
+    """The Hub organisation for ids and links; never empty."""
+    org = (org or os.environ.get("GLOBMED_HUB_ORG") or FALLBACK_ORG).strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", org):
+        raise GlobMedError(f"Hub organisation {org!r} is not a valid name (letters, digits, '-', '_', '.')")
+    return org
+
+
+def dataset_repo_id(org: str | None) -> str:
+    return f"{resolve_org(org)}/{HUB_DATASET_NAME}"
+
+
+def model_repo_id(org: str | None, model_name: str) -> str:
+    return f"{resolve_org(org)}/{model_name}"
+
+
+def space_repo_id(org: str | None) -> str:
+    return f"{resolve_org(org)}/{SPACE_DIRNAME}"
+
+
+def library_versions(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Installed versions of the libraries in VERSIONED_LIBRARIES (missing ones left out), then `extra`."""
+    versions: dict[str, str] = {}
+    for name in VERSIONED_LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    versions.update(extra or {})
+    return versions
+
+
+def render_card(card_cls: type, card_data: Any, template: str, **context: Any):
+    """Render `templates/<template>` with `card_data` as front matter; `context` feeds the Jinja body.
+
+    Empty metadata fields are dropped by the card-data class itself (`to_yaml` skips None values).
+    """
+    template_path = resources.files("model_cards").joinpath("templates", template)
+    with resources.as_file(template_path) as path:
+        return card_cls.from_template(card_data, template_path=str(path), **context)
+
+
+_FRONT_MATTER = re.compile(r"\A---\r?\n(.*?)\r?\n---\r?\n?", re.DOTALL)
+
+
+def split_front_matter(text: str, origin: str) -> tuple[dict[str, Any], str]:
+    """(metadata, body) of a card; a card without front matter or with malformed YAML is an error."""
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        raise GlobMedError(f"{origin}: no YAML front matter (a card starts with a '---' block)")
+    try:
+        data = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as err:
+        raise GlobMedError(f"{origin}: front matter is not valid YAML ({str(err).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise GlobMedError(f"{origin}: front matter must be a mapping, got {type(data).__name__}")
+    return data, text[match.end():]
+
+
+def read_front_matter(path: Path) -> dict[str, Any]:
+    """Metadata of a card file, or {} when there is no such file."""
+    if not path.is_file():
+        return {}
+    return split_front_matter(path.read_text(encoding="utf-8"), str(path))[0]
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """0.4123 -> '41.2'; None -> '–' (a cell with no result)."""
+    return "–" if value is None else f"{100 * value:.{digits}f}"
+
+
+def signed_points(value: float | None) -> str:
+    """A score difference in percentage points: 0.032 -> '+3.2'."""
+    return "–" if value is None else f"{100 * value:+.1f}"
+
+
+def relative_percent(value: float | None) -> str:
+    """A relative change: 0.41 -> '+41%'."""
+    return "–" if value is None else f"{100 * value:+.0f}%"
