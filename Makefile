@@ -17,11 +17,11 @@ $(PY):
 
 # One stamp per set of extras, remade when setup.cfg or the constraints change.
 $(VENV)/.demo-installed: setup.cfg constraints.txt | $(PY)
-	$(PIP) -e ".[translate,bench,train,space,serve]"
+	$(PIP) -e ".[translate,bench,train,space,serve]" --config-settings editable_mode=compat
 	touch $@
 
 $(VENV)/.test-installed: setup.cfg constraints.txt | $(PY)
-	$(PIP) -e ".[translate,bench,train,space,serve,dev]"
+	$(PIP) -e ".[translate,bench,train,space,serve,dev]" --config-settings editable_mode=compat
 	touch $(VENV)/.demo-installed $@
 
 $(VENV)/.bench-installed: $(VENV)/.test-installed
