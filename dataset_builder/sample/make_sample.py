@@ -185,11 +185,14 @@ def generate() -> dict[str, str]:
 def write(out: Path, overwrite: bool) -> int:
     """Write the generated files under ``out``; refuse to change existing files unless ``overwrite``."""
     files = generate()
-    stale = [rel for rel, text in files.items()
-             if (out / rel).exists() and (out / rel).read_text(encoding="utf-8") != text]
+    stale = [
+        rel for rel, text in files.items() if (out / rel).exists() and (out / rel).read_text(encoding="utf-8") != text
+    ]
     if stale and not overwrite:
-        raise SampleError(f"{len(stale)} generated file(s) differ from the tables, e.g. {out / stale[0]}; "
-                          "rerun with --overwrite to regenerate them")
+        raise SampleError(
+            f"{len(stale)} generated file(s) differ from the tables, e.g. {out / stale[0]}; "
+            "rerun with --overwrite to regenerate them"
+        )
     for rel, text in files.items():
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -201,7 +204,7 @@ def write(out: Path, overwrite: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=SAMPLE_DIR, help="folder to write into (default: the sample folder)")
+    parser.add_argument("--out", type=Path, default=SAMPLE_DIR, help="folder to write into (default: this folder)")
     parser.add_argument("--overwrite", action="store_true", help="replace generated files that differ from the tables")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")

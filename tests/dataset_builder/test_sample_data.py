@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import sys
 from collections import Counter
 from itertools import combinations
 from pathlib import Path
@@ -30,8 +31,12 @@ NEAR_DUP_THRESHOLD = 0.8
 
 def _load_generator():
     """Import make_sample.py from its path (the sample folder is data, not a package)."""
-    spec = importlib.util.spec_from_file_location("make_sample", SAMPLE_DIR / "make_sample.py")
+    name = "globmed_sample_make_sample"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, SAMPLE_DIR / "make_sample.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses resolve string annotations through sys.modules
     spec.loader.exec_module(module)
     return module
 
@@ -46,11 +51,16 @@ def _full_text(task: str, row: dict) -> str:
     return " ".join(row[field] for field in TEXT_FIELDS[task])
 
 
+_CJK = "\u3040-\u30ff\u3400-\u9fff"
+_TOKEN = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
+
+
 def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", text.lower())
+    """Word n-shingles; Chinese and Japanese have no spaces, so each Han/kana character counts as a word."""
+    words = _TOKEN.findall(text.lower())
     if len(words) <= n:
         return {tuple(words)}
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 def _jaccard(a: set, b: set) -> float:
@@ -117,7 +127,7 @@ def test_nli_labels_allowed_parallel_and_balanced(sample):
 
 
 def test_lfqa_has_question_and_long_answer(sample):
-    for (source, language, split), rows in sample.items():
+    for (source, language, _split), rows in sample.items():
         if SOURCES[source] != "lfqa":
             continue
         for row in rows:
