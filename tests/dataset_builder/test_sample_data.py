@@ -220,3 +220,24 @@ def test_sample_is_small_and_labelled():
     assert total < 3 * 1024 * 1024, total
     readme = (SAMPLE_DIR / "README.md").read_text(encoding="utf-8").lower()
     assert "not medical advice" in readme and "cc-by-4.0" in readme and "generated" in readme
+
+
+def test_languages_match_the_registry():
+    from globmed.languages import language_codes
+
+    assert language_codes() == LANGUAGES
+    assert list(_load_generator().LANGUAGES) == language_codes()
+
+
+def test_near_duplicate_check_detects_a_reworded_copy():
+    """The shingle check itself must flag a lightly edited copy, in spaced and unspaced scripts."""
+    base = (
+        "A farmer is bitten on the leg by a snake, and the leg is starting to swell. Which first aid step is "
+        "recommended while arranging transport to hospital?"
+    )
+    edited = base.replace("farmer", "fisherman")
+    assert _jaccard(_shingles(base), _shingles(edited)) < 1.0
+    assert _jaccard(_shingles(base), _shingles(base + " Keep calm.")) >= NEAR_DUP_THRESHOLD
+    chinese = "一名农民的腿被蛇咬伤，腿开始肿胀。在安排送医的同时，推荐采取哪项急救措施？"
+    assert _jaccard(_shingles(chinese), _shingles(chinese + "请选择。")) >= NEAR_DUP_THRESHOLD
+    assert _jaccard(_shingles(chinese), _shingles("一名青少年在吞服大量对乙酰氨基酚片四小时后被送到急诊科。")) < 0.1
