@@ -241,3 +241,18 @@ def test_near_duplicate_check_detects_a_reworded_copy():
     chinese = "一名农民的腿被蛇咬伤，腿开始肿胀。在安排送医的同时，推荐采取哪项急救措施？"
     assert _jaccard(_shingles(chinese), _shingles(chinese + "请选择。")) >= NEAR_DUP_THRESHOLD
     assert _jaccard(_shingles(chinese), _shingles("一名青少年在吞服大量对乙酰氨基酚片四小时后被送到急诊科。")) < 0.1
+
+
+def test_text_is_clean_nfc(sample):
+    """The sample is the clean reference: NFC, no control or zero-width characters, no stray outer spaces."""
+    import unicodedata
+
+    for (source, language, _split), rows in sample.items():
+        task = SOURCES[source]
+        for row in rows:
+            texts = [row[field] for field in TEXT_FIELDS[task]]
+            if task == "mcqa":
+                texts += [*row["options"].values(), row["explanation"]]
+            for text in texts:
+                assert text == text.strip() and unicodedata.normalize("NFC", text) == text, (language, text)
+                assert not any(unicodedata.category(c) in ("Cc", "Cf") for c in text), (language, text)
