@@ -1,0 +1,206 @@
+"""transformers backend (CPU or GPU): one forward pass per question for letter scoring, batched generation.
+
+Letter scoring: the prompt is encoded once, and the next-token log-softmax at its last position is read at the
+ids of the option letters (" A", " B", ... after a plain prompt; "A", "B", ... as the first assistant token
+after a chat template). That equals lm-evaluation-harness's log-likelihood of the one-token continuation,
+without one request per option. Requests are sorted by length (longest first, so an out-of-memory error
+happens in the first batch), padded on the left with explicit position ids, and only the last position's
+logits are computed (`logits_to_keep=1`). "auto" batching fills a token budget and halves it on OOM.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from globmed.errors import GlobMedError
+from globmed.schema import OPTION_LETTERS
+
+from benchmark.backends.base import Backend, BackendConfig, Request
+
+logger = logging.getLogger(__name__)
+
+_DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16",
+           "float16": "float16", "fp16": "float16"}
+
+
+def _is_oom(err: BaseException) -> bool:
+    return "out of memory" in str(err).lower()
+
+
+class TransformersBackend(Backend):
+    name = "transformers"
+    supports_loglikelihood = True
+
+    def __init__(self, config: BackendConfig) -> None:
+        super().__init__(config)
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.torch = torch
+        device = config.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(device)
+        if config.dtype == "auto":
+            dtype = torch.bfloat16 if self.device.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
+        elif config.dtype in _DTYPES:
+            dtype = getattr(torch, _DTYPES[config.dtype])
+        else:
+            raise GlobMedError(f"--dtype {config.dtype!r}: expected auto, float32, bfloat16 or float16")
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(
+                config.model, revision=config.revision, trust_remote_code=config.trust_remote_code
+            )
+            self.model = AutoModelForCausalLM.from_pretrained(
+                config.model, revision=config.revision, dtype=dtype, trust_remote_code=config.trust_remote_code
+            ).to(self.device)
+        except OSError as err:
+            raise GlobMedError(f"model {config.model}: cannot load ({str(err).splitlines()[0]})") from None
+        self.model.eval()
+        self.dtype = dtype
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        has_template = bool(getattr(self.tokenizer, "chat_template", None))
+        if config.chat_template == "on" and not has_template:
+            raise GlobMedError(f"model {config.model}: --chat-template on, but its tokenizer has no chat template")
+        self.use_chat = has_template if config.chat_template == "auto" else config.chat_template == "on"
+        self.max_batch_tokens = config.max_batch_tokens or (32768 if self.device.type == "cuda" else 8192)
+        self._letter_ids = self._find_letter_ids()
+
+    # -- prompts -------------------------------------------------------------------------------------------
+    def render(self, request: Request) -> str:
+        if not self.use_chat:
+            return request.prompt
+        return self.tokenizer.apply_chat_template(
+            request.messages, tokenize=False, add_generation_prompt=True, enable_thinking=False
+        )
+
+    def _find_letter_ids(self) -> list[int | None]:
+        """Token id of each option letter as it follows the prompt; None where the letter is several tokens."""
+        prefix = "" if self.use_chat else " "
+        ids: list[int | None] = []
+        for letter in OPTION_LETTERS:
+            encoded = self.tokenizer.encode(prefix + letter, add_special_tokens=False)
+            ids.append(encoded[0] if len(encoded) == 1 else None)
+        return ids
+
+    def _encode(self, requests: list[Request]) -> list[list[int]]:
+        texts = [self.render(r) for r in requests]
+        return self.tokenizer(texts, add_special_tokens=not self.use_chat)["input_ids"]
+
+    def _batches(self, lengths: list[int], cap: int) -> list[list[int]]:
+        """Indices sorted longest first, grouped so batch_size x longest <= the token budget."""
+        order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+        fixed = self.config.batch_size if isinstance(self.config.batch_size, int) else None
+        batches, current = [], []
+        for index in order:
+            longest = lengths[current[0]] if current else lengths[index]
+            full = len(current) >= (fixed or cap) or (fixed is None and (len(current) + 1) * longest > self.max_batch_tokens)
+            if current and full:
+                batches.append(current)
+                current = []
+            current.append(index)
+        if current:
+            batches.append(current)
+        return batches
+
+    def _left_pad(self, seqs: list[list[int]]):
+        torch = self.torch
+        width = max(len(s) for s in seqs)
+        pad = self.tokenizer.pad_token_id
+        ids = torch.full((len(seqs), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(seqs), width), dtype=torch.long)
+        for row, seq in enumerate(seqs):
+            ids[row, width - len(seq):] = torch.tensor(seq, dtype=torch.long)
+            mask[row, width - len(seq):] = 1
+        return ids.to(self.device), mask.to(self.device)
+
+    # -- scoring ---------------------------------------------------------------------------------------------
+    def choice_logprobs(self, requests: list[Request]) -> list[list[float]]:
+        needed = max((r.n_choices for r in requests), default=0)
+        missing = [OPTION_LETTERS[i] for i in range(needed) if self._letter_ids[i] is None]
+        if missing:
+            raise GlobMedError(f"model {self.config.model}: option letter(s) {', '.join(missing)} are several tokens "
+                               "for this tokenizer; use --scoring generate")
+        from tqdm.auto import tqdm
+
+        torch = self.torch
+        encoded = self._encode(requests)
+        results: list[list[float] | None] = [None] * len(requests)
+        letter_ids = torch.tensor(self._letter_ids[:needed], device=self.device)
+        pending = self._batches([len(e) for e in encoded], cap=256 if self.device.type == "cuda" else 64)
+        bar = tqdm(total=len(requests), desc="scoring", unit="q", leave=False)
+        while pending:
+            batch = pending.pop(0)
+            try:
+                ids, mask = self._left_pad([encoded[i] for i in batch])
+                positions = (mask.cumsum(-1) - 1).clamp(min=0)
+                with torch.inference_mode():
+                    logits = self.model(
+                        input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=1
+                    ).logits[:, -1, :]
+                logprobs = torch.log_softmax(logits.float(), dim=-1)[:, letter_ids].cpu().tolist()
+            except (RuntimeError, torch.cuda.OutOfMemoryError) as err:
+                if not _is_oom(err) or len(batch) == 1:
+                    raise
+                self._shrink(err)
+                pending[:0] = [batch[: len(batch) // 2], batch[len(batch) // 2:]]
+                continue
+            for row, index in enumerate(batch):
+                results[index] = logprobs[row][: requests[index].n_choices]
+            bar.update(len(batch))
+        bar.close()
+        return results  # type: ignore[return-value]
+
+    def _shrink(self, err: BaseException) -> None:
+        self.max_batch_tokens = max(256, self.max_batch_tokens // 2)
+        logger.warning("out of memory (%s); token budget per batch now %d", str(err).splitlines()[0], self.max_batch_tokens)
+        if self.device.type == "cuda":
+            self.torch.cuda.empty_cache()
+
+    def generate(self, requests: list[Request]) -> list[str]:
+        from tqdm.auto import tqdm
+
+        torch = self.torch
+        encoded = self._encode(requests)
+        outputs: list[str | None] = [None] * len(requests)
+        pending = self._batches([len(e) + r.max_new_tokens for e, r in zip(encoded, requests)],
+                                cap=64 if self.device.type == "cuda" else 16)
+        bar = tqdm(total=len(requests), desc="generating", unit="q", leave=False)
+        while pending:
+            batch = pending.pop(0)
+            try:
+                ids, mask = self._left_pad([encoded[i] for i in batch])
+                with torch.inference_mode():
+                    generated = self.model.generate(
+                        input_ids=ids, attention_mask=mask, do_sample=False,
+                        max_new_tokens=max(requests[i].max_new_tokens for i in batch),
+                        pad_token_id=self.tokenizer.pad_token_id,
+                    )
+            except (RuntimeError, torch.cuda.OutOfMemoryError) as err:
+                if not _is_oom(err) or len(batch) == 1:
+                    raise
+                self._shrink(err)
+                pending[:0] = [batch[: len(batch) // 2], batch[len(batch) // 2:]]
+                continue
+            new_tokens = generated[:, ids.shape[1]:].cpu()
+            for row, index in enumerate(batch):
+                tokens = new_tokens[row][: requests[index].max_new_tokens]
+                outputs[index] = self.tokenizer.decode(tokens, skip_special_tokens=True)
+            bar.update(len(batch))
+        bar.close()
+        return outputs  # type: ignore[return-value]
+
+    def describe(self) -> dict[str, Any]:
+        import hashlib
+
+        template = getattr(self.tokenizer, "chat_template", None) or ""
+        commit = getattr(self.model.config, "_commit_hash", None)
+        return {
+            "dtype": str(self.dtype).removeprefix("torch."),
+            "device": str(self.device),
+            "chat_template": self.use_chat,
+            "chat_template_sha256": hashlib.sha256(template.encode()).hexdigest() if self.use_chat else None,
+            "revision": self.config.revision or commit or "local",
+        }
