@@ -111,19 +111,20 @@ def extract_leading_letter(text: str, n_options: int) -> int | None:
 
 
 def extract_option_text(text: str, option_names: Sequence[Sequence[str]]) -> int | None:
-    """The one option whose text (any of its names) appears in the output; the longest wins on overlap."""
+    """The one option whose text (any of its names) appears in the output.
+
+    A name that is only part of another matched option's name ("pain" inside "chest pain") does not count;
+    two distinct options mentioned is ambiguous (None).
+    """
     folded = fold_case_and_marks(text)
-    hits: list[tuple[int, int]] = []
+    hits: list[tuple[str, int]] = []
     for index, names in enumerate(option_names):
-        lengths = [len(n) for n in (fold_case_and_marks(x).strip() for x in names) if n and n in folded]
-        if lengths:
-            hits.append((max(lengths), index))
-    if not hits:
-        return None
-    hits.sort(reverse=True)
-    if len(hits) > 1 and hits[0][0] == hits[1][0]:
-        return None  # two options mentioned equally: ambiguous
-    return hits[0][1]
+        for name in {fold_case_and_marks(x).strip() for x in names}:
+            if name and name in folded:
+                hits.append((name, index))
+    kept = {index for name, index in hits
+            if not any(name != other and name in other and i != index for other, i in hits)}
+    return kept.pop() if len(kept) == 1 else None
 
 
 def extract_choice(

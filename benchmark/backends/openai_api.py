@@ -59,11 +59,11 @@ class OpenAIBackend(Backend):
             async def one(request: Request) -> str:
                 path, body = self._body(request)
                 key = request_key(path, body)
-                cached = self.cache.get(key) if self.cache else None
+                cached = self.cache.get(key) if self.cache is not None else None
                 if cached is None:
                     async with semaphore:
                         cached = await self._post(client, path, body)
-                    if self.cache:
+                    if self.cache is not None:
                         self.cache.put(key, cached)
                 bar.update(1)
                 return _text(cached, path)
@@ -103,7 +103,7 @@ class OpenAIBackend(Backend):
                 "revision": self.config.revision or "api", "base_url": self.config.base_url}
 
     def close(self) -> None:
-        if self.cache:
+        if self.cache is not None:
             logger.info("response cache %s: %d hits, %d misses", self.cache.path, self.cache.hits, self.cache.misses)
             self.cache.close()
 
