@@ -49,8 +49,13 @@ class BenchCommand(Command):
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("action", nargs="?", default="run", choices=ACTIONS,
-                            help="run (default), compare two results files, or export-lmeval task YAMLs")
+        parser.add_argument(
+            "action",
+            nargs="?",
+            default="run",
+            choices=ACTIONS,
+            help="run (default), compare two results files, or export-lmeval task YAMLs",
+        )
         parser.add_argument("files", nargs="*", metavar="RUN.json", help="for compare: the base run, then the new run")
         what = parser.add_argument_group("what to evaluate")
         what.add_argument("--model", help="local model folder, Hub id, or API model name")
@@ -61,20 +66,32 @@ class BenchCommand(Command):
         what.add_argument("--size-b", type=float, help="parameters in billions")
         what.add_argument("--revision", help="Hub revision (commit, branch or tag)")
         data = parser.add_argument_group("data")
-        data.add_argument("--dataset", default=str(dataset_dir(DEFAULT_RELEASE_ROOT)), help="dataset folder or Hub repo id")
+        data.add_argument(
+            "--dataset", default=str(dataset_dir(DEFAULT_RELEASE_ROOT)), help="dataset folder or Hub repo id"
+        )
         data.add_argument("--tasks", default="all", help="comma-separated: mcqa,nli,lfqa (default all)")
         data.add_argument("--languages", default="all", help="comma-separated codes, e.g. en,sw (default all 12)")
         data.add_argument("--limit", type=int, help="first N test items per language-task")
         data.add_argument("--shots", type=int, default=0, help="k-shot examples from the validation split (default 0)")
         how = parser.add_argument_group("how")
         how.add_argument("--backend", default="transformers", help="transformers, vllm or openai")
-        how.add_argument("--scoring", default="auto", choices=("auto", "loglikelihood", "generate"),
-                         help="choice tasks: letter log-likelihood (local default) or generation + extraction")
-        how.add_argument("--chat-template", default="auto", choices=("auto", "on", "off"),
-                         help="apply the tokenizer's chat template (auto: when it has one)")
+        how.add_argument(
+            "--scoring",
+            default="auto",
+            choices=("auto", "loglikelihood", "generate"),
+            help="choice tasks: letter log-likelihood (local default) or generation + extraction",
+        )
+        how.add_argument(
+            "--chat-template",
+            default="auto",
+            choices=("auto", "on", "off"),
+            help="apply the tokenizer's chat template (auto: when it has one)",
+        )
         how.add_argument("--dtype", default="auto", help="auto, float32, bfloat16, float16")
         how.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1")
-        how.add_argument("--batch-size", type=_batch_size, default="auto", help="int, or auto (token budget, halved on OOM)")
+        how.add_argument(
+            "--batch-size", type=_batch_size, default="auto", help="int, or auto (token budget, halved on OOM)"
+        )
         how.add_argument("--max-new-tokens", type=int, help="override the task's generation length")
         how.add_argument("--tensor-parallel-size", type=int, default=1, help="vLLM: GPUs per replica")
         how.add_argument("--data-parallel-size", type=int, default=1, help="vLLM: replicas")
@@ -87,9 +104,14 @@ class BenchCommand(Command):
         how.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for 95%% CIs")
         how.add_argument("--seed", type=int, default=1234)
         out = parser.add_argument_group("output")
-        out.add_argument("--out", default=str(results_dir(DEFAULT_RELEASE_ROOT)),
-                         help="results folder (run JSON + samples JSONL); for export-lmeval the task folder")
-        out.add_argument("--overwrite", action="store_true", help="rerun even if a results file with this config exists")
+        out.add_argument(
+            "--out",
+            default=str(results_dir(DEFAULT_RELEASE_ROOT)),
+            help="results folder (run JSON + samples JSONL); for export-lmeval the task folder",
+        )
+        out.add_argument(
+            "--overwrite", action="store_true", help="rerun even if a results file with this config exists"
+        )
 
     def run(self, args: argparse.Namespace) -> int:
         if args.action == "compare":
@@ -109,34 +131,58 @@ class BenchCommand(Command):
         return self._run_roster(args.roster, base, run)
 
     def _base_config(self, args: argparse.Namespace):
-        from globmed.languages import parse_languages
-
         from benchmark.backends import BACKENDS, BackendConfig
         from benchmark.judge import JudgeConfig
         from benchmark.results_schema import ModelInfo
         from benchmark.runner import RunConfig
         from benchmark.tasks import parse_tasks
+        from globmed.languages import parse_languages
 
         if args.backend not in BACKENDS:
             raise GlobMedError(BACKENDS.unknown_message(args.backend))
         model = args.model or ""
         name = args.name or (Path(model).name if Path(model).exists() else model)
         backend_config = BackendConfig(
-            model=model, revision=args.revision, dtype=args.dtype, device=args.device, chat_template=args.chat_template,
-            batch_size=args.batch_size, tensor_parallel_size=args.tensor_parallel_size,
-            data_parallel_size=args.data_parallel_size, base_url=args.base_url, api_key_env=args.api_key_env or None,
-            concurrency=args.concurrency, seed=args.seed,
+            model=model,
+            revision=args.revision,
+            dtype=args.dtype,
+            device=args.device,
+            chat_template=args.chat_template,
+            batch_size=args.batch_size,
+            tensor_parallel_size=args.tensor_parallel_size,
+            data_parallel_size=args.data_parallel_size,
+            base_url=args.base_url,
+            api_key_env=args.api_key_env or None,
+            concurrency=args.concurrency,
+            seed=args.seed,
         )
         judge = None
         if args.judge_model:
-            judge = JudgeConfig(model=args.judge_model, base_url=args.judge_base_url,
-                                api_key_env=args.judge_api_key_env or None)
+            judge = JudgeConfig(
+                model=args.judge_model, base_url=args.judge_base_url, api_key_env=args.judge_api_key_env or None
+            )
         return RunConfig(
-            model=ModelInfo(name=name or "model", path=model, revision=args.revision or "", type=args.model_type,
-                            size_b=args.size_b, base_model=args.base_model),
-            backend=args.backend, backend_config=backend_config, dataset=args.dataset, tasks=parse_tasks(args.tasks),
-            languages=parse_languages(args.languages), limit=args.limit, shots=args.shots, scoring=args.scoring,
-            max_new_tokens=args.max_new_tokens, judge=judge, resamples=args.resamples, seed=args.seed, out=args.out,
+            model=ModelInfo(
+                name=name or "model",
+                path=model,
+                revision=args.revision or "",
+                type=args.model_type,
+                size_b=args.size_b,
+                base_model=args.base_model,
+            ),
+            backend=args.backend,
+            backend_config=backend_config,
+            dataset=args.dataset,
+            tasks=parse_tasks(args.tasks),
+            languages=parse_languages(args.languages),
+            limit=args.limit,
+            shots=args.shots,
+            scoring=args.scoring,
+            max_new_tokens=args.max_new_tokens,
+            judge=judge,
+            resamples=args.resamples,
+            seed=args.seed,
+            out=args.out,
             overwrite=args.overwrite,
         )
 
@@ -153,8 +199,11 @@ class BenchCommand(Command):
                 logger.error("%s: %s", config.model.name, err)
                 failed.append(config.model.name)
         if failed:
-            print(f"globmed bench: {len(failed)} of {len(configs)} models failed: {', '.join(failed)} "
-                  "(rerun the roster to retry them; finished runs are skipped)", file=sys.stderr)
+            print(
+                f"globmed bench: {len(failed)} of {len(configs)} models failed: {', '.join(failed)} "
+                "(rerun the roster to retry them; finished runs are skipped)",
+                file=sys.stderr,
+            )
             return 1
         return 0
 
@@ -169,10 +218,9 @@ class BenchCommand(Command):
         return 0
 
     def _export(self, args: argparse.Namespace) -> int:
-        from globmed.languages import parse_languages
-
         from benchmark.lmeval.export import export
         from benchmark.tasks import parse_tasks
+        from globmed.languages import parse_languages
 
         written = export(args.dataset, args.out, parse_languages(args.languages), parse_tasks(args.tasks))
         print(f"wrote {len(written)} lm-eval task files to {args.out}")

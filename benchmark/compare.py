@@ -17,10 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from benchmark.results_schema import RunResult
 from globmed.errors import GlobMedError
 from globmed.languages import get_language
-
-from benchmark.results_schema import RunResult
 
 
 def compare_runs(a: RunResult, b: RunResult) -> dict[str, Any]:
@@ -39,13 +38,19 @@ def compare_runs(a: RunResult, b: RunResult) -> dict[str, Any]:
 
     low, high = _figures(group(True)), _figures(group(False))
     return {
-        "run_a": a.run_id, "run_b": b.run_id, "model_a": a.model.name, "model_b": b.model.name,
-        "cells": len(common), "cells_skipped": len(pairs) - len(relative),
+        "run_a": a.run_id,
+        "run_b": b.run_id,
+        "model_a": a.model.name,
+        "model_b": b.model.name,
+        "cells": len(common),
+        "cells_skipped": len(pairs) - len(relative),
         "average_relative_improvement": float(np.mean(relative)) if relative else None,
         "low_resource_fold_change": low["fold_change"],
         "high_resource_fold_change": high["fold_change"],
-        "low_mean_a": low["mean_a"], "low_mean_b": low["mean_b"],
-        "high_mean_a": high["mean_a"], "high_mean_b": high["mean_b"],
+        "low_mean_a": low["mean_a"],
+        "low_mean_b": low["mean_b"],
+        "high_mean_a": high["mean_a"],
+        "high_mean_b": high["mean_b"],
         "per_language": per_language,
     }
 
@@ -56,8 +61,12 @@ def _figures(cells: list[tuple[float, float]]) -> dict[str, float | None]:
     a = float(np.mean([x for x, _ in cells]))
     b = float(np.mean([y for _, y in cells]))
     rel = [(y - x) / x for x, y in cells if x > 0]
-    return {"mean_a": a, "mean_b": b, "fold_change": b / a if a > 0 else None,
-            "relative_improvement": float(np.mean(rel)) if rel else None}
+    return {
+        "mean_a": a,
+        "mean_b": b,
+        "fold_change": b / a if a > 0 else None,
+        "relative_improvement": float(np.mean(rel)) if rel else None,
+    }
 
 
 def format_comparison(c: dict[str, Any]) -> str:

@@ -30,7 +30,7 @@ def strip_reasoning(text: str) -> str:
     text = _THINK_BLOCK.sub(" ", text)
     lower = text.lower()
     if "</think>" in lower:
-        text = text[lower.rindex("</think>") + len("</think>"):]
+        text = text[lower.rindex("</think>") + len("</think>") :]
     elif "<think>" in lower:
         text = text[: lower.index("<think>")]
     return text
@@ -122,8 +122,9 @@ def extract_option_text(text: str, option_names: Sequence[Sequence[str]]) -> int
         for name in {fold_case_and_marks(x).strip() for x in names}:
             if name and name in folded:
                 hits.append((name, index))
-    kept = {index for name, index in hits
-            if not any(name != other and name in other and i != index for other, i in hits)}
+    kept = {
+        index for name, index in hits if not any(name != other and name in other and i != index for other, i in hits)
+    }
     return kept.pop() if len(kept) == 1 else None
 
 

@@ -46,8 +46,11 @@ def judge_answers(config: JudgeConfig, items: list[dict], cache_path: str | None
     from benchmark.backends.openai_api import OpenAIBackend
 
     template = judge_prompt()["template"]
-    backend = OpenAIBackend(BackendConfig(model=config.model, base_url=config.base_url,
-                                          api_key_env=config.api_key_env, cache_path=cache_path))
+    backend = OpenAIBackend(
+        BackendConfig(
+            model=config.model, base_url=config.base_url, api_key_env=config.api_key_env, cache_path=cache_path
+        )
+    )
     try:
         requests = [Request(prompt=template.format(**item), max_new_tokens=config.max_new_tokens) for item in items]
         return [parse_rating(text) for text in backend.generate(requests)]

@@ -28,11 +28,10 @@ from typing import Any
 
 import yaml
 
-from globmed.errors import GlobMedError
-
 from benchmark.backends import BACKENDS, BackendConfig
 from benchmark.results_schema import MODEL_TYPES, ModelInfo
 from benchmark.runner import RunConfig
+from globmed.errors import GlobMedError
 
 MODEL_KEYS = {"name", "type", "size_b", "base_model", "link", "revision"}
 RUN_KEYS = {"model", "backend", "shots", "scoring", "max_new_tokens", "limit"}
@@ -50,7 +49,9 @@ def load_roster(path: str | Path, base: RunConfig) -> list[RunConfig]:
         raise GlobMedError(f"{path}: a roster is a mapping with a `models:` list")
     unknown_top = set(data) - {"defaults", "models"}
     if unknown_top:
-        raise GlobMedError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown_top))}; expected defaults, models")
+        raise GlobMedError(
+            f"{path}: unknown top-level key(s) {', '.join(sorted(unknown_top))}; expected defaults, models"
+        )
     defaults = data.get("defaults") or {}
     configs, names = [], set()
     for index, entry in enumerate(data["models"]):
@@ -76,7 +77,11 @@ def load_roster(path: str | Path, base: RunConfig) -> list[RunConfig]:
 def _entry_config(entry: dict[str, Any], base: RunConfig) -> RunConfig:
     model_path = str(entry.get("model", entry["name"]))
     info = ModelInfo(path=model_path, **{k: entry[k] for k in MODEL_KEYS if k in entry})
-    backend_config = replace(copy.deepcopy(base.backend_config), model=model_path, revision=entry.get("revision"),
-                             **{k: entry[k] for k in BACKEND_KEYS if k in entry})
+    backend_config = replace(
+        copy.deepcopy(base.backend_config),
+        model=model_path,
+        revision=entry.get("revision"),
+        **{k: entry[k] for k in BACKEND_KEYS if k in entry},
+    )
     run_keys = {k: entry[k] for k in ("backend", "shots", "scoring", "max_new_tokens", "limit") if k in entry}
     return replace(base, model=info, backend_config=backend_config, **run_keys)

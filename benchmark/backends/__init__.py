@@ -5,9 +5,8 @@ vLLM is an optional extra (`pip install globmed[vllm]`); it is only imported whe
 
 from __future__ import annotations
 
-from globmed.registry import Registry
-
 from benchmark.backends.base import Backend, BackendConfig, Request
+from globmed.registry import Registry
 
 BACKENDS: Registry[type[Backend]] = Registry("backend")
 BACKENDS.register("transformers", "benchmark.backends.hf:TransformersBackend")

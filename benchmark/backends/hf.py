@@ -13,15 +13,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from benchmark.backends.base import Backend, BackendConfig, Request
 from globmed.errors import GlobMedError
 from globmed.schema import OPTION_LETTERS
 
-from benchmark.backends.base import Backend, BackendConfig, Request
-
 logger = logging.getLogger(__name__)
 
-_DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16",
-           "float16": "float16", "fp16": "float16"}
+_DTYPES = {
+    "float32": "float32",
+    "fp32": "float32",
+    "bfloat16": "bfloat16",
+    "bf16": "bfloat16",
+    "float16": "float16",
+    "fp16": "float16",
+}
 
 
 def _is_oom(err: BaseException) -> bool:
@@ -96,7 +101,9 @@ class TransformersBackend(Backend):
         batches, current = [], []
         for index in order:
             longest = lengths[current[0]] if current else lengths[index]
-            full = len(current) >= (fixed or cap) or (fixed is None and (len(current) + 1) * longest > self.max_batch_tokens)
+            full = len(current) >= (fixed or cap) or (
+                fixed is None and (len(current) + 1) * longest > self.max_batch_tokens
+            )
             if current and full:
                 batches.append(current)
                 current = []
@@ -112,8 +119,8 @@ class TransformersBackend(Backend):
         ids = torch.full((len(seqs), width), pad, dtype=torch.long)
         mask = torch.zeros((len(seqs), width), dtype=torch.long)
         for row, seq in enumerate(seqs):
-            ids[row, width - len(seq):] = torch.tensor(seq, dtype=torch.long)
-            mask[row, width - len(seq):] = 1
+            ids[row, width - len(seq) :] = torch.tensor(seq, dtype=torch.long)
+            mask[row, width - len(seq) :] = 1
         return ids.to(self.device), mask.to(self.device)
 
     # -- scoring ---------------------------------------------------------------------------------------------
@@ -121,8 +128,10 @@ class TransformersBackend(Backend):
         needed = max((r.n_choices for r in requests), default=0)
         missing = [OPTION_LETTERS[i] for i in range(needed) if self._letter_ids[i] is None]
         if missing:
-            raise GlobMedError(f"model {self.config.model}: option letter(s) {', '.join(missing)} are several tokens "
-                               "for this tokenizer; use --scoring generate")
+            raise GlobMedError(
+                f"model {self.config.model}: option letter(s) {', '.join(missing)} are several tokens "
+                "for this tokenizer; use --scoring generate"
+            )
         from tqdm.auto import tqdm
 
         torch = self.torch
@@ -145,7 +154,7 @@ class TransformersBackend(Backend):
                 if not _is_oom(err) or len(batch) == 1:
                     raise
                 self._shrink(err)
-                pending[:0] = [batch[: len(batch) // 2], batch[len(batch) // 2:]]
+                pending[:0] = [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
                 continue
             for row, index in enumerate(batch):
                 results[index] = logprobs[row][: requests[index].n_choices]
@@ -155,7 +164,9 @@ class TransformersBackend(Backend):
 
     def _shrink(self, err: BaseException) -> None:
         self.max_batch_tokens = max(256, self.max_batch_tokens // 2)
-        logger.warning("out of memory (%s); token budget per batch now %d", str(err).splitlines()[0], self.max_batch_tokens)
+        logger.warning(
+            "out of memory (%s); token budget per batch now %d", str(err).splitlines()[0], self.max_batch_tokens
+        )
         if self.device.type == "cuda":
             self.torch.cuda.empty_cache()
 
@@ -165,8 +176,10 @@ class TransformersBackend(Backend):
         torch = self.torch
         encoded = self._encode(requests)
         outputs: list[str | None] = [None] * len(requests)
-        pending = self._batches([len(e) + r.max_new_tokens for e, r in zip(encoded, requests)],
-                                cap=64 if self.device.type == "cuda" else 16)
+        pending = self._batches(
+            [len(e) + r.max_new_tokens for e, r in zip(encoded, requests, strict=False)],
+            cap=64 if self.device.type == "cuda" else 16,
+        )
         bar = tqdm(total=len(requests), desc="generating", unit="q", leave=False)
         while pending:
             batch = pending.pop(0)
@@ -174,7 +187,9 @@ class TransformersBackend(Backend):
                 ids, mask = self._left_pad([encoded[i] for i in batch])
                 with torch.inference_mode():
                     generated = self.model.generate(
-                        input_ids=ids, attention_mask=mask, do_sample=False,
+                        input_ids=ids,
+                        attention_mask=mask,
+                        do_sample=False,
                         max_new_tokens=max(requests[i].max_new_tokens for i in batch),
                         pad_token_id=self.tokenizer.pad_token_id,
                     )
@@ -182,9 +197,9 @@ class TransformersBackend(Backend):
                 if not _is_oom(err) or len(batch) == 1:
                     raise
                 self._shrink(err)
-                pending[:0] = [batch[: len(batch) // 2], batch[len(batch) // 2:]]
+                pending[:0] = [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
                 continue
-            new_tokens = generated[:, ids.shape[1]:].cpu()
+            new_tokens = generated[:, ids.shape[1] :].cpu()
             for row, index in enumerate(batch):
                 tokens = new_tokens[row][: requests[index].max_new_tokens]
                 outputs[index] = self.tokenizer.decode(tokens, skip_special_tokens=True)

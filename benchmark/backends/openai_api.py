@@ -14,10 +14,9 @@ import os
 import random
 from typing import Any
 
-from globmed.errors import GlobMedError
-
 from benchmark.backends.base import Backend, BackendConfig, Request
 from benchmark.backends.cache import ResponseCache, request_key
+from globmed.errors import GlobMedError
 
 logger = logging.getLogger(__name__)
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
@@ -37,8 +36,13 @@ class OpenAIBackend(Backend):
         self.requests_sent = 0
 
     def _body(self, request: Request) -> tuple[str, dict[str, Any]]:
-        common = {"model": self.config.model, "max_tokens": request.max_new_tokens, "temperature": 0.0,
-                  "seed": self.config.seed, **self.config.extra_body}
+        common = {
+            "model": self.config.model,
+            "max_tokens": request.max_new_tokens,
+            "temperature": 0.0,
+            "seed": self.config.seed,
+            **self.config.extra_body,
+        }
         if self.use_chat:
             return "/chat/completions", {**common, "messages": request.messages}
         return "/completions", {**common, "prompt": request.prompt}
@@ -53,8 +57,9 @@ class OpenAIBackend(Backend):
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         semaphore = asyncio.Semaphore(max(1, self.config.concurrency))
         bar = tqdm(total=len(requests), desc=f"{self.config.model} via API", unit="req", leave=False)
-        async with httpx.AsyncClient(base_url=self.config.base_url.rstrip("/"), headers=headers,
-                                     timeout=self.config.timeout_s) as client:
+        async with httpx.AsyncClient(
+            base_url=self.config.base_url.rstrip("/"), headers=headers, timeout=self.config.timeout_s
+        ) as client:
 
             async def one(request: Request) -> str:
                 path, body = self._body(request)
@@ -99,8 +104,13 @@ class OpenAIBackend(Backend):
         raise AssertionError("unreachable")
 
     def describe(self) -> dict[str, Any]:
-        return {"dtype": "api", "chat_template": self.use_chat, "chat_template_sha256": None,
-                "revision": self.config.revision or "api", "base_url": self.config.base_url}
+        return {
+            "dtype": "api",
+            "chat_template": self.use_chat,
+            "chat_template_sha256": None,
+            "revision": self.config.revision or "api",
+            "base_url": self.config.base_url,
+        }
 
     def close(self) -> None:
         if self.cache is not None:

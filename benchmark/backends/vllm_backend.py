@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmark.backends.base import Backend, BackendConfig, Request
 from globmed.errors import GlobMedError
 from globmed.schema import OPTION_LETTERS
-
-from benchmark.backends.base import Backend, BackendConfig, Request
 
 
 class VLLMBackend(Backend):
@@ -26,9 +25,13 @@ class VLLMBackend(Backend):
         except ImportError:
             raise GlobMedError("--backend vllm needs the vllm extra: pip install 'globmed[vllm]' (GPU only)") from None
         kwargs: dict[str, Any] = {
-            "model": config.model, "revision": config.revision, "dtype": config.dtype,
-            "tensor_parallel_size": config.tensor_parallel_size, "gpu_memory_utilization": config.gpu_memory_utilization,
-            "trust_remote_code": config.trust_remote_code, "seed": config.seed,
+            "model": config.model,
+            "revision": config.revision,
+            "dtype": config.dtype,
+            "tensor_parallel_size": config.tensor_parallel_size,
+            "gpu_memory_utilization": config.gpu_memory_utilization,
+            "trust_remote_code": config.trust_remote_code,
+            "seed": config.seed,
             # log-probabilities after allowed_token_ids masking, so the letters are always among those returned
             "logprobs_mode": "processed_logprobs",
         }
@@ -48,23 +51,35 @@ class VLLMBackend(Backend):
     def _prompts(self, requests: list[Request]) -> list[str]:
         if not self.use_chat:
             return [r.prompt for r in requests]
-        return [self.tokenizer.apply_chat_template(r.messages, tokenize=False, add_generation_prompt=True,
-                                                   enable_thinking=False) for r in requests]
+        return [
+            self.tokenizer.apply_chat_template(
+                r.messages, tokenize=False, add_generation_prompt=True, enable_thinking=False
+            )
+            for r in requests
+        ]
 
     def choice_logprobs(self, requests: list[Request]) -> list[list[float]]:
         from vllm import SamplingParams
 
         params = [
-            SamplingParams(max_tokens=1, temperature=0.0, logprobs=r.n_choices,
-                           allowed_token_ids=[ids[0] for ids in self.letter_ids[: r.n_choices]])
+            SamplingParams(
+                max_tokens=1,
+                temperature=0.0,
+                logprobs=r.n_choices,
+                allowed_token_ids=[ids[0] for ids in self.letter_ids[: r.n_choices]],
+            )
             for r in requests
         ]
         outputs = self.llm.generate(self._prompts(requests), params)
         scores = []
-        for request, output in zip(requests, outputs):
+        for request, output in zip(requests, outputs, strict=False):
             top = output.outputs[0].logprobs[0]
-            scores.append([top[ids[0]].logprob if ids[0] in top else float("-inf")
-                           for ids in self.letter_ids[: request.n_choices]])
+            scores.append(
+                [
+                    top[ids[0]].logprob if ids[0] in top else float("-inf")
+                    for ids in self.letter_ids[: request.n_choices]
+                ]
+            )
         return scores
 
     def generate(self, requests: list[Request]) -> list[str]:
@@ -74,7 +89,11 @@ class VLLMBackend(Backend):
         return [o.outputs[0].text for o in self.llm.generate(self._prompts(requests), params)]
 
     def describe(self) -> dict[str, Any]:
-        return {"dtype": self.config.dtype, "chat_template": self.use_chat, "chat_template_sha256": None,
-                "revision": self.config.revision or "local",
-                "tensor_parallel_size": self.config.tensor_parallel_size,
-                "data_parallel_size": self.config.data_parallel_size}
+        return {
+            "dtype": self.config.dtype,
+            "chat_template": self.use_chat,
+            "chat_template_sha256": None,
+            "revision": self.config.revision or "local",
+            "tensor_parallel_size": self.config.tensor_parallel_size,
+            "data_parallel_size": self.config.data_parallel_size,
+        }

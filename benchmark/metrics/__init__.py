@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from globmed.errors import GlobMedError
@@ -17,7 +17,7 @@ def metric_names() -> list[str]:
     return sorted(p.name for p in METRICS_DIR.iterdir() if (p / f"{p.name}.py").is_file())
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_metric(name: str):
     if name not in metric_names():
         raise GlobMedError(f"unknown metric {name!r}; known: {', '.join(metric_names())}")

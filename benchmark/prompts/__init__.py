@@ -8,7 +8,7 @@ so the exported lm-eval tasks score the very same strings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -63,7 +63,7 @@ def _compile(source: str):
     return jinja_env().from_string(source)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_prompts(language: str) -> LanguagePrompts:
     try:
         text = resources.files("benchmark.prompts").joinpath(f"{language}.yaml").read_text(encoding="utf-8")

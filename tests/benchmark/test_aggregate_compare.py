@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from macro_f1_ref import macro_f1_reference
 
 from benchmark.aggregate import aggregate, bootstrap_macro_f1, bootstrap_mean, cell_rng, interval
 from benchmark.compare import compare_runs
 from benchmark.results_schema import ModelInfo, RunResult, TaskResult
-from macro_f1_ref import macro_f1_reference
 
 
 def test_bootstrap_mean_is_seeded_and_brackets_the_mean():
@@ -17,7 +17,7 @@ def test_bootstrap_mean_is_seeded_and_brackets_the_mean():
     b = bootstrap_mean(scores, 500, cell_rng(7, "sw-mcqa"))
     assert np.array_equal(a, b)
     low, high = interval(a)
-    assert low < scores.mean() < high and 0.0 <= low and high <= 1.0
+    assert low < scores.mean() < high and low >= 0.0 and high <= 1.0
     assert not np.array_equal(a, bootstrap_mean(scores, 500, cell_rng(7, "yo-mcqa")))
 
 
@@ -47,12 +47,14 @@ def test_aggregate_levels():
 
 def _run(name: str, scores: dict[str, float]) -> RunResult:
     results = {
-        key: TaskResult(language=key.split("-")[0], task=key.split("-")[1], primary_metric="acc",
-                        metrics={"acc": value}, n=10)
+        key: TaskResult(
+            language=key.split("-")[0], task=key.split("-")[1], primary_metric="acc", metrics={"acc": value}, n=10
+        )
         for key, value in scores.items()
     }
-    return RunResult(model=ModelInfo(name=name), config={}, dataset={}, provenance={}, results=results,
-                     aggregates={}, run_id=name)
+    return RunResult(
+        model=ModelInfo(name=name), config={}, dataset={}, provenance={}, results=results, aggregates={}, run_id=name
+    )
 
 
 def test_compare_headline_figures():

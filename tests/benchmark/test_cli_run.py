@@ -6,23 +6,37 @@ import json
 
 import pytest
 
-from globmed.cli import main
-
 from benchmark.results_schema import RunResult
+from globmed.cli import main
 
 
 @pytest.fixture(scope="module")
 def first_run(tiny_model_dir, tiny_dataset_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("results")
-    code = main(["bench", "--model", str(tiny_model_dir), "--name", "tiny", "--dataset", str(tiny_dataset_dir),
-                 "--out", str(out), "--max-new-tokens", "8", "--resamples", "200"])
+    code = main(
+        [
+            "bench",
+            "--model",
+            str(tiny_model_dir),
+            "--name",
+            "tiny",
+            "--dataset",
+            str(tiny_dataset_dir),
+            "--out",
+            str(out),
+            "--max-new-tokens",
+            "8",
+            "--resamples",
+            "200",
+        ]
+    )
     assert code == 0
     (path,) = out.glob("*.json")
     return out, path
 
 
 def test_run_writes_valid_results_and_samples(first_run, tiny_dataset_dir):
-    out, path = first_run
+    _out, path = first_run
     run = RunResult.load(path)
     assert len(run.results) == 36  # 12 languages x 3 tasks
     assert run.config["scoring"] == "loglikelihood" and run.config["chat_template"] is True
@@ -45,8 +59,23 @@ def test_run_writes_valid_results_and_samples(first_run, tiny_dataset_dir):
 def test_rerun_with_same_config_is_skipped(first_run, tiny_model_dir, tiny_dataset_dir):
     out, path = first_run
     before = path.stat().st_mtime_ns
-    code = main(["bench", "--model", str(tiny_model_dir), "--name", "tiny", "--dataset", str(tiny_dataset_dir),
-                 "--out", str(out), "--max-new-tokens", "8", "--resamples", "200"])
+    code = main(
+        [
+            "bench",
+            "--model",
+            str(tiny_model_dir),
+            "--name",
+            "tiny",
+            "--dataset",
+            str(tiny_dataset_dir),
+            "--out",
+            str(out),
+            "--max-new-tokens",
+            "8",
+            "--resamples",
+            "200",
+        ]
+    )
     assert code == 0
     assert path.stat().st_mtime_ns == before
     assert len(list(out.glob("*.json"))) == 1

@@ -42,14 +42,15 @@ def _reference(backend, request: Request) -> list[float]:
 def test_matches_slow_reference_and_batching_is_invisible(tiny_model_dir, requests_):
     batched = make_backend("transformers", BackendConfig(model=str(tiny_model_dir), chat_template="off", device="cpu"))
     fast = batched.choice_logprobs(requests_)
-    for request, scores in zip(requests_[:12], fast):
+    for request, scores in zip(requests_[:12], fast, strict=False):
         assert scores == pytest.approx(_reference(batched, request), abs=1e-4)
-    one = make_backend("transformers", BackendConfig(model=str(tiny_model_dir), chat_template="off", device="cpu",
-                                                     batch_size=1))
+    one = make_backend(
+        "transformers", BackendConfig(model=str(tiny_model_dir), chat_template="off", device="cpu", batch_size=1)
+    )
     single = one.choice_logprobs(requests_)
     argmax = [max(range(len(s)), key=s.__getitem__) for s in fast]
     assert argmax == [max(range(len(s)), key=s.__getitem__) for s in single]
-    for a, b in zip(fast, single):
+    for a, b in zip(fast, single, strict=False):
         assert a == pytest.approx(b, abs=1e-4)
     assert len({tuple(round(x, 3) for x in s) for s in fast}) > 1  # the model does distinguish prompts
 
@@ -60,7 +61,7 @@ def test_chat_template_scoring_and_generation(tiny_model_dir, requests_):
     rendered = backend.render(requests_[0])
     assert rendered.startswith("<|im_start|>user\n") and rendered.endswith("<|im_start|>assistant\n")
     scores = backend.choice_logprobs(requests_[:4])
-    assert all(len(s) == r.n_choices and all(x < 0 for x in s) for s, r in zip(scores, requests_[:4]))
+    assert all(len(s) == r.n_choices and all(x < 0 for x in s) for s, r in zip(scores, requests_[:4], strict=False))
     gen_requests = [Request(prompt=r.prompt, max_new_tokens=5) for r in requests_[:6]]
     batched = backend.generate(gen_requests)
     singles = [backend.generate([r])[0] for r in gen_requests[:3]]

@@ -34,8 +34,12 @@ def server(tiny_model_dir, tmp_path_factory):
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     with open(log, "w") as handle:
-        proc = subprocess.Popen([str(exe), "serve", str(tiny_model_dir), "--host", "127.0.0.1", "--port", str(port),
-                                 "--device", "cpu"], stdout=handle, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(
+            [str(exe), "serve", str(tiny_model_dir), "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     import httpx
 
     deadline = time.time() + 120
@@ -60,8 +64,14 @@ def server(tiny_model_dir, tmp_path_factory):
 
 def test_generation_through_the_server_and_cache(server, tiny_model_dir, tmp_path):
     cache = tmp_path / "responses.sqlite"
-    config = BackendConfig(model=str(tiny_model_dir), base_url=server, api_key_env=None, concurrency=4,
-                           cache_path=str(cache), chat_template="off")  # /v1/completions
+    config = BackendConfig(
+        model=str(tiny_model_dir),
+        base_url=server,
+        api_key_env=None,
+        concurrency=4,
+        cache_path=str(cache),
+        chat_template="off",
+    )  # /v1/completions
     requests = [Request(prompt=f"Question: item {i}?\nAnswer:", max_new_tokens=6) for i in range(5)]
     first = make_backend("openai", config)
     outputs = first.generate(requests)
@@ -86,13 +96,36 @@ def test_chat_completions_match_local_chat_generation(server, tiny_model_dir):
 
 
 def test_cli_openai_backend_end_to_end(server, tiny_model_dir, tiny_dataset_dir, tmp_path):
+    from benchmark.results_schema import RunResult
     from globmed.cli import main
 
-    from benchmark.results_schema import RunResult
-
-    args = ["bench", "--model", str(tiny_model_dir), "--name", "tiny-api", "--backend", "openai", "--base-url", server,
-            "--api-key-env", "", "--dataset", str(tiny_dataset_dir), "--languages", "en,sw", "--tasks", "mcqa,lfqa",
-            "--limit", "3", "--max-new-tokens", "6", "--out", str(tmp_path), "--resamples", "100"]
+    args = [
+        "bench",
+        "--model",
+        str(tiny_model_dir),
+        "--name",
+        "tiny-api",
+        "--backend",
+        "openai",
+        "--base-url",
+        server,
+        "--api-key-env",
+        "",
+        "--dataset",
+        str(tiny_dataset_dir),
+        "--languages",
+        "en,sw",
+        "--tasks",
+        "mcqa,lfqa",
+        "--limit",
+        "3",
+        "--max-new-tokens",
+        "6",
+        "--out",
+        str(tmp_path),
+        "--resamples",
+        "100",
+    ]
     assert main(args) == 0
     (path,) = tmp_path.glob("*.json")
     run = RunResult.load(path)

@@ -32,12 +32,14 @@ class Chrf(evaluate.Metric):
             description=_DESCRIPTION,
             citation="Popović, 2015. chrF: character n-gram F-score for automatic MT evaluation.",
             inputs_description=_KWARGS,
-            features=datasets.Features({"predictions": datasets.Value("string"), "references": datasets.Value("string")}),
+            features=datasets.Features(
+                {"predictions": datasets.Value("string"), "references": datasets.Value("string")}
+            ),
         )
 
     def _compute(self, predictions, references, per_item=False):
         chrf = CHRF()
-        scores = [chrf.sentence_score(p, [r]).score / 100.0 for p, r in zip(predictions, references)]
+        scores = [chrf.sentence_score(p, [r]).score / 100.0 for p, r in zip(predictions, references, strict=False)]
         out = {"chrf": float(np.mean(scores)) if scores else 0.0}
         if per_item:
             out["scores"] = scores

@@ -64,11 +64,13 @@ class RougeL(evaluate.Metric):
             description=_DESCRIPTION,
             citation="Lin, 2004. ROUGE: A Package for Automatic Evaluation of Summaries.",
             inputs_description=_KWARGS,
-            features=datasets.Features({"predictions": datasets.Value("string"), "references": datasets.Value("string")}),
+            features=datasets.Features(
+                {"predictions": datasets.Value("string"), "references": datasets.Value("string")}
+            ),
         )
 
     def _compute(self, predictions, references, per_item=False):
-        scores = [rouge_l(p, r) for p, r in zip(predictions, references)]
+        scores = [rouge_l(p, r) for p, r in zip(predictions, references, strict=False)]
         out = {"rougeL": float(np.mean(scores)) if scores else 0.0}
         if per_item:
             out["scores"] = scores
