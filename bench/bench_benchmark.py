@@ -76,6 +76,23 @@ def build_dataset(root: Path) -> None:
     (root / "README.md").write_text("---\nconfigs: []\n---\n# bench dataset\n")
 
 
+def training_texts(dataset: Path) -> list[str]:
+    """Tokenizer corpus: the prompts' own words, so tokens per word look like a real model's (not bytes)."""
+    import yaml
+
+    from globmed.data import load_split
+
+    from benchmark.prompts import load_prompts
+
+    texts = []
+    for lang in LANGUAGES:
+        prompts = load_prompts(lang)
+        texts += [yaml.safe_dump(prompts.templates, allow_unicode=True)] * 20
+        for doc in load_split(dataset, "test", lang, "mcqa"):
+            texts.append(prompts.build("mcqa", doc) + " A B C D E")
+    return texts
+
+
 def run_globmed(model: Path, dataset: Path, results: Path) -> tuple[float, dict[str, int]]:
     from benchmark.backends import BackendConfig
     from benchmark.results_schema import ModelInfo
@@ -138,7 +155,7 @@ def main() -> int:
     dataset = OUT / "globmed"
     if not (dataset / "README.md").exists():
         build_dataset(dataset)
-    model = build_tiny_model(OUT / "tiny-model")
+    model = build_tiny_model(OUT / "tiny-model", texts=training_texts(dataset), vocab_size=4096)
     tasks_dir = OUT / "lm_eval_tasks"
     export(str(dataset), tasks_dir, LANGUAGES, ["mcqa"])
 

@@ -4,8 +4,9 @@ Letter scoring: the prompt is encoded once, and the next-token log-softmax at it
 ids of the option letters (" A", " B", ... after a plain prompt; "A", "B", ... as the first assistant token
 after a chat template). That equals lm-evaluation-harness's log-likelihood of the one-token continuation,
 without one request per option. Requests are sorted by length (longest first, so an out-of-memory error
-happens in the first batch), padded on the left with explicit position ids, and only the last position's
-logits are computed (`logits_to_keep=1`). "auto" batching fills a token budget and halves it on OOM.
+happens in the first batch), padded on the right (no mask needed, exact positions), and only each question's
+last position goes through the LM head. "auto" batching fills a token budget and halves it on OOM.
+Generation pads on the left (as `generate` expects) in large length-sorted batches.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class TransformersBackend(Backend):
         if config.chat_template == "on" and not has_template:
             raise GlobMedError(f"model {config.model}: --chat-template on, but its tokenizer has no chat template")
         self.use_chat = has_template if config.chat_template == "auto" else config.chat_template == "on"
-        self.max_batch_tokens = config.max_batch_tokens or (32768 if self.device.type == "cuda" else 8192)
+        self.max_batch_tokens = config.max_batch_tokens or (32768 if self.device.type == "cuda" else 16384)
         self._letter_ids = self._find_letter_ids()
 
     # -- prompts -------------------------------------------------------------------------------------------
@@ -94,15 +95,18 @@ class TransformersBackend(Backend):
         texts = [self.render(r) for r in requests]
         return self.tokenizer(texts, add_special_tokens=not self.use_chat)["input_ids"]
 
-    def _batches(self, lengths: list[int], cap: int) -> list[list[int]]:
-        """Indices sorted longest first, grouped so batch_size x longest <= the token budget."""
+    def _batches(self, lengths: list[int], cap: int, scale: int = 1) -> list[list[int]]:
+        """Indices sorted longest first, grouped so batch_size x longest <= scale x the token budget.
+
+        Generation uses scale 4: a decoding step holds a KV cache, not a full forward's activations.
+        """
         order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
         fixed = self.config.batch_size if isinstance(self.config.batch_size, int) else None
         batches, current = [], []
         for index in order:
             longest = lengths[current[0]] if current else lengths[index]
             full = len(current) >= (fixed or cap) or (
-                fixed is None and (len(current) + 1) * longest > self.max_batch_tokens
+                fixed is None and (len(current) + 1) * longest > scale * self.max_batch_tokens
             )
             if current and full:
                 batches.append(current)
@@ -112,18 +116,38 @@ class TransformersBackend(Backend):
             batches.append(current)
         return batches
 
-    def _left_pad(self, seqs: list[list[int]]):
+    def _pad(self, seqs: list[list[int]], left: bool):
         torch = self.torch
-        width = max(len(s) for s in seqs)
-        pad = self.tokenizer.pad_token_id
-        ids = torch.full((len(seqs), width), pad, dtype=torch.long)
+        width = max(len(x) for x in seqs)
+        ids = torch.full((len(seqs), width), self.tokenizer.pad_token_id, dtype=torch.long)
         mask = torch.zeros((len(seqs), width), dtype=torch.long)
         for row, seq in enumerate(seqs):
-            ids[row, width - len(seq) :] = torch.tensor(seq, dtype=torch.long)
-            mask[row, width - len(seq) :] = 1
+            span = slice(width - len(seq), width) if left else slice(0, len(seq))
+            ids[row, span] = torch.tensor(seq, dtype=torch.long)
+            mask[row, span] = 1
         return ids.to(self.device), mask.to(self.device)
 
-    # -- scoring ---------------------------------------------------------------------------------------------
+    def _last_logits(self, seqs: list[list[int]]):
+        """Next-token logits after each sequence's last token, from one right-padded causal forward pass.
+
+        Right padding needs no attention mask (pads come after every real token, so causal attention never
+        sees them) and keeps position ids exact, which lets SDPA take its fast causal path. Only the one
+        position per row that is needed goes through the LM head: the decoder's hidden states are gathered
+        first, so a 150k vocabulary costs one row per question, not one per token.
+        """
+        torch = self.torch
+        ids, _ = self._pad(seqs, left=False)
+        last = torch.tensor([len(x) - 1 for x in seqs], device=self.device)
+        rows = torch.arange(len(seqs), device=self.device)
+        decoder = self.model.base_model
+        head = self.model.get_output_embeddings()
+        if decoder is self.model or head is None:  # unusual architecture: full logits, then gather
+            return self.model(input_ids=ids).logits[rows, last]
+        hidden = decoder(input_ids=ids).last_hidden_state[rows, last]
+        logits = head(hidden)
+        cap = getattr(self.model.config.get_text_config(), "final_logit_softcapping", None)
+        return torch.tanh(logits / cap) * cap if cap else logits
+
     def choice_logprobs(self, requests: list[Request]) -> list[list[float]]:
         needed = max((r.n_choices for r in requests), default=0)
         missing = [OPTION_LETTERS[i] for i in range(needed) if self._letter_ids[i] is None]
@@ -143,12 +167,8 @@ class TransformersBackend(Backend):
         while pending:
             batch = pending.pop(0)
             try:
-                ids, mask = self._left_pad([encoded[i] for i in batch])
-                positions = (mask.cumsum(-1) - 1).clamp(min=0)
                 with torch.inference_mode():
-                    logits = self.model(
-                        input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=1
-                    ).logits[:, -1, :]
+                    logits = self._last_logits([encoded[i] for i in batch])
                 logprobs = torch.log_softmax(logits.float(), dim=-1)[:, letter_ids].cpu().tolist()
             except (RuntimeError, torch.cuda.OutOfMemoryError) as err:
                 if not _is_oom(err) or len(batch) == 1:
@@ -178,13 +198,14 @@ class TransformersBackend(Backend):
         outputs: list[str | None] = [None] * len(requests)
         pending = self._batches(
             [len(e) + r.max_new_tokens for e, r in zip(encoded, requests, strict=False)],
-            cap=64 if self.device.type == "cuda" else 16,
+            cap=256 if self.device.type == "cuda" else 128,
+            scale=4,
         )
         bar = tqdm(total=len(requests), desc="generating", unit="q", leave=False)
         while pending:
             batch = pending.pop(0)
             try:
-                ids, mask = self._left_pad([encoded[i] for i in batch])
+                ids, mask = self._pad([encoded[i] for i in batch], left=True)
                 with torch.inference_mode():
                     generated = self.model.generate(
                         input_ids=ids,
