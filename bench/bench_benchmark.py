@@ -80,9 +80,8 @@ def training_texts(dataset: Path) -> list[str]:
     """Tokenizer corpus: the prompts' own words, so tokens per word look like a real model's (not bytes)."""
     import yaml
 
-    from globmed.data import load_split
-
     from benchmark.prompts import load_prompts
+    from globmed.data import load_split
 
     texts = []
     for lang in LANGUAGES:
