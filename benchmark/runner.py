@@ -230,9 +230,7 @@ def cell_result(
         mask = np.array([it.doc["source"] == source for it in items])
         by_source[source] = {task.primary_metric: float(primary[mask].mean()), "n": int(mask.sum())}
     unparsed = sum(1 for it in items if it.request.n_choices and not it.choice and it.prediction is None)
-    if judge_scores is not None:
-        metrics_unparsed = sum(1 for s in judge_scores if s is None)
-        by_source.setdefault("_judge", {})["unparsed"] = metrics_unparsed
+    judge_unparsed = sum(1 for s in judge_scores if s is None) if judge_scores is not None else 0
     result = TaskResult(
         language=language,
         task=task_name,
@@ -241,6 +239,7 @@ def cell_result(
         n=len(items),
         unparsed=unparsed,
         by_source=by_source,
+        judge_unparsed=judge_unparsed,
     )
     return result, primary, draws
 

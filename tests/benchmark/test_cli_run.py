@@ -79,3 +79,68 @@ def test_rerun_with_same_config_is_skipped(first_run, tiny_model_dir, tiny_datas
     assert code == 0
     assert path.stat().st_mtime_ns == before
     assert len(list(out.glob("*.json"))) == 1
+
+
+def test_generation_scoring_counts_unparsed(tiny_model_dir, tiny_dataset_dir, tmp_path):
+    """The random tiny model answers with newlines: every choice item is unparsed and scored wrong."""
+    args = [
+        "bench",
+        "--model",
+        str(tiny_model_dir),
+        "--name",
+        "tiny-gen",
+        "--dataset",
+        str(tiny_dataset_dir),
+        "--out",
+        str(tmp_path),
+        "--scoring",
+        "generate",
+        "--languages",
+        "en,zu",
+        "--tasks",
+        "mcqa,nli",
+        "--max-new-tokens",
+        "4",
+        "--resamples",
+        "50",
+    ]
+    assert main(args) == 0
+    (path,) = tmp_path.glob("*.json")
+    run = RunResult.load(path)
+    assert run.config["scoring"] == "generate"
+    for result in run.results.values():
+        assert result.unparsed == result.n == 8 and result.metrics["acc"] == 0.0
+    samples = [json.loads(line) for line in path.with_suffix(".samples.jsonl").read_text().splitlines()]
+    assert all(s["unparsed"] and s["prediction"] is None and s["output"] is not None for s in samples)
+
+
+def test_k_shot_prompts_come_from_validation(tiny_model_dir, tiny_dataset_dir, tmp_path):
+    args = [
+        "bench",
+        "--model",
+        str(tiny_model_dir),
+        "--name",
+        "tiny-2shot",
+        "--dataset",
+        str(tiny_dataset_dir),
+        "--out",
+        str(tmp_path),
+        "--shots",
+        "2",
+        "--languages",
+        "fr",
+        "--tasks",
+        "mcqa",
+        "--limit",
+        "3",
+        "--resamples",
+        "50",
+    ]
+    assert main(args) == 0
+    (path,) = tmp_path.glob("*.json")
+    assert RunResult.load(path).config["shots"] == 2
+    prompts = [json.loads(line)["prompt"] for line in path.with_suffix(".samples.jsonl").read_text().splitlines()]
+    for prompt in prompts:
+        assert prompt.count("validation-") == 2 * 5  # 2 shots x (question + 4 options) mention their split
+        assert prompt.count("Réponse:") == 3 and prompt.endswith("Réponse:")
+    assert main([*args[:-2], "--shots", "5", "--resamples", "50"]) == 2  # validation has 4 items

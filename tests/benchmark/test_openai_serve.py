@@ -123,6 +123,12 @@ def test_cli_openai_backend_end_to_end(server, tiny_model_dir, tiny_dataset_dir,
         "6",
         "--out",
         str(tmp_path),
+        "--judge-model",
+        str(tiny_model_dir),
+        "--judge-base-url",
+        server,
+        "--judge-api-key-env",
+        "",
         "--resamples",
         "100",
     ]
@@ -132,3 +138,17 @@ def test_cli_openai_backend_end_to_end(server, tiny_model_dir, tiny_dataset_dir,
     assert run.config["scoring"] == "generate" and run.config["backend"] == "openai"
     assert run.results["en-mcqa"].n == 3 and 0 <= run.results["en-mcqa"].unparsed <= 3
     assert (tmp_path / ".cache" / "responses.sqlite").is_file()
+    judge = run.config["judge"]
+    assert judge["model"] == str(tiny_model_dir) and "Rating: N" in judge["prompt"]
+    lfqa = run.results["sw-lfqa"]
+    assert "judge" in lfqa.metrics and 0 <= lfqa.judge_unparsed <= lfqa.n == 3
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [("Rating: 5", 1.0), ("**Rating:** 3", 0.5), ("1", 0.0), ("Score = 4\nRating: 2", 0.25), ("great answer", None)],
+)
+def test_parse_rating(reply, expected):
+    from benchmark.judge import parse_rating
+
+    assert parse_rating(reply) == expected
