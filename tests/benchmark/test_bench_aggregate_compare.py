@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from macro_f1_ref import macro_f1_reference
+from bench_macro_f1_ref import macro_f1_reference
 
 from benchmark.aggregate import aggregate, bootstrap_macro_f1, bootstrap_mean, cell_rng, interval
 from benchmark.compare import compare_runs
