@@ -163,7 +163,7 @@ def _shots(cfg: RunConfig, language: str, task: str, split: str) -> list[dict[st
     pool = load_split(cfg.dataset, split, language, task)
     if len(pool) < cfg.shots:
         raise GlobMedError(f"{language}-{task}: --shots {cfg.shots} but the {split} split has {len(pool)} items")
-    rng = np.random.default_rng([cfg.seed, len(language), len(task)])
+    rng = cell_rng(cfg.seed, f"{language}-{task}-shots")
     return [pool[int(i)] for i in sorted(rng.choice(len(pool), size=cfg.shots, replace=False))]
 
 
