@@ -82,14 +82,14 @@ class TransformersBackend(Backend):
             request.messages, tokenize=False, add_generation_prompt=True, enable_thinking=False
         )
 
-    def _find_letter_ids(self) -> list[int | None]:
-        """Token id of each option letter as it follows the prompt; None where the letter is several tokens."""
+    def _find_letter_ids(self) -> list[list[int]]:
+        """Token ids of each option letter as it follows the prompt (" A" after text, "A" after a chat turn).
+
+        Usually one token each; a tokenizer that splits a letter (" F" as " " + "F") gets that letter scored
+        by a second, exact pass over prompt + letter tokens (see `_continuation_logprobs`).
+        """
         prefix = "" if self.use_chat else " "
-        ids: list[int | None] = []
-        for letter in OPTION_LETTERS:
-            encoded = self.tokenizer.encode(prefix + letter, add_special_tokens=False)
-            ids.append(encoded[0] if len(encoded) == 1 else None)
-        return ids
+        return [self.tokenizer.encode(prefix + letter, add_special_tokens=False) for letter in OPTION_LETTERS]
 
     def _encode(self, requests: list[Request]) -> list[list[int]]:
         texts = [self.render(r) for r in requests]
@@ -149,19 +149,14 @@ class TransformersBackend(Backend):
         return torch.tanh(logits / cap) * cap if cap else logits
 
     def choice_logprobs(self, requests: list[Request]) -> list[list[float]]:
-        needed = max((r.n_choices for r in requests), default=0)
-        missing = [OPTION_LETTERS[i] for i in range(needed) if self._letter_ids[i] is None]
-        if missing:
-            raise GlobMedError(
-                f"model {self.config.model}: option letter(s) {', '.join(missing)} are several tokens "
-                "for this tokenizer; use --scoring generate"
-            )
         from tqdm.auto import tqdm
 
         torch = self.torch
+        needed = max((r.n_choices for r in requests), default=0)
+        single = [j for j in range(needed) if len(self._letter_ids[j]) == 1]
         encoded = self._encode(requests)
-        results: list[list[float] | None] = [None] * len(requests)
-        letter_ids = torch.tensor(self._letter_ids[:needed], device=self.device)
+        results: list[list[float]] = [[float("nan")] * r.n_choices for r in requests]
+        columns = torch.tensor([self._letter_ids[j][0] for j in single], device=self.device, dtype=torch.long)
         pending = self._batches([len(e) for e in encoded], cap=256 if self.device.type == "cuda" else 64)
         bar = tqdm(total=len(requests), desc="scoring", unit="q", leave=False)
         while pending:
@@ -169,7 +164,7 @@ class TransformersBackend(Backend):
             try:
                 with torch.inference_mode():
                     logits = self._last_logits([encoded[i] for i in batch])
-                logprobs = torch.log_softmax(logits.float(), dim=-1)[:, letter_ids].cpu().tolist()
+                logprobs = torch.log_softmax(logits.float(), dim=-1)[:, columns].cpu().tolist()
             except (RuntimeError, torch.cuda.OutOfMemoryError) as err:
                 if not _is_oom(err) or len(batch) == 1:
                     raise
@@ -177,10 +172,34 @@ class TransformersBackend(Backend):
                 pending[:0] = [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
                 continue
             for row, index in enumerate(batch):
-                results[index] = logprobs[row][: requests[index].n_choices]
+                for col, j in enumerate(single):
+                    if j < requests[index].n_choices:
+                        results[index][j] = logprobs[row][col]
             bar.update(len(batch))
         bar.close()
-        return results  # type: ignore[return-value]
+        multi = [(i, j) for i, r in enumerate(requests) for j in range(r.n_choices) if len(self._letter_ids[j]) > 1]
+        if multi:
+            logger.info("%d option letters are several tokens; scoring them with a second pass", len(multi))
+            scores = self._continuation_logprobs([(encoded[i], self._letter_ids[j]) for i, j in multi])
+            for (i, j), score in zip(multi, scores, strict=True):
+                results[i][j] = score
+        return results
+
+    def _continuation_logprobs(self, pairs: list[tuple[list[int], list[int]]]) -> list[float]:
+        """Sum of log p(continuation | context) for each (context, continuation), right-padded full forwards."""
+        torch = self.torch
+        out: list[float] = [0.0] * len(pairs)
+        seqs = [ctx + cont for ctx, cont in pairs]
+        for batch in self._batches([len(x) for x in seqs], cap=64):
+            ids, _ = self._pad([seqs[k] for k in batch], left=False)
+            with torch.inference_mode():
+                logprobs = torch.log_softmax(self.model(input_ids=ids).logits.float(), dim=-1)
+            for row, k in enumerate(batch):
+                ctx, cont = pairs[k]
+                positions = torch.arange(len(ctx) - 1, len(ctx) - 1 + len(cont), device=self.device)
+                targets = torch.tensor(cont, device=self.device)
+                out[k] = float(logprobs[row, positions, targets].sum())
+        return out
 
     def _shrink(self, err: BaseException) -> None:
         self.max_batch_tokens = max(256, self.max_batch_tokens // 2)

@@ -26,16 +26,16 @@ def requests_(tiny_dataset_dir):
 
 
 def _reference(backend, request: Request) -> list[float]:
-    """log p(" X" | prompt) for each letter: context+continuation encoded together, full forward, no padding."""
+    """log p(" X" | prompt) for each letter: one unpadded full forward per question and option."""
     tok, model = backend.tokenizer, backend.model
     context = tok(request.prompt, add_special_tokens=True)["input_ids"]
     scores = []
     for letter in request.letters:
         whole = tok(request.prompt + " " + letter, add_special_tokens=True)["input_ids"]
-        assert whole[: len(context)] == context and len(whole) == len(context) + 1
+        assert whole[: len(context)] == context
         with torch.no_grad():
-            logits = model(torch.tensor([whole])).logits[0, len(context) - 1]
-        scores.append(torch.log_softmax(logits.float(), -1)[whole[-1]].item())
+            logprobs = torch.log_softmax(model(torch.tensor([whole])).logits[0].float(), -1)
+        scores.append(sum(logprobs[k - 1, whole[k]].item() for k in range(len(context), len(whole))))
     return scores
 
 
@@ -66,3 +66,19 @@ def test_chat_template_scoring_and_generation(tiny_model_dir, requests_):
     batched = backend.generate(gen_requests)
     singles = [backend.generate([r])[0] for r in gen_requests[:3]]
     assert batched[:3] == singles  # left padding does not change greedy outputs
+
+
+def test_multi_token_letters_get_an_exact_second_pass(tiny_model_dir):
+    """With the default tiny tokenizer " F".." J" are two tokens each; 8-option items still score exactly."""
+    backend = make_backend("transformers", BackendConfig(model=str(tiny_model_dir), chat_template="off", device="cpu"))
+    assert any(len(ids) > 1 for ids in backend._letter_ids[:8])
+    prompts = load_prompts("de")
+    docs = [
+        {"context": "", "question": f"Frage {i}?" * (i + 1), "options": [f"Option {k}" for k in range(8)]}
+        for i in range(5)
+    ]
+    requests = [Request(prompt=prompts.build("mcqa", d), n_choices=8) for d in docs]
+    scores = backend.choice_logprobs(requests)
+    for request, row in zip(requests, scores, strict=True):
+        assert len(row) == 8
+        assert row == pytest.approx(_reference(backend, request), abs=1e-4)
