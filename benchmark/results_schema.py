@@ -57,6 +57,7 @@ class TaskResult:
     n: int
     unparsed: int = 0  # generations from which no answer could be extracted (scored as wrong)
     by_source: dict[str, dict[str, float]] = field(default_factory=dict)
+    judge_unparsed: int = 0  # lfqa: judge replies without a rating (scored 0); added compatibly, default 0
 
     @property
     def score(self) -> float:

@@ -1,0 +1,261 @@
+"""transformers backend (CPU or GPU): one forward pass per question for letter scoring, batched generation.
+
+Letter scoring: the prompt is encoded once, and the next-token log-softmax at its last position is read at the
+ids of the option letters (" A", " B", ... after a plain prompt; "A", "B", ... as the first assistant token
+after a chat template). That equals lm-evaluation-harness's log-likelihood of the one-token continuation,
+without one request per option. Requests are sorted by length (longest first, so an out-of-memory error
+happens in the first batch), padded on the right (no mask needed, exact positions), and only each question's
+last position goes through the LM head. "auto" batching fills a token budget and halves it on OOM.
+Generation pads on the left (as `generate` expects) in large length-sorted batches.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from benchmark.backends.base import Backend, BackendConfig, Request
+from globmed.errors import GlobMedError
+from globmed.schema import OPTION_LETTERS
+
+logger = logging.getLogger(__name__)
+
+_DTYPES = {
+    "float32": "float32",
+    "fp32": "float32",
+    "bfloat16": "bfloat16",
+    "bf16": "bfloat16",
+    "float16": "float16",
+    "fp16": "float16",
+}
+
+
+def _is_oom(err: BaseException) -> bool:
+    return "out of memory" in str(err).lower()
+
+
+class TransformersBackend(Backend):
+    name = "transformers"
+    supports_loglikelihood = True
+
+    def __init__(self, config: BackendConfig) -> None:
+        super().__init__(config)
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.torch = torch
+        device = config.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(device)
+        if config.dtype == "auto":
+            dtype = torch.bfloat16 if self.device.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
+        elif config.dtype in _DTYPES:
+            dtype = getattr(torch, _DTYPES[config.dtype])
+        else:
+            raise GlobMedError(f"--dtype {config.dtype!r}: expected auto, float32, bfloat16 or float16")
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(
+                config.model, revision=config.revision, trust_remote_code=config.trust_remote_code
+            )
+            self.model = AutoModelForCausalLM.from_pretrained(
+                config.model, revision=config.revision, dtype=dtype, trust_remote_code=config.trust_remote_code
+            ).to(self.device)
+        except OSError as err:
+            raise GlobMedError(f"model {config.model}: cannot load ({str(err).splitlines()[0]})") from None
+        self.model.eval()
+        self.dtype = dtype
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        has_template = bool(getattr(self.tokenizer, "chat_template", None))
+        if config.chat_template == "on" and not has_template:
+            raise GlobMedError(f"model {config.model}: --chat-template on, but its tokenizer has no chat template")
+        self.use_chat = has_template if config.chat_template == "auto" else config.chat_template == "on"
+        self.max_batch_tokens = config.max_batch_tokens or (32768 if self.device.type == "cuda" else 16384)
+        self._letter_ids = self._find_letter_ids()
+
+    # -- prompts -------------------------------------------------------------------------------------------
+    def render(self, request: Request) -> str:
+        if not self.use_chat:
+            return request.prompt
+        return self.tokenizer.apply_chat_template(
+            request.messages, tokenize=False, add_generation_prompt=True, enable_thinking=False
+        )
+
+    def _find_letter_ids(self) -> list[list[int]]:
+        """Token ids of each option letter as it follows the prompt (" A" after text, "A" after a chat turn).
+
+        Usually one token each; a tokenizer that splits a letter (" F" as " " + "F") gets that letter scored
+        by a second, exact pass over prompt + letter tokens (see `_continuation_logprobs`).
+        """
+        prefix = "" if self.use_chat else " "
+        return [self.tokenizer.encode(prefix + letter, add_special_tokens=False) for letter in OPTION_LETTERS]
+
+    def _encode(self, requests: list[Request]) -> list[list[int]]:
+        texts = [self.render(r) for r in requests]
+        return self.tokenizer(texts, add_special_tokens=not self.use_chat)["input_ids"]
+
+    def _batches(self, lengths: list[int], cap: int, scale: int = 1) -> list[list[int]]:
+        """Indices sorted longest first, grouped so batch_size x longest <= scale x the token budget.
+
+        Generation uses scale 4: a decoding step holds a KV cache, not a full forward's activations.
+        """
+        order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+        fixed = self.config.batch_size if isinstance(self.config.batch_size, int) else None
+        batches, current = [], []
+        for index in order:
+            longest = lengths[current[0]] if current else lengths[index]
+            full = len(current) >= (fixed or cap) or (
+                fixed is None and (len(current) + 1) * longest > scale * self.max_batch_tokens
+            )
+            if current and full:
+                batches.append(current)
+                current = []
+            current.append(index)
+        if current:
+            batches.append(current)
+        return batches
+
+    def _pad(self, seqs: list[list[int]], left: bool):
+        torch = self.torch
+        width = max(len(x) for x in seqs)
+        ids = torch.full((len(seqs), width), self.tokenizer.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(seqs), width), dtype=torch.long)
+        for row, seq in enumerate(seqs):
+            span = slice(width - len(seq), width) if left else slice(0, len(seq))
+            ids[row, span] = torch.tensor(seq, dtype=torch.long)
+            mask[row, span] = 1
+        return ids.to(self.device), mask.to(self.device)
+
+    def _last_logits(self, seqs: list[list[int]]):
+        """Next-token logits after each sequence's last token, from one right-padded causal forward pass.
+
+        Right padding needs no attention mask (pads come after every real token, so causal attention never
+        sees them) and keeps position ids exact, which lets SDPA take its fast causal path. Only the one
+        position per row that is needed goes through the LM head: the decoder's hidden states are gathered
+        first, so a 150k vocabulary costs one row per question, not one per token.
+        """
+        torch = self.torch
+        ids, _ = self._pad(seqs, left=False)
+        last = torch.tensor([len(x) - 1 for x in seqs], device=self.device)
+        rows = torch.arange(len(seqs), device=self.device)
+        decoder = self.model.base_model
+        head = self.model.get_output_embeddings()
+        if decoder is self.model or head is None:  # unusual architecture: full logits, then gather
+            return self.model(input_ids=ids).logits[rows, last]
+        hidden = decoder(input_ids=ids).last_hidden_state[rows, last]
+        logits = head(hidden)
+        cap = getattr(self.model.config.get_text_config(), "final_logit_softcapping", None)
+        return torch.tanh(logits / cap) * cap if cap else logits
+
+    def choice_logprobs(self, requests: list[Request]) -> list[list[float]]:
+        from tqdm.auto import tqdm
+
+        torch = self.torch
+        needed = max((r.n_choices for r in requests), default=0)
+        single = [j for j in range(needed) if len(self._letter_ids[j]) == 1]
+        encoded = self._encode(requests)
+        results: list[list[float]] = [[float("nan")] * r.n_choices for r in requests]
+        columns = torch.tensor([self._letter_ids[j][0] for j in single], device=self.device, dtype=torch.long)
+        pending = self._batches([len(e) for e in encoded], cap=256 if self.device.type == "cuda" else 64)
+        bar = tqdm(total=len(requests), desc="scoring", unit="q", leave=False)
+        while pending:
+            batch = pending.pop(0)
+            try:
+                with torch.inference_mode():
+                    logits = self._last_logits([encoded[i] for i in batch])
+                logprobs = torch.log_softmax(logits.float(), dim=-1)[:, columns].cpu().tolist()
+            except (RuntimeError, torch.cuda.OutOfMemoryError) as err:
+                if not _is_oom(err) or len(batch) == 1:
+                    raise
+                self._shrink(err)
+                pending[:0] = [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
+                continue
+            for row, index in enumerate(batch):
+                for col, j in enumerate(single):
+                    if j < requests[index].n_choices:
+                        results[index][j] = logprobs[row][col]
+            bar.update(len(batch))
+        bar.close()
+        multi = [(i, j) for i, r in enumerate(requests) for j in range(r.n_choices) if len(self._letter_ids[j]) > 1]
+        if multi:
+            logger.info("%d option letters are several tokens; scoring them with a second pass", len(multi))
+            scores = self._continuation_logprobs([(encoded[i], self._letter_ids[j]) for i, j in multi])
+            for (i, j), score in zip(multi, scores, strict=True):
+                results[i][j] = score
+        return results
+
+    def _continuation_logprobs(self, pairs: list[tuple[list[int], list[int]]]) -> list[float]:
+        """Sum of log p(continuation | context) for each (context, continuation), right-padded full forwards."""
+        torch = self.torch
+        out: list[float] = [0.0] * len(pairs)
+        seqs = [ctx + cont for ctx, cont in pairs]
+        for batch in self._batches([len(x) for x in seqs], cap=64):
+            ids, _ = self._pad([seqs[k] for k in batch], left=False)
+            with torch.inference_mode():
+                logprobs = torch.log_softmax(self.model(input_ids=ids).logits.float(), dim=-1)
+            for row, k in enumerate(batch):
+                ctx, cont = pairs[k]
+                positions = torch.arange(len(ctx) - 1, len(ctx) - 1 + len(cont), device=self.device)
+                targets = torch.tensor(cont, device=self.device)
+                out[k] = float(logprobs[row, positions, targets].sum())
+        return out
+
+    def _shrink(self, err: BaseException) -> None:
+        self.max_batch_tokens = max(256, self.max_batch_tokens // 2)
+        logger.warning(
+            "out of memory (%s); token budget per batch now %d", str(err).splitlines()[0], self.max_batch_tokens
+        )
+        if self.device.type == "cuda":
+            self.torch.cuda.empty_cache()
+
+    def generate(self, requests: list[Request]) -> list[str]:
+        from tqdm.auto import tqdm
+
+        torch = self.torch
+        encoded = self._encode(requests)
+        outputs: list[str | None] = [None] * len(requests)
+        pending = self._batches(
+            [len(e) + r.max_new_tokens for e, r in zip(encoded, requests, strict=False)],
+            cap=256 if self.device.type == "cuda" else 128,
+            scale=4,
+        )
+        bar = tqdm(total=len(requests), desc="generating", unit="q", leave=False)
+        while pending:
+            batch = pending.pop(0)
+            try:
+                ids, mask = self._pad([encoded[i] for i in batch], left=True)
+                with torch.inference_mode():
+                    generated = self.model.generate(
+                        input_ids=ids,
+                        attention_mask=mask,
+                        do_sample=False,
+                        max_new_tokens=max(requests[i].max_new_tokens for i in batch),
+                        pad_token_id=self.tokenizer.pad_token_id,
+                    )
+            except (RuntimeError, torch.cuda.OutOfMemoryError) as err:
+                if not _is_oom(err) or len(batch) == 1:
+                    raise
+                self._shrink(err)
+                pending[:0] = [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
+                continue
+            new_tokens = generated[:, ids.shape[1] :].cpu()
+            for row, index in enumerate(batch):
+                tokens = new_tokens[row][: requests[index].max_new_tokens]
+                outputs[index] = self.tokenizer.decode(tokens, skip_special_tokens=True)
+            bar.update(len(batch))
+        bar.close()
+        return outputs  # type: ignore[return-value]
+
+    def describe(self) -> dict[str, Any]:
+        import hashlib
+
+        template = getattr(self.tokenizer, "chat_template", None) or ""
+        commit = getattr(self.model.config, "_commit_hash", None)
+        return {
+            "dtype": str(self.dtype).removeprefix("torch."),
+            "device": str(self.device),
+            "chat_template": self.use_chat,
+            "chat_template_sha256": hashlib.sha256(template.encode()).hexdigest() if self.use_chat else None,
+            "revision": self.config.revision or commit or "local",
+        }

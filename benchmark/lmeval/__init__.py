@@ -1,0 +1,1 @@
+"""Export GlobMed-Bench as lm-evaluation-harness tasks (see `export.py`)."""

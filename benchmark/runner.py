@@ -1,0 +1,408 @@
+"""Run GlobMed-Bench on one model: build prompts, score, aggregate, write `<run_id>.json` + `.samples.jsonl`.
+
+The run id is `<name>__<config hash>`: the hash covers everything that changes scores (model and revision,
+backend, dtype, chat template, scoring, shots, limit, tasks and their versions, prompt version, languages,
+dataset manifest hash, judge). A results file with the same id and hash means the run is done, so rosters
+resume by skipping it. Samples are written first and the JSON last (both atomically), so a JSON on disk
+always has its complete samples beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmark.aggregate import DEFAULT_RESAMPLES, aggregate, bootstrap_macro_f1, bootstrap_mean, cell_rng, interval
+from benchmark.backends import BACKENDS, BackendConfig, Request, make_backend
+from benchmark.extraction import extract_choice
+from benchmark.judge import JudgeConfig, judge_answers, judge_prompt
+from benchmark.metrics import load_metric
+from benchmark.prompts import load_prompts
+from benchmark.results_schema import ModelInfo, RunResult, TaskResult
+from benchmark.tasks import get_task
+from globmed.atomic import atomic_write_json, atomic_write_text
+from globmed.errors import GlobMedError
+from globmed.schema import MAX_OPTIONS
+
+logger = logging.getLogger(__name__)
+SCORINGS = ("auto", "loglikelihood", "generate")
+
+
+@dataclass
+class RunConfig:
+    # what is evaluated
+    model: ModelInfo
+    backend: str = "transformers"
+    backend_config: BackendConfig = field(default_factory=BackendConfig)
+    # what it is evaluated on
+    dataset: str = "release/globmed"
+    tasks: list[str] = field(default_factory=lambda: ["mcqa", "nli", "lfqa"])
+    languages: list[str] = field(default_factory=list)
+    limit: int | None = None  # first N test items per language-task
+    shots: int = 0  # k-shot examples drawn (seeded) from the validation split
+    # how
+    scoring: str = "auto"  # auto: loglikelihood where the backend supports it, else generate
+    max_new_tokens: int | None = None  # override the task YAML's generation.max_new_tokens
+    judge: JudgeConfig | None = None
+    resamples: int = DEFAULT_RESAMPLES
+    seed: int = 1234
+    # where
+    out: str = "release/results"
+    overwrite: bool = False
+
+    def __post_init__(self) -> None:
+        if self.scoring not in SCORINGS:
+            raise GlobMedError(f"--scoring {self.scoring!r}: expected one of {', '.join(SCORINGS)}")
+        if self.shots < 0:
+            raise GlobMedError(f"--shots must be >= 0, got {self.shots}")
+        if self.limit is not None and self.limit < 1:
+            raise GlobMedError(f"--limit must be >= 1, got {self.limit}")
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "model"
+
+
+def config_fingerprint(cfg: RunConfig, manifest_sha256: str | None) -> dict[str, Any]:
+    """Everything that changes the scores; its hash names the run."""
+    bc = cfg.backend_config
+    return {
+        "model": cfg.model.path or cfg.model.name,
+        "revision": bc.revision,
+        "backend": cfg.backend,
+        "dtype": bc.dtype,
+        "chat_template": bc.chat_template,
+        "scoring": cfg.scoring,
+        "shots": cfg.shots,
+        "limit": cfg.limit,
+        "max_new_tokens": cfg.max_new_tokens,
+        "languages": cfg.languages,
+        "tasks": {t: get_task(t).version for t in cfg.tasks},
+        "prompt_version": load_prompts(cfg.languages[0]).prompt_version if cfg.languages else None,
+        "dataset": manifest_sha256 or (str(Path(cfg.dataset).resolve()) if Path(cfg.dataset).exists() else cfg.dataset),
+        "judge": asdict(cfg.judge) if cfg.judge else None,
+        "seed": cfg.seed,
+        "resamples": cfg.resamples,
+    }
+
+
+def config_hash(fingerprint: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class Item:
+    """One test question of one cell, with its prompt and, after scoring, its outcome."""
+
+    doc: dict[str, Any]
+    language: str
+    task: str
+    request: Request
+    choice: bool
+    logprobs: list[float] | None = None
+    output: str | None = None
+    prediction: int | None = None
+
+
+def load_items(cfg: RunConfig) -> tuple[list[Item], list[str]]:
+    """Test items with prompts for every language x task; also the names of empty cells (logged, recorded)."""
+    from globmed.data import load_split
+
+    items: list[Item] = []
+    empty: list[str] = []
+    scoring = cfg.scoring
+    for language in cfg.languages:
+        prompts = load_prompts(language)
+        for task_name in cfg.tasks:
+            task = get_task(task_name)
+            test = load_split(cfg.dataset, task.test_split, language, task_name)
+            if cfg.limit is not None:
+                test = test.select(range(min(cfg.limit, len(test))))
+            if len(test) == 0:
+                logger.warning(
+                    "%s-%s: no %s items in %s; cell skipped", language, task_name, task.test_split, cfg.dataset
+                )
+                empty.append(f"{language}-{task_name}")
+                continue
+            shots = _shots(cfg, language, task_name, task.fewshot_split)
+            max_new = cfg.max_new_tokens or int(task.generation.get("max_new_tokens", 32))
+            for doc in test:
+                if task.is_choice and not 2 <= len(doc["options"]) <= MAX_OPTIONS:
+                    raise GlobMedError(
+                        f"{cfg.dataset}: item {doc['id']} has {len(doc['options'])} options; "
+                        f"choice tasks need 2 to {MAX_OPTIONS}"
+                    )
+                prompt = prompts.build(task_name, doc, shots)
+                n_choices = len(doc["options"]) if task.is_choice else 0
+                choice = task.is_choice and scoring != "generate"
+                items.append(
+                    Item(
+                        doc=doc,
+                        language=language,
+                        task=task_name,
+                        choice=choice,
+                        request=Request(prompt=prompt, n_choices=n_choices, max_new_tokens=max_new),
+                    )
+                )
+    return items, empty
+
+
+def _shots(cfg: RunConfig, language: str, task: str, split: str) -> list[dict[str, Any]]:
+    if cfg.shots == 0:
+        return []
+    from globmed.data import load_split
+
+    pool = load_split(cfg.dataset, split, language, task)
+    if len(pool) < cfg.shots:
+        raise GlobMedError(f"{language}-{task}: --shots {cfg.shots} but the {split} split has {len(pool)} items")
+    rng = cell_rng(cfg.seed, f"{language}-{task}-shots")
+    return [pool[int(i)] for i in sorted(rng.choice(len(pool), size=cfg.shots, replace=False))]
+
+
+def score_items(items: list[Item], backend) -> None:
+    """Fill in logprobs/outputs and predictions: letter scoring in one batched call, generation in another."""
+    choice = [it for it in items if it.choice]
+    if choice:
+        for it, logprobs in zip(choice, backend.choice_logprobs([it.request for it in choice]), strict=False):
+            it.logprobs = logprobs
+            it.prediction = int(np.argmax(logprobs))
+    generated = [it for it in items if not it.choice]
+    if generated:
+        for it, text in zip(generated, backend.generate([it.request for it in generated]), strict=False):
+            it.output = text
+    for it in generated:
+        if it.request.n_choices:
+            labels = load_prompts(it.language).labels
+            aliases = [[labels.get(opt, opt)] for opt in it.doc["options"]]
+            it.prediction = extract_choice(it.output or "", it.doc["options"], aliases)
+
+
+def cell_result(
+    cfg: RunConfig, language: str, task_name: str, items: list[Item], judge_scores: list[float | None] | None
+) -> tuple[TaskResult, np.ndarray, np.ndarray]:
+    """Metrics, CIs and per-source scores of one cell; also the per-item primary scores and their draws."""
+    task = get_task(task_name)
+    metrics: dict[str, float] = {}
+    per_item: dict[str, list[float]] = {}
+    if task.is_choice:
+        preds = [-1 if it.prediction is None else it.prediction for it in items]
+        golds = [int(it.doc["answer_index"]) for it in items]
+        for name in task.metrics:
+            kwargs = {"per_item": True} if name == "accuracy" else {}
+            out = load_metric(name).compute(predictions=preds, references=golds, **kwargs)
+            per_item.update({"acc": out.pop("scores")} if "scores" in out else {})
+            metrics.update(out)
+        if "macro_f1" in metrics:
+            low, high = interval(
+                bootstrap_macro_f1(preds, golds, cfg.resamples, cell_rng(cfg.seed, f"{language}-{task_name}-f1"))
+            )
+            metrics.update(macro_f1_ci_low=low, macro_f1_ci_high=high)
+    else:
+        outputs = [it.output or "" for it in items]
+        refs = [it.doc["answer"] for it in items]
+        for name in task.metrics:
+            out = load_metric(name).compute(predictions=outputs, references=refs, per_item=True)
+            scores = out.pop("scores")
+            (key,) = out
+            per_item[key] = scores
+            metrics.update(out)
+        if judge_scores is not None:
+            per_item["judge"] = [0.0 if s is None else s for s in judge_scores]
+            metrics["judge"] = float(np.mean(per_item["judge"]))
+    draws = None
+    for key, scores in per_item.items():
+        sample = bootstrap_mean(scores, cfg.resamples, cell_rng(cfg.seed, f"{language}-{task_name}-{key}"))
+        low, high = interval(sample)
+        metrics[f"{key}_ci_low"], metrics[f"{key}_ci_high"] = low, high
+        if key == task.primary_metric:
+            draws = sample
+    primary = np.asarray(per_item[task.primary_metric], dtype=float)
+    by_source: dict[str, dict[str, float]] = {}
+    for source in sorted({it.doc["source"] for it in items}):
+        mask = np.array([it.doc["source"] == source for it in items])
+        by_source[source] = {task.primary_metric: float(primary[mask].mean()), "n": int(mask.sum())}
+    unparsed = sum(1 for it in items if it.request.n_choices and not it.choice and it.prediction is None)
+    judge_unparsed = sum(1 for s in judge_scores if s is None) if judge_scores is not None else 0
+    result = TaskResult(
+        language=language,
+        task=task_name,
+        primary_metric=task.primary_metric,
+        metrics={k: float(min(max(v, 0.0), 1.0)) for k, v in metrics.items()},
+        n=len(items),
+        unparsed=unparsed,
+        by_source=by_source,
+        judge_unparsed=judge_unparsed,
+    )
+    return result, primary, draws
+
+
+def sample_record(it: Item, score: float) -> dict[str, Any]:
+    return {
+        "id": it.doc["id"],
+        "language": it.language,
+        "task": it.task,
+        "source": it.doc["source"],
+        "prompt": it.request.prompt,
+        "gold": it.doc["answer_index"] if it.request.n_choices else it.doc["answer"],
+        "prediction": it.prediction,
+        "output": it.output,
+        "logprobs": it.logprobs,
+        "unparsed": bool(it.request.n_choices and not it.choice and it.prediction is None),
+        "score": score,
+    }
+
+
+def run(cfg: RunConfig) -> Path:
+    """Evaluate one model; returns the results JSON path (existing one when the run is already done)."""
+    from benchmark.provenance import dataset_info, provenance
+
+    if not cfg.languages:
+        raise GlobMedError("no languages selected")
+    data = dataset_info(cfg.dataset)
+    fingerprint = config_fingerprint(cfg, data["manifest_sha256"])
+    digest = config_hash(fingerprint)
+    run_id = f"{slug(cfg.model.name)}__{digest[:10]}"
+    out_dir = Path(cfg.out)
+    json_path = out_dir / f"{run_id}.json"
+    if json_path.exists() and not cfg.overwrite:
+        done = RunResult.load(json_path)
+        if done.config.get("config_hash") == digest:
+            logger.info("%s: done already (same config hash); skipping", json_path)
+            return json_path
+    logger.info(
+        "run %s: model=%s backend=%s tasks=%s languages=%s limit=%s shots=%d scoring=%s",
+        run_id,
+        cfg.model.path or cfg.model.name,
+        cfg.backend,
+        ",".join(cfg.tasks),
+        ",".join(cfg.languages),
+        cfg.limit,
+        cfg.shots,
+        cfg.scoring,
+    )
+    backend_config = cfg.backend_config
+    if backend_config.cache_path is None and cfg.backend == "openai":
+        backend_config.cache_path = str(out_dir / ".cache" / "responses.sqlite")
+    if cfg.scoring == "auto":
+        cfg.scoring = "loglikelihood" if BACKENDS.get(cfg.backend).supports_loglikelihood else "generate"
+    _check_dataset(cfg.dataset)
+    items, empty = load_items(cfg)  # data errors surface before a model is loaded
+    started = time.perf_counter()
+    backend = make_backend(cfg.backend, backend_config)
+    try:
+        score_items(items, backend)
+        described = backend.describe()
+    finally:
+        backend.close()
+    judged = _judge(cfg, items, out_dir)
+    results: dict[str, TaskResult] = {}
+    points: dict[tuple[str, str], float] = {}
+    draws: dict[tuple[str, str], np.ndarray] = {}
+    samples: list[str] = []
+    for language in cfg.languages:
+        for task_name in cfg.tasks:
+            cell = [it for it in items if it.language == language and it.task == task_name]
+            if not cell:
+                continue
+            scores = [judged[id(it)] for it in cell] if judged is not None and task_name == "lfqa" else None
+            result, primary, sample = cell_result(cfg, language, task_name, cell, scores)
+            results[f"{language}-{task_name}"] = result
+            points[(language, task_name)] = result.score
+            draws[(language, task_name)] = sample
+            samples.extend(
+                json.dumps(sample_record(it, float(s)), ensure_ascii=False)
+                for it, s in zip(cell, primary, strict=False)
+            )
+    elapsed = time.perf_counter() - started
+    config = {
+        "backend": cfg.backend,
+        "dtype": described.get("dtype"),
+        "chat_template": described.get("chat_template"),
+        "chat_template_sha256": described.get("chat_template_sha256"),
+        "shots": cfg.shots,
+        "scoring": cfg.scoring,
+        "prompt_version": fingerprint["prompt_version"],
+        "task_versions": fingerprint["tasks"],
+        "tasks": cfg.tasks,
+        "languages": cfg.languages,
+        "limit": cfg.limit,
+        "max_new_tokens": cfg.max_new_tokens,
+        "seed": cfg.seed,
+        "bootstrap_resamples": cfg.resamples,
+        "config_hash": digest,
+        "empty_cells": empty,
+        "backend_details": {k: v for k, v in described.items() if k not in {"dtype", "chat_template"}},
+        "judge": _judge_record(cfg),
+        "wall_time_s": round(elapsed, 3),
+        "n_items": len(items),
+    }
+    model = ModelInfo(**{**asdict(cfg.model), "revision": cfg.model.revision or str(described.get("revision", ""))})
+    result = RunResult(
+        model=model,
+        config=config,
+        dataset=data,
+        provenance=provenance(),
+        results=results,
+        aggregates=aggregate(points, draws),
+        run_id=run_id,
+    )
+    result.validate(str(json_path))
+    atomic_write_text(out_dir / f"{run_id}.samples.jsonl", "\n".join(samples) + ("\n" if samples else ""))
+    atomic_write_json(json_path, result.to_dict())
+    logger.info(
+        "%s: overall %.4f (high %s, low %s) in %.1fs",
+        json_path,
+        result.aggregates["overall"] or 0.0,
+        _fmt(result.aggregates["high_mean"]),
+        _fmt(result.aggregates["low_mean"]),
+        elapsed,
+    )
+    return json_path
+
+
+def _check_dataset(dataset: str) -> None:
+    """A path that cannot be a Hub id (absolute, relative with ./, or deeper than ORG/NAME) must exist."""
+    path = Path(dataset)
+    if not path.exists() and (path.is_absolute() or dataset.startswith(".") or dataset.count("/") != 1):
+        raise GlobMedError(f"dataset {dataset}: no such folder; build it with `globmed build --out ROOT`")
+
+
+def _judge(cfg: RunConfig, items: list[Item], out_dir: Path) -> dict[int, float | None] | None:
+    if cfg.judge is None:
+        return None
+    lfqa = [it for it in items if it.task == "lfqa"]
+    payload = [
+        {
+            "language": it.language,
+            "question": it.doc["question"],
+            "reference": it.doc["answer"],
+            "answer": it.output or "",
+        }
+        for it in lfqa
+    ]
+    ratings = judge_answers(cfg.judge, payload, str(out_dir / ".cache" / "judge.sqlite"))
+    return {id(it): rating for it, rating in zip(lfqa, ratings, strict=False)}
+
+
+def _judge_record(cfg: RunConfig) -> dict[str, Any] | None:
+    if cfg.judge is None:
+        return None
+    prompt = judge_prompt()
+    return {
+        "model": cfg.judge.model,
+        "base_url": cfg.judge.base_url,
+        "prompt_version": prompt["version"],
+        "prompt": prompt["template"],
+    }
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
