@@ -75,7 +75,7 @@ def create_app(
     )
     state = SpaceState(settings)
     backends = chat.configured_backends(settings.chat_model, settings.chat_endpoint, settings.chat_endpoint_model,
-                                        chat_api_key(), settings.chat_max_new_tokens)
+                                        chat_api_key(), settings.chat_max_new_tokens, settings.chat_temperature)
     views = display.view_keys()
     by_label = display.column_by_label()
 

@@ -68,6 +68,7 @@ class LocalChat:
 
     path: Path
     max_new_tokens: int = 256
+    temperature: float = 0.7  # sampling, as chat demos do; 0 means greedy (reproducible) decoding
     label: str = ""
     _loaded: tuple[Any, Any] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -102,8 +103,10 @@ class LocalChat:
 
         def generate() -> None:
             try:
-                model.generate(**inputs, streamer=streamer, max_new_tokens=self.max_new_tokens, do_sample=False,
-                               pad_token_id=tokenizer.pad_token_id)
+                sampling = {"do_sample": True, "temperature": self.temperature, "top_p": 0.9} \
+                    if self.temperature > 0 else {"do_sample": False}
+                model.generate(**inputs, streamer=streamer, max_new_tokens=self.max_new_tokens,
+                               pad_token_id=tokenizer.pad_token_id, **sampling)
             except BaseException as err:  # surfaced to the visitor below, not lost in the thread
                 errors.append(err)
                 streamer.end()
@@ -124,6 +127,7 @@ class EndpointChat:
     model: str = ""
     api_key: str | None = field(default=None, repr=False)  # from the environment; never logged
     max_new_tokens: int = 256
+    temperature: float = 0.7
     timeout: float = 120.0
     label: str = ""
 
@@ -139,7 +143,8 @@ class EndpointChat:
         import httpx
 
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        body = {"model": self.model, "messages": messages, "stream": True, "max_tokens": self.max_new_tokens}
+        body = {"model": self.model, "messages": messages, "stream": True, "max_tokens": self.max_new_tokens,
+                "temperature": self.temperature}
         try:
             with httpx.stream("POST", self.url, json=body, headers=headers, timeout=self.timeout) as response:
                 if response.status_code >= 400:
@@ -171,14 +176,15 @@ def parse_sse(lines: Iterator[str]) -> Iterator[str]:
 
 
 def configured_backends(chat_model: Path | None, endpoint: str, endpoint_model: str, api_key: str | None,
-                        max_new_tokens: int = 256) -> dict[str, ChatBackend]:
+                        max_new_tokens: int = 256, temperature: float = 0.7) -> dict[str, ChatBackend]:
     """label -> backend for what the settings configure (possibly nothing: the app then says so)."""
     backends: dict[str, ChatBackend] = {}
     if chat_model is not None:
-        local = LocalChat(chat_model, max_new_tokens=max_new_tokens)
+        local = LocalChat(chat_model, max_new_tokens=max_new_tokens, temperature=temperature)
         backends[local.label] = local
     if endpoint:
-        remote = EndpointChat(endpoint, model=endpoint_model, api_key=api_key, max_new_tokens=max_new_tokens)
+        remote = EndpointChat(endpoint, model=endpoint_model, api_key=api_key, max_new_tokens=max_new_tokens,
+                              temperature=temperature)
         backends[remote.label] = remote
     return backends
 

@@ -156,7 +156,7 @@ class Leaderboard:
         """
         n = len(self.runs)
         if view == OVERALL_VIEW:
-            chosen = [task for task in (tasks or TASKS) if task in self.scores]
+            chosen = [task for task in (TASKS if tasks is None else tasks) if task in self.scores]
             if not chosen:
                 empty = np.full((n, len(self.languages)), np.nan)
                 return empty, empty.copy(), self._summaries(empty), {k: np.full(n, np.nan) for k in SUMMARY_KEYS}

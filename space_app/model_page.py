@@ -68,16 +68,12 @@ def run_header(run: RunResult) -> str:
     facts = [
         f"type **{escape_markdown(run.model.type)}**", f"size **{size}**",
         f"backend **{escape_markdown(str(run.config.get('backend', '?')))}**",
-        f"run `{_code(run.run_id)}`",
+        f"run {escape_markdown(run.run_id)}",
     ]
     if run.model.base_model:
         facts.append(f"fine-tuned from **{escape_markdown(run.model.base_model)}**")
     sha = str(run.dataset.get("manifest_sha256", ""))[:12]
     if sha:
-        facts.append(f"dataset `{_code(sha)}`")
+        facts.append(f"dataset {escape_markdown(sha)}")
     return title + "\n\n" + " · ".join(facts)
 
-
-def _code(text: str) -> str:
-    """Text safe inside a Markdown code span (which shows HTML literally): only backticks need removing."""
-    return text.replace("`", "'")

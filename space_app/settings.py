@@ -48,6 +48,7 @@ class SpaceSettings:
     chat_endpoint: str = field(default="", metadata={"help": "OpenAI-compatible base URL, e.g. http://host/v1"})
     chat_endpoint_model: str = field(default="", metadata={"help": "model name to send to the endpoint"})
     chat_max_new_tokens: int = field(default=256, metadata={"help": "length limit of one chat answer"})
+    chat_temperature: float = field(default=0.7, metadata={"help": "sampling temperature; 0 for greedy decoding"})
     sample_dir: Path = field(default=DEFAULT_SAMPLE_DIR, metadata={"help": "bundled sample with GlobMed_LiveQA"})
 
     def __post_init__(self) -> None:

@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from benchmark.results_schema import RunResult
+from globmed.languages import low_resource_codes
 from space_app.synthetic import make_run, write_runs
+
+LOW = set(low_resource_codes())
 
 
 @pytest.fixture(scope="session")
@@ -17,6 +21,23 @@ def results_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("results")
     write_runs(folder, 30, seed=1)
     return folder
+
+
+def exact_run(name: str, scores: dict[str, dict[str, float]] | None = None, *, high: float = 0.8, low: float = 0.4,
+              model_type: str = "open", size_b: float | None = 8.0, backend: str = "transformers",
+              base_model: str | None = None, aggregates: dict | None = None, index: int = 0) -> RunResult:
+    """A run with known scores: `scores[task][lang]`, else `high`/`low` for every task of a high/low language."""
+    data = make_run(index, random.Random(index), name=name, model_type=model_type, size_b=size_b,
+                    backend=backend, base_model=base_model)
+    for result in data["results"].values():
+        value = (scores or {}).get(result["task"], {}).get(result["language"])
+        if value is None:
+            value = low if result["language"] in LOW else high
+        metric = result["primary_metric"]
+        result["metrics"] = {metric: value, f"{metric}_ci_low": max(0.0, value - 0.031),
+                             f"{metric}_ci_high": min(1.0, value + 0.031)}
+    data["aggregates"] = aggregates if aggregates is not None else {}
+    return RunResult.from_dict(data)
 
 
 @pytest.fixture
@@ -40,3 +61,9 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture
+def exact():
+    """The `exact_run` factory: runs with known scores."""
+    return exact_run

@@ -11,7 +11,8 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium missing (apt-get install chromium; .ci/run does)"),
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="/usr/bin/chromium missing (apt-get install chromium; .ci/run does)"),
 ]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -53,7 +54,8 @@ def rendered_models(page, view: str = "overall") -> list[str]:
     """Model names of the rows the (virtualised) table has rendered: all of them for a short table."""
     return page.evaluate(
         "v => Array.from(document.querySelectorAll(`#table-${v} .virtual-row`))"
-        ".map(r => r.querySelector('[role=gridcell]')).filter(Boolean).map(td => td.textContent.trim()).filter(Boolean)",
+        ".map(r => r.querySelector('[role=gridcell]')).filter(Boolean)"
+        ".map(cell => cell.textContent.trim()).filter(Boolean)",
         view,
     )
 
