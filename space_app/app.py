@@ -17,7 +17,7 @@ if __package__ in {None, ""}:  # `python space_app/app.py`: make the kit importa
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from space_app import text
-from space_app.settings import SpaceSettings, chat_api_key
+from space_app.settings import DEFAULT_RESULTS_DIR, REPO_ROOT, SpaceSettings, chat_api_key
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def create_app(
 
     from space_app import chat, display, model_page, plots
     from space_app import submission as sub
-    from space_app.leaderboard import Query, format_table, run_label
+    from space_app.leaderboard import Query, run_label
 
     settings = settings or SpaceSettings.from_env(
         results_dir=results_dir, data_dir=data_dir, results_repo=results_repo, requests_repo=requests_repo,
@@ -93,10 +93,9 @@ def create_app(
         outputs, overall_frame = [], None
         for view in views:
             query = query_from(*controls, view)
-            frame = state.board.table(query)
+            frame, shown, datatypes = state.board.display(query)
             if view == display.OVERALL_VIEW:
                 overall_frame = frame
-            shown, datatypes = format_table(frame, query)
             outputs.append(gr.Dataframe(value=shown, datatype=datatypes))
         count = f"**{len(overall_frame)}** of {len(state.board.runs)} runs shown"
         gap = plots.gap_frame(overall_frame)
@@ -293,8 +292,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = SpaceSettings.from_env()
     if settings.results_dir is None and not settings.results_repo:
-        default = Path("release") / "results"
-        settings.results_dir = default if default.is_dir() else None
+        # on a Space the results sit in the repo's results/; in the kit, in the release folder
+        candidates = [REPO_ROOT / "results", DEFAULT_RESULTS_DIR]
+        settings.results_dir = next((path for path in candidates if path.is_dir()), None)
     host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
     launch(create_app(settings=settings), host=host, port=port)
