@@ -213,7 +213,7 @@ def create_app(
                                                        elem_id=f"table-{view}", show_search="none"))
             with gr.Tab("Plots", id="plots"):
                 gr.Markdown(text.PLOTS_HELP)
-                top = [run.run_id for run in state.board.runs[:3]]
+                top = list(state.board.table(Query()).head(3)["run_id"])  # the three best overall
                 plot_runs = gr.Dropdown(run_choices(), value=top, multiselect=True, label="Runs to compare")
                 language_chart = gr.ScatterPlot(x="language", y="score", color="run", y_lim=[0, 100],
                                                 label="Per-language score (%)", height=360, x_label_angle=-30)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from benchmark.results_schema import RunResult
 from globmed.languages import language_codes
+from globmed.schema import TASKS
 from space_app.leaderboard import as_float, ci_half_width, escape_markdown, model_link, score_text
 
 SOURCE_COLUMNS = ["Language", "Task", "Source", "Metric", "Score", "n", "Unparsed"]
@@ -18,8 +19,11 @@ SOURCE_COLUMNS = ["Language", "Task", "Source", "Metric", "Score", "n", "Unparse
 def source_table(run: RunResult) -> pd.DataFrame:
     """One row per language x task (all sources, with its CI) followed by one row per source; scores in %."""
     order = {code: i for i, code in enumerate(language_codes())}
+    task_order = {task: i for i, task in enumerate(TASKS)}
     rows = []
-    for result in sorted(run.results.values(), key=lambda r: (order.get(r.language, len(order)), r.task)):
+    by_position = sorted(run.results.values(), key=lambda r: (order.get(r.language, len(order)),
+                                                              task_order.get(r.task, len(task_order)), r.task))
+    for result in by_position:
         half = ci_half_width(result.metrics, result.primary_metric)
         rows.append([html.escape(result.language), html.escape(result.task), "(all)",
                      html.escape(result.primary_metric), score_text(result.score, half, True),
