@@ -120,7 +120,8 @@ class Leaderboard:
                 "link": [model_link(run) for run in self.runs],
                 "type": [run.model.type for run in self.runs],
                 "size_b": [as_float(run.model.size_b) for run in self.runs],
-                "backend": [str(run.config.get("backend", "")) for run in self.runs],
+                # a run without a backend is "unknown", so the backend filter (all ticked) still shows it
+                "backend": [str(run.config.get("backend") or "unknown") for run in self.runs],
                 "base_model": [run.model.base_model or "" for run in self.runs],
                 "run_id": [run.run_id for run in self.runs],
             }
@@ -130,9 +131,9 @@ class Leaderboard:
         self.meta["model_md"] = [markdown_link(name, url) for name, url in links]
         for key in ("type", "backend", "base_model", "run_id"):
             self.meta[f"{key}_html"] = [html.escape(str(v)) for v in self.meta[key]]
-        self._haystack = (
-            self.meta["model"] + " " + self.meta["run_id"] + " " + [run.model.path for run in self.runs]
-        ).str.lower()
+        self._haystack = pd.Series(
+            [f"{run.model.name} {run.run_id} {run.model.path}".lower() for run in self.runs], dtype=object
+        )
 
     def _fill(self, row: int, run: RunResult) -> None:
         for result in run.results.values():

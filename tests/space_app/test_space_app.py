@@ -120,3 +120,12 @@ def test_cli_without_results_fails_in_one_line(tmp_path, monkeypatch, capsys):
     assert "no results: release/results does not exist" in capsys.readouterr().err
     assert main(["space", "--results", str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_create_app_on_an_empty_results_folder(tmp_path):
+    from space_app.app import create_app
+
+    (tmp_path / "results").mkdir()
+    demo = create_app(tmp_path / "results", tmp_path / "data")
+    notices = [block.value for block in demo.blocks.values() if getattr(block, "elem_id", None) == "no-results"]
+    assert notices and "globmed bench" in str(notices[0])

@@ -137,3 +137,31 @@ def test_chat_streams_an_answer_from_the_tiny_model(page):
     answer = bot.inner_text().strip()
     assert answer
     assert "No chat model" not in answer and "returned no text" not in answer and "could not answer" not in answer
+
+
+def test_good_submission_is_pending_then_shown_once_approved(page, served, run_dict, tmp_path):
+    from space_app.submission import approve
+
+    _, data_dir = served
+    good = run_dict(11, name="Submitted-Model-XYZ")
+    good["run_id"] = "submitted-model-xyz__2026-11-25"
+    path = tmp_path / "good.json"
+    path.write_text(json.dumps(good))
+    page.get_by_role("tab", name="Submit").click()
+    page.locator("#upload input[type=file]").set_input_files(str(path))
+    page.wait_for_timeout(500)
+    page.locator("#submit-button").click()
+    page.locator("#submit-result").get_by_text("is pending review").wait_for()
+    submission_id = re.search(r"\d{8}T\d{6}Z-[0-9a-f]{12}", page.locator("#submit-result").inner_text()).group(0)
+    assert (data_dir / "pending" / f"{submission_id}.json").is_file()
+
+    page.get_by_role("tab", name="Leaderboard").click()
+    box = page.locator("#search textarea, #search input").first
+    box.fill("submitted-model-xyz")
+    box.press("Enter")
+    wait_for_count(page, "== 0")  # pending: not on the leaderboard
+    approve(data_dir, submission_id)
+    page.get_by_role("button", name="Reload results").click()
+    wait_for_count(page, "== 1")
+    page.wait_for_function("() => document.querySelector('#table-overall .virtual-row a')?.textContent"
+                           " === 'Submitted-Model-XYZ'")

@@ -52,6 +52,15 @@ def test_type_backend_and_size_filters(board):
     assert sorted(names(board.table(Query(size_max=8, include_unknown_size=False)))) == ["Llama-3.1-8B", "Qwen3-8B"]
 
 
+def test_runs_without_a_backend_are_filterable(board, exact):
+    run = exact("NoBackend", index=8)
+    run.config.pop("backend")
+    with_missing = Leaderboard([*board.runs, run])
+    present = with_missing.choices("backend")
+    assert "unknown" in present
+    assert "NoBackend" in names(with_missing.table(Query(backends=present)))
+
+
 def test_gap_means_and_overall_are_computed_per_view(board):
     frame = board.table(Query(view="mcqa", search="qwen"))
     row = frame.iloc[0]
@@ -159,3 +168,20 @@ def test_plot_frames(exact):
     assert len(points) == len(language_codes())
     gaps = plots.gap_frame(board.table(Query()))
     assert gaps.set_index("run").loc[f"Qwen3-8B · {base.run_id}", "gap"] == pytest.approx(40.0)
+
+
+def test_an_empty_leaderboard_still_answers():
+    board = Leaderboard([])
+    frame, shown, datatypes = board.display(Query(show_ci=True))
+    assert len(frame) == 0 and shown.columns[0] == "Model" and datatypes[0] == "markdown"
+    assert len(plots.gap_frame(frame)) == 0
+    points, summary = plots.base_vs_finetuned(board)
+    assert len(points) == 0 and len(summary) == 0
+    assert len(plots.language_scores(board, ["x"])) == 0
+
+
+def test_cached_display_matches_direct_formatting(board):
+    for query in (Query(show_ci=True), Query(view="nli", search="qwen; gpt"), Query(tasks=["lfqa"], show_ci=True)):
+        _, shown, _ = board.display(query)
+        direct, _ = format_table(board.table(query), query)
+        assert shown.equals(direct)
