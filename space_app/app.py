@@ -117,17 +117,8 @@ def create_app(
         return plots.language_scores(state.board, list(run_ids or []))
 
     def handle_submission(upload: str | None) -> str:
-        if not upload:
-            return text.SUBMIT_NO_FILE
-        check, raw = sub.read_upload(upload, settings.max_upload_bytes)
-        run = None
-        if check.ok:
-            run, check = sub.validate_upload(raw, settings.max_upload_bytes, state.known_run_ids())
-        if not check.ok or run is None:
-            logger.info("submission refused: %s", check.message)
-            return text.SUBMIT_FAILED.format(reason=sub.escape_message(check.message))
-        submission_id = sub.store_pending(run, settings.data_dir, settings.requests_repo)
-        return text.SUBMIT_OK.format(submission_id=submission_id, model=sub.escape_message(run.model.name))
+        return sub.submit_upload(upload, settings.data_dir, settings.max_upload_bytes, state.known_run_ids(),
+                                 settings.requests_repo)
 
     def refresh():
         state.refresh()
@@ -140,32 +131,8 @@ def create_app(
         return gr.Dropdown(choices=questions, value=None)
 
     def respond(question: str, history: list[dict], language: str, backend_label: str | None) -> Iterator:
-        history = list(history or [])
-        question = (question or "").strip()
-        if not question:
-            yield history, ""
-            return
-        messages = chat.build_messages(history, question, language)
-        history = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": ""}]
-        backend = backends.get(backend_label or "")
-        if backend is None:
-            history[-1]["content"] = text.NO_CHAT_MODEL
-            yield history, ""
-            return
-        answer = ""
-        try:
-            for piece in backend.stream(messages):
-                answer += piece
-                history[-1]["content"] = answer
-                yield history, ""
-        except Exception as err:  # any backend failure becomes a visible message, not a dead stream
-            logger.warning("chat failed: %s", err)
-            history[-1]["content"] = answer + "\n\n" + text.CHAT_ERROR.format(error=err)
-            yield history, ""
-            return
-        if not answer.strip():
-            history[-1]["content"] = text.CHAT_EMPTY_ANSWER
-        yield history, ""
+        for turn in chat.answer_turn(backends, question, history, language, backend_label):
+            yield turn, ""
 
     from globmed.languages import all_languages
 

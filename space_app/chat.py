@@ -175,6 +175,41 @@ def parse_sse(lines: Iterator[str]) -> Iterator[str]:
                 yield piece
 
 
+def answer_turn(backends: dict[str, ChatBackend], question: str, history: list[dict[str, Any]] | None,
+                language: str, backend_label: str | None) -> Iterator[list[dict[str, Any]]]:
+    """One chat turn as a stream of chat histories: the question, then the answer growing piece by piece.
+
+    No configured model, a failing backend and an empty answer each end the turn with a visible message,
+    never a silent or broken stream.
+    """
+    history = list(history or [])
+    question = (question or "").strip()
+    if not question:
+        yield history
+        return
+    messages = build_messages(history, question, language)
+    history = [*history, {"role": "user", "content": question}, {"role": "assistant", "content": ""}]
+    backend = backends.get(backend_label or "")
+    if backend is None:
+        history[-1]["content"] = text.NO_CHAT_MODEL
+        yield history
+        return
+    answer = ""
+    try:
+        for piece in backend.stream(messages):
+            answer += piece
+            history[-1]["content"] = answer
+            yield history
+    except Exception as err:  # any backend failure becomes a visible message, not a dead stream
+        logger.warning("chat failed: %s", err)
+        history[-1]["content"] = (answer + "\n\n" if answer else "") + text.CHAT_ERROR.format(error=err)
+        yield history
+        return
+    if not answer.strip():
+        history[-1]["content"] = text.CHAT_EMPTY_ANSWER
+        yield history
+
+
 def configured_backends(chat_model: Path | None, endpoint: str, endpoint_model: str, api_key: str | None,
                         max_new_tokens: int = 256, temperature: float = 0.7) -> dict[str, ChatBackend]:
     """label -> backend for what the settings configure (possibly nothing: the app then says so)."""

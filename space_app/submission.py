@@ -27,6 +27,7 @@ from globmed.atomic import atomic_write_json
 from globmed.errors import GlobMedError, require_online
 from globmed.languages import language_codes
 from globmed.schema import TASKS
+from space_app import text
 from space_app.leaderboard import escape_markdown
 
 logger = logging.getLogger(__name__)
@@ -214,6 +215,22 @@ def validate_upload(raw: bytes, limit: int, known_run_ids: set[str]) -> tuple[Ru
             return None, check
     check = check_new(run, known_run_ids)
     return (run, OK) if check.ok else (None, check)
+
+
+def submit_upload(upload: str | Path | None, data_dir: Path, limit: int, known_run_ids: set[str],
+                  requests_repo: str = "") -> str:
+    """The Submit button: check the uploaded file, store it as pending, and say what happened (Markdown)."""
+    if not upload:
+        return text.SUBMIT_NO_FILE
+    check, raw = read_upload(upload, limit)
+    run = None
+    if check.ok:
+        run, check = validate_upload(raw, limit, known_run_ids)
+    if not check.ok or run is None:
+        logger.info("submission refused: %s", check.message)
+        return text.SUBMIT_FAILED.format(reason=escape_message(check.message))
+    submission_id = store_pending(run, data_dir, requests_repo)
+    return text.SUBMIT_OK.format(submission_id=submission_id, model=escape_message(run.model.name))
 
 
 # ----- the store ---------------------------------------------------------------------------------------

@@ -133,3 +133,39 @@ def test_configured_backends():
     both = chat.configured_backends(__import__("pathlib").Path("/m/globmed-llm-8b"), "http://h/v1", "m8", None)
     assert list(both) == ["local: globmed-llm-8b", "endpoint: m8"]
     assert "GLOBMED_CHAT_MODEL" in text.NO_CHAT_MODEL
+
+
+class _Scripted:
+    """A backend answering from a script (the turn logic is under test here, not a model)."""
+
+    label = "scripted"
+
+    def __init__(self, pieces, error=None):
+        self.pieces, self.error, self.seen = pieces, error, None
+
+    def stream(self, messages):
+        self.seen = messages
+        yield from self.pieces
+        if self.error:
+            raise self.error
+
+
+def test_answer_turn_streams_a_growing_answer():
+    backend = _Scripted(["Kunywa ", "maji."])
+    seen, last = [], None
+    for last in chat.answer_turn({"m": backend}, " Nifanye nini? ", [], "sw", "m"):
+        seen.append(last[-1]["content"])  # read at each yield, as Gradio does
+    assert seen == ["Kunywa ", "Kunywa maji."]
+    assert last[0] == {"role": "user", "content": "Nifanye nini?"}
+    assert backend.seen[-1] == {"role": "user", "content": "Nifanye nini?"} and "Swahili" in backend.seen[0]["content"]
+
+
+def test_answer_turn_explains_missing_model_failures_and_empty_answers():
+    assert list(chat.answer_turn({}, "   ", [], "en", None)) == [[]]
+    no_model = list(chat.answer_turn({}, "Hi?", [], "en", None))[-1]
+    assert no_model[-1]["content"] == text.NO_CHAT_MODEL
+    failing = _Scripted(["Half an"], error=GlobMedError("endpoint answered HTTP 503"))
+    failed = list(chat.answer_turn({"m": failing}, "Hi?", [], "en", "m"))[-1][-1]["content"]
+    assert failed.startswith("Half an") and "HTTP 503" in failed and "could not answer" in failed
+    empty = list(chat.answer_turn({"m": _Scripted(["\n", "  "])}, "Hi?", [], "en", "m"))[-1][-1]["content"]
+    assert empty == text.CHAT_EMPTY_ANSWER

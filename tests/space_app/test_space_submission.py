@@ -165,3 +165,19 @@ def test_requests_repo_offline_fails_clearly(tmp_path, run_dict, monkeypatch):
 def test_error_messages_are_escaped_for_markdown():
     shown = sub.escape_message("model.name '<b>x</b>' [a](javascript:1)")
     assert "<b>" not in shown and "\\[a\\]" in shown
+
+
+def test_submit_upload_messages(tmp_path, run_dict):
+    from space_app import text
+
+    data_dir = tmp_path / "data"
+    assert sub.submit_upload(None, data_dir, LIMIT, set()) == text.SUBMIT_NO_FILE
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(mutate(run_dict(8), "model.name", "<script>x</script>")))
+    message = sub.submit_upload(bad, data_dir, LIMIT, set())
+    assert "not accepted" in message and "<script>" not in message and not data_dir.exists()
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(run_dict(9)))
+    message = sub.submit_upload(good, data_dir, LIMIT, set())
+    assert "pending review" in message
+    assert len(list((data_dir / "pending").glob("*.json"))) == 1
