@@ -32,17 +32,18 @@ class SpaceState:
     """What the callbacks share: the settings and the current leaderboard (replaced on refresh)."""
 
     def __init__(self, settings: SpaceSettings):
+        self.settings = settings
+        self.refresh()
+
+    def refresh(self) -> None:
+        """(Re-)read the results: at start, and after a submission is approved (the Reload button)."""
         from space_app.leaderboard import Leaderboard
         from space_app.results_source import load_runs
 
-        self.settings = settings
+        settings = self.settings
         self.report = load_runs(settings.results_dir, settings.results_repo, settings.approved_dir,
                                 settings.hub_cache_dir)
         self.board = Leaderboard(self.report.runs)
-
-    def refresh(self) -> None:
-        """Re-read the results (after a submission is approved)."""
-        self.__init__(self.settings)  # type: ignore[misc]
 
     def known_run_ids(self) -> set[str]:
         from space_app.submission import list_pending
