@@ -6,6 +6,7 @@ import json
 import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -72,7 +73,9 @@ def test_settings_merge_defaults_environment_and_flags(monkeypatch, tmp_path):
 
 def test_importing_the_app_does_no_work():
     code = "import sys, space_app.app; print('gradio' in sys.modules, 'pandas' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    repo_root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=repo_root).stdout
     assert out.split() == ["False", "False"]
 
 
