@@ -1,0 +1,134 @@
+"""The model page, results loading, the CLI and the app factory (built without serving)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from globmed.cli import main
+from globmed.errors import GlobMedError
+from space_app import model_page
+from space_app.results_source import load_runs
+from space_app.settings import SpaceSettings
+
+
+def test_reproduce_command_rebuilds_the_bench_call_and_quotes_hostile_values(exact):
+    run = exact("evil; rm -rf ~", base_model="Qwen3 8B $(whoami)")
+    run.model.path = "release/globmed-llm-8b"
+    run.config.update(limit=30, languages=["en", "sw"], tasks=["mcqa"], backend="vllm")
+    command = model_page.reproduce_command(run)
+    args = shlex.split(command)
+    assert args[:4] == ["globmed", "bench", "--model", "release/globmed-llm-8b"]
+    pairs = dict(zip(args[2::2], args[3::2], strict=True))
+    assert pairs == {"--model": "release/globmed-llm-8b", "--name": "evil; rm -rf ~", "--model-type": "open",
+                     "--base-model": "Qwen3 8B $(whoami)", "--backend": "vllm", "--dataset": "release/globmed",
+                     "--tasks": "mcqa", "--languages": "en,sw", "--limit": "30"}
+
+
+def test_source_table_has_a_row_per_language_task_and_source(exact):
+    run = exact("M")
+    table = model_page.source_table(run)
+    n_sources = sum(len(r.by_source) for r in run.results.values())
+    assert len(table) == len(run.results) + n_sources
+    first = table.iloc[0]
+    assert (first["Language"], first["Source"]) == ("en", "(all)") and "±3.1" in first["Score"]
+    assert list(table.loc[table["Source"] == "(all)", "Task"][:3]) == ["mcqa", "nli", "lfqa"]  # TASKS order
+
+
+def test_header_escapes_the_model_name(exact):
+    header = model_page.run_header(exact("<b>bold</b>"))
+    assert "<b>" not in header and "&lt;b&gt;" in header
+
+
+def test_broken_results_files_are_skipped_and_reported(tmp_path, run_dict):
+    (tmp_path / "good.json").write_text(json.dumps(run_dict(1)))
+    (tmp_path / "bad.json").write_text("{oops")
+    (tmp_path / "good.samples.jsonl").write_text("{}\n")
+    report = load_runs(tmp_path, "", tmp_path / "approved", tmp_path / "cache")
+    assert len(report.runs) == 1 and list(report.rejected) == [str(tmp_path / "bad.json")]
+
+
+def test_missing_folder_and_offline_hub_repo_fail_clearly(tmp_path, monkeypatch):
+    with pytest.raises(GlobMedError, match="does not exist"):
+        load_runs(tmp_path / "nope", "", tmp_path / "a", tmp_path / "c")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(GlobMedError, match="results dataset org/results needs the Hugging Face Hub"):
+        load_runs(None, "org/results", tmp_path / "a", tmp_path / "c")
+
+
+def test_settings_merge_defaults_environment_and_flags(monkeypatch, tmp_path):
+    monkeypatch.setenv("GLOBMED_RESULTS_REPO", "org/results")
+    monkeypatch.setenv("GLOBMED_DATA_DIR", str(tmp_path / "env-data"))
+    settings = SpaceSettings.from_env(data_dir=tmp_path / "flag-data", chat_model=None)
+    assert settings.results_repo == "org/results" and settings.data_dir == tmp_path / "flag-data"
+    assert settings.pending_dir == tmp_path / "flag-data" / "pending"
+    with pytest.raises(TypeError, match="no field"):
+        SpaceSettings.from_env(colour="blue")
+
+
+def test_importing_the_app_does_no_work():
+    code = "import sys, space_app.app; print('gradio' in sys.modules, 'pandas' in sys.modules)"
+    repo_root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=repo_root).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_create_app_builds_the_blocks(results_dir, tmp_path):
+    from space_app.app import create_app
+
+    demo = create_app(results_dir, tmp_path / "data")
+    labels = {getattr(block, "label", None) for block in demo.blocks.values()}
+    assert {"Model type", "Backend", "Columns shown", "Results JSON", "Language"} <= labels
+    assert not (tmp_path / "data").exists()  # nothing written until someone submits
+    notices = [block.value for block in demo.blocks.values() if getattr(block, "elem_id", None) == "no-chat-model"]
+    assert notices and "--chat-model PATH" in str(notices[0])
+
+
+def test_cli_help_lists_the_admin_flags(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["space", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for flag in ("--results", "--data-dir", "--chat-model", "--chat-endpoint", "--approve", "--list-pending"):
+        assert flag in out
+
+
+def test_cli_admin_flow(tmp_path, run_dict, capsys):
+    from benchmark.results_schema import RunResult
+    from space_app.submission import store_pending
+
+    data_dir = tmp_path / "data"
+    assert main(["space", "--data-dir", str(data_dir), "--list-pending"]) == 0
+    assert "no pending submissions" in capsys.readouterr().out
+    submission_id = store_pending(RunResult.from_dict(run_dict(3)), data_dir)
+    assert main(["space", "--data-dir", str(data_dir), "--list-pending"]) == 0
+    assert submission_id in capsys.readouterr().out
+    assert main(["space", "--data-dir", str(data_dir), "--approve", submission_id]) == 0
+    assert (data_dir / "approved" / f"{submission_id}.json").is_file()
+    assert main(["space", "--data-dir", str(data_dir), "--approve", "../../etc/passwd"]) == 2
+    assert "not a submission id" in capsys.readouterr().err
+
+
+def test_cli_without_results_fails_in_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GLOBMED_RESULTS_DIR", raising=False)
+    monkeypatch.delenv("GLOBMED_RESULTS_REPO", raising=False)
+    assert main(["space"]) == 2
+    assert "no results: release/results does not exist" in capsys.readouterr().err
+    assert main(["space", "--results", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_create_app_on_an_empty_results_folder(tmp_path):
+    from space_app.app import create_app
+
+    (tmp_path / "results").mkdir()
+    demo = create_app(tmp_path / "results", tmp_path / "data")
+    notices = [block.value for block in demo.blocks.values() if getattr(block, "elem_id", None) == "no-results"]
+    assert notices and "globmed bench" in str(notices[0])

@@ -1,0 +1,187 @@
+"""The pure leaderboard logic: table building, search, filters, sort, gap, CIs, escaping, columns, plots."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from globmed.languages import high_resource_codes, language_codes, low_resource_codes
+from space_app import display, plots
+from space_app.leaderboard import Leaderboard, Query, format_table, markdown_link, model_link, search_terms
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [("qwen; llama", ["qwen", "llama"]), ("Qwen,LLAMA", ["qwen", "llama"]), (" ; , ", []), ("", []),
+     ("  meditron  ", ["meditron"])],
+)
+def test_search_terms(text, terms):
+    assert search_terms(text) == terms
+
+
+@pytest.fixture
+def board(exact):
+    return Leaderboard([
+        exact("Qwen3-8B", high=0.8, low=0.4, index=0),
+        exact("Llama-3.1-8B", high=0.7, low=0.2, model_type="open", backend="vllm", index=1),
+        exact("Meditron-70B", high=0.6, low=0.5, model_type="medical", size_b=70.0, index=2),
+        exact("GPT-4o", high=0.9, low=0.7, model_type="proprietary", size_b=None, backend="openai", index=3),
+    ])
+
+
+def names(frame) -> list[str]:
+    return list(frame["model"])
+
+
+def test_several_search_terms_match_any(board):
+    assert sorted(names(board.table(Query(search="qwen; llama")))) == ["Llama-3.1-8B", "Qwen3-8B"]
+    assert names(board.table(Query(search="nothing-like-this"))) == []
+    assert len(board.table(Query(search=""))) == 4
+    run_id = board.runs[0].run_id
+    assert names(board.table(Query(search=run_id.upper()))) == [board.runs[0].model.name]
+
+
+def test_type_backend_and_size_filters(board):
+    assert names(board.table(Query(types=["medical"]))) == ["Meditron-70B"]
+    assert sorted(names(board.table(Query(backends=["vllm", "openai"])))) == ["GPT-4o", "Llama-3.1-8B"]
+    assert names(board.table(Query(types=[]))) == []
+    in_range = board.table(Query(size_min=10, size_max=100))
+    assert names(in_range) == ["GPT-4o", "Meditron-70B"]  # undisclosed size kept by default, sorted by overall
+    assert names(board.table(Query(size_min=10, size_max=100, include_unknown_size=False))) == ["Meditron-70B"]
+    assert sorted(names(board.table(Query(size_max=8, include_unknown_size=False)))) == ["Llama-3.1-8B", "Qwen3-8B"]
+
+
+def test_runs_without_a_backend_are_filterable(board, exact):
+    run = exact("NoBackend", index=8)
+    run.config.pop("backend")
+    with_missing = Leaderboard([*board.runs, run])
+    present = with_missing.choices("backend")
+    assert "unknown" in present
+    assert "NoBackend" in names(with_missing.table(Query(backends=present)))
+
+
+def test_gap_means_and_overall_are_computed_per_view(board):
+    frame = board.table(Query(view="mcqa", search="qwen"))
+    row = frame.iloc[0]
+    assert row["high_mean"] == pytest.approx(0.8) and row["low_mean"] == pytest.approx(0.4)
+    assert row["gap"] == pytest.approx(0.4)
+    n_high, n_low = len(high_resource_codes()), len(low_resource_codes())
+    assert row["overall"] == pytest.approx((n_high * 0.8 + n_low * 0.4) / (n_high + n_low))
+    assert row["sw_ci"] == pytest.approx(0.031)
+
+
+def test_sort_orders_and_missing_last(board, exact):
+    by_gap = board.table(Query(sort_by="gap", descending=True))
+    assert names(by_gap) == ["Llama-3.1-8B", "Qwen3-8B", "GPT-4o", "Meditron-70B"]
+    assert names(board.table(Query(sort_by="gap", descending=False))) == names(by_gap)[::-1]
+    assert names(board.table(Query(sort_by="model", descending=False)))[0] == "GPT-4o"
+    partial = exact("Partial", index=5)
+    # a run without scores (NaN everywhere) goes last whichever way the column is sorted
+    with_partial = Leaderboard([*board.runs, _drop_results(partial)])
+    assert names(with_partial.table(Query(sort_by="sw", descending=True)))[-1] == "Partial"
+    assert names(with_partial.table(Query(sort_by="sw", descending=False)))[-1] == "Partial"
+
+
+def _drop_results(run):
+    run.results = {}
+    return run
+
+
+def test_overall_view_prefers_published_aggregates_and_reaverages_a_task_subset(exact):
+    scores = {"mcqa": dict.fromkeys(language_codes(), 0.9), "nli": dict.fromkeys(language_codes(), 0.5),
+              "lfqa": dict.fromkeys(language_codes(), 0.1)}
+    published = {"per_language": dict.fromkeys(language_codes(), 0.33), "overall": 0.33, "high_mean": 0.33,
+                 "low_mean": 0.33, "gap": 0.0, "ci": {"overall": [0.3, 0.36]}}
+    board = Leaderboard([exact("M", scores=scores, aggregates=published)])
+    full = board.table(Query()).iloc[0]
+    assert full["en"] == pytest.approx(0.33) and full["overall"] == pytest.approx(0.33)
+    assert full["overall_ci"] == pytest.approx(0.03)
+    subset = board.table(Query(tasks=["mcqa", "nli"])).iloc[0]
+    assert subset["en"] == pytest.approx(0.7) and subset["overall"] == pytest.approx(0.7)
+    assert math.isnan(subset["overall_ci"])
+    assert math.isnan(board.table(Query(tasks=[])).iloc[0]["overall"])
+
+
+def test_format_shows_percentages_cis_and_dashes(board):
+    query = Query(view="mcqa", show_ci=True, search="qwen")
+    shown, datatypes = format_table(board.table(query), query)
+    assert shown.loc[0, "Swahili (sw)"] == "40.0 ±3.1"
+    assert shown.loc[0, "Gap (high - low)"] == "40.0"  # no CI for a task view's summary columns
+    assert datatypes[0] == "markdown" and set(datatypes[1:]) == {"str"}
+    plain = Query(view="mcqa", search="gpt")
+    shown, _ = format_table(board.table(plain), plain)
+    assert shown.loc[0, "Swahili (sw)"] == "70.0" and shown.loc[0, "Size (B)"] == "–"
+
+
+def test_hostile_model_names_and_links_are_inert(exact):
+    run = exact("<script>alert(1)</script>[x](javascript:alert(2))", index=9)
+    run.model.link = "javascript:alert(3)"
+    run.model.path = "./local/model"
+    board = Leaderboard([run])
+    shown, _ = format_table(board.table(Query()), Query())
+    cell = shown.iloc[0, 0]
+    assert "<script" not in cell and "&lt;script&gt;" in cell
+    assert "](javascript" not in cell and "\\[x\\]" in cell
+    assert model_link(run) == ""
+    assert markdown_link("a", 'https://x.org/"onmouseover=alert(1)') == "[a](https://x.org/%22onmouseover=alert%281%29)"
+
+
+def test_model_link_prefers_card_then_hub_id(exact):
+    run = exact("M")
+    run.model.link, run.model.path = "", "Qwen/Qwen3-8B"
+    assert model_link(run) == "https://huggingface.co/Qwen/Qwen3-8B"
+    run.model.link = "https://example.org/card"
+    assert model_link(run) == "https://example.org/card"
+    run.model.link, run.model.path = "", "/abs/path/model"
+    assert model_link(run) == ""
+
+
+def test_columns_follow_the_registry_and_the_picker(board):
+    labels = [col.key for col in display.language_columns()]
+    assert labels == language_codes()
+    low_only = Query(language_group="low")
+    shown, _ = format_table(board.table(low_only), low_only)
+    assert "Swahili (sw)" in shown.columns and "English (en)" not in shown.columns
+    assert "Gap (high - low)" not in shown.columns and "High-resource mean" not in shown.columns
+    picked = Query(columns=["overall", "sw"])
+    shown, _ = format_table(board.table(picked), picked)
+    assert list(shown.columns) == ["Model", "Overall", "Swahili (sw)"]
+
+
+def test_unknown_view_is_an_error(board):
+    with pytest.raises(KeyError, match="unknown leaderboard view"):
+        board.table(Query(view="summarisation"))
+
+
+def test_plot_frames(exact):
+    base = exact("Qwen3-8B", high=0.6, low=0.2, index=0)
+    tuned = exact("globmed-llm-8b", high=0.66, low=0.6, model_type="globmed", base_model="Qwen3-8B", index=1)
+    lonely = exact("Other", base_model="not-on-the-board", index=2)
+    board = Leaderboard([base, tuned, lonely])
+    bars = plots.language_scores(board, [tuned.run_id, "no-such-run"])
+    assert len(bars) == len(language_codes()) and set(bars["run"]) == {f"globmed-llm-8b · {tuned.run_id}"}
+    assert bars.loc[bars["language"] == "Swahili (sw)", "score"].item() == pytest.approx(60.0)
+    points, summary = plots.base_vs_finetuned(board)
+    assert len(summary) == 1 and summary.loc[0, "Base"] == "Qwen3-8B"
+    assert summary.loc[0, "Low-resource gain"] == "+200%" and summary.loc[0, "High-resource gain"] == "+10%"
+    assert len(points) == len(language_codes())
+    gaps = plots.gap_frame(board.table(Query()))
+    assert gaps.set_index("run").loc[f"Qwen3-8B · {base.run_id}", "gap"] == pytest.approx(40.0)
+
+
+def test_an_empty_leaderboard_still_answers():
+    board = Leaderboard([])
+    frame, shown, datatypes = board.display(Query(show_ci=True))
+    assert len(frame) == 0 and shown.columns[0] == "Model" and datatypes[0] == "markdown"
+    assert len(plots.gap_frame(frame)) == 0
+    points, summary = plots.base_vs_finetuned(board)
+    assert len(points) == 0 and len(summary) == 0
+    assert len(plots.language_scores(board, ["x"])) == 0
+
+
+def test_cached_display_matches_direct_formatting(board):
+    for query in (Query(show_ci=True), Query(view="nli", search="qwen; gpt"), Query(tasks=["lfqa"], show_ci=True)):
+        _, shown, _ = board.display(query)
+        direct, _ = format_table(board.table(query), query)
+        assert shown.equals(direct)

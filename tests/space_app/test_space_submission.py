@@ -1,0 +1,183 @@
+"""Submission checks against hostile uploads, the pending store and the approve step."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from benchmark.results_schema import RunResult
+from globmed.errors import GlobMedError
+from space_app import submission as sub
+from space_app.results_source import load_runs
+
+LIMIT = 200_000
+
+
+def mutate(data: dict, path: str, value) -> dict:
+    """Set a nested key given as 'a.b.c'."""
+    node = data
+    keys = path.split(".")
+    for key in keys[:-1]:
+        node = node[key]
+    node[keys[-1]] = value
+    return data
+
+
+def encode(data) -> bytes:
+    return json.dumps(data).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("results.sw-mcqa.metrics.acc", 1.5), "is not a number in [0, 1]"),
+        (("results.sw-mcqa.metrics.acc", -0.1), "is not a number in [0, 1]"),
+        (("aggregates.gap", 3.0), "aggregates.gap = 3.0"),
+        (("aggregates.per_language.sw", 1.2), "aggregates.per_language[sw]"),
+        (("aggregates.ci.overall", [0.9, 0.1]), "aggregates.ci.overall"),
+        (("model.size_b", -8), "model.size_b"),
+        (("model.size_b", 1e12), "model.size_b"),
+        (("results.sw-mcqa.n", 10**9), "results[sw-mcqa].n"),
+        (("results.sw-mcqa.n", 0), "inconsistent counts"),
+        (("results.sw-mcqa.metrics.acc_ci_low", 0.99), "does not contain the score"),
+        (("results.sw-mcqa.by_source.medqa.acc", 7), "by_source[medqa][acc]"),
+        (("model.name", "<script>alert(1)</script>"), "must not contain HTML"),
+        (("model.name", "<img src=x onerror=alert(1)>"), "must not contain HTML"),
+        (("model.name", "bad\u202ename"), "control or invisible"),
+        (("model.name", "x" * 500), "at most 100"),
+        (("model.link", "javascript:alert(1)"), "http(s) URL"),
+        (("model.type", "closed"), "model.type 'closed'"),
+        (("run_id", "../../etc/passwd"), "run_id"),
+        (("run_id", "a/b"), "run_id"),
+        (("schema_version", 99), "schema_version must be 1"),
+    ],
+)
+def test_hostile_values_are_refused_with_a_reason(run_dict, change, message):
+    data = run_dict(2)
+    data["results"]["sw-mcqa"]["by_source"] = {"medqa": {"acc": 0.5, "n": 10}}
+    run, check = sub.validate_upload(encode(mutate(data, *change)), LIMIT, set())
+    assert run is None and not check.ok
+    assert message in check.message
+
+
+def test_unknown_language_and_mismatched_key(run_dict):
+    data = run_dict(1)
+    data["results"]["xx-mcqa"] = dict(data["results"].pop("sw-mcqa"), language="xx")
+    assert "unknown language 'xx'" in sub.validate_upload(encode(data), LIMIT, set())[1].message
+    data = run_dict(1)
+    data["results"]["sw-nli"] = data["results"].pop("sw-mcqa")
+    data["results"].pop("sw-lfqa")
+    assert "must be 'sw-mcqa'" in sub.validate_upload(encode(data), LIMIT, set())[1].message
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"", "empty"),
+        (b"\xff\xfe\x00", "not UTF-8"),
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "must be an object"),
+        (b'{"x": NaN}', "NaN is not a number JSON allows"),
+        (b'{"x": Infinity}', "Infinity is not a number JSON allows"),
+        (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
+        (b'{"schema_version": 1}', "not a GlobMed-Bench results file"),
+    ],
+)
+def test_malformed_files_are_refused(raw, message):
+    if len(raw) > LIMIT:
+        run, check = sub.validate_upload(raw, len(raw), set())
+    else:
+        run, check = sub.validate_upload(raw, LIMIT, set())
+    assert run is None and message in check.message
+
+
+def test_nan_score_in_json_is_refused(run_dict):
+    raw = encode(run_dict(0)).replace(b'"acc": ', b'"acc": NaN, "x": ', 1)
+    run, check = sub.validate_upload(raw, LIMIT, set())
+    assert run is None and "NaN" in check.message
+
+
+def test_huge_upload_is_refused_by_size_without_reading_it(tmp_path):
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as handle:  # sparse: 5 GB on paper, nothing on disk
+        handle.truncate(5 * 1024**3)
+    check, raw = sub.read_upload(huge, LIMIT)
+    assert not check.ok and raw == b"" and "limit is 200,000 bytes" in check.message
+    assert not sub.read_upload(tmp_path / "missing.json", LIMIT)[0].ok
+
+
+def test_duplicate_run_is_refused(run_dict):
+    data = run_dict(4)
+    assert "already on the leaderboard" in sub.validate_upload(encode(data), LIMIT, {data["run_id"]})[1].message
+
+
+def test_valid_upload_is_stored_under_a_generated_name_and_approved(run_dict, tmp_path, results_dir):
+    data = run_dict(5)
+    data["model"]["name"] = "Fine & dandy (v2)"
+    data["run_id"] = "submitted-run-1"
+    upload = tmp_path / "upload" / "../../evil name.json"
+    upload.parent.mkdir(parents=True, exist_ok=True)
+    upload.write_bytes(encode(data))
+    check, raw = sub.read_upload(upload, LIMIT)
+    run, check = sub.validate_upload(raw, LIMIT, set())
+    assert check.ok and run is not None
+    data_dir = tmp_path / "space-data"
+    submission_id = sub.store_pending(run, data_dir)
+    assert sub.SUBMISSION_ID.match(submission_id)
+    written = [p.relative_to(data_dir) for p in data_dir.rglob("*") if p.is_file()]
+    assert [str(p) for p in written] == [f"pending/{submission_id}.json"]
+    assert RunResult.load(data_dir / written[0]).to_dict() == run.to_dict()
+    assert [sid for sid, _ in sub.list_pending(data_dir)] == [submission_id]
+
+    before = load_runs(results_dir, "", data_dir / "approved", data_dir / "cache")
+    assert run.run_id not in {r.run_id for r in before.runs}
+    sub.approve(data_dir, submission_id)
+    after = load_runs(results_dir, "", data_dir / "approved", data_dir / "cache")
+    assert run.run_id in {r.run_id for r in after.runs} and len(after.runs) == len(before.runs) + 1
+    assert sub.list_pending(data_dir) == []
+
+
+@pytest.mark.parametrize("bad_id", ["../../etc/passwd", "20261125T130000Z-0123456789ab/../../x", "", "x.json"])
+def test_approve_refuses_ids_that_are_not_generated(tmp_path, bad_id):
+    with pytest.raises(GlobMedError, match="not a submission id"):
+        sub.approve(tmp_path, bad_id)
+
+
+def test_approve_and_reject_need_an_existing_pending_file(tmp_path, run_dict):
+    with pytest.raises(GlobMedError, match="no pending submission"):
+        sub.approve(tmp_path, "20261125T130000Z-0123456789ab")
+    run = RunResult.from_dict(run_dict(6))
+    submission_id = sub.store_pending(run, tmp_path)
+    target = sub.reject(tmp_path, submission_id)
+    assert target == tmp_path / "rejected" / f"{submission_id}.json" and target.is_file()
+    assert not os.listdir(tmp_path / "pending")
+
+
+def test_requests_repo_offline_fails_clearly(tmp_path, run_dict, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    run = RunResult.from_dict(run_dict(7))
+    with pytest.raises(GlobMedError, match="requests dataset org/requests needs the Hugging Face Hub"):
+        sub.store_pending(run, tmp_path, requests_repo="org/requests")
+
+
+def test_error_messages_are_escaped_for_markdown():
+    shown = sub.escape_message("model.name '<b>x</b>' [a](javascript:1)")
+    assert "<b>" not in shown and "\\[a\\]" in shown
+
+
+def test_submit_upload_messages(tmp_path, run_dict):
+    from space_app import text
+
+    data_dir = tmp_path / "data"
+    assert sub.submit_upload(None, data_dir, LIMIT, set()) == text.SUBMIT_NO_FILE
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(mutate(run_dict(8), "model.name", "<script>x</script>")))
+    message = sub.submit_upload(bad, data_dir, LIMIT, set())
+    assert "not accepted" in message and "<script>" not in message and not data_dir.exists()
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(run_dict(9)))
+    message = sub.submit_upload(good, data_dir, LIMIT, set())
+    assert "pending review" in message
+    assert len(list((data_dir / "pending").glob("*.json"))) == 1
