@@ -48,7 +48,10 @@ class ReviewCommand(Command):
                 print(f"{args.out / f'review_{lang}.csv'}: {n} rows")
             return 0
         report = import_sheets(args.translations, args.sheets)
-        print(f"{'lang':<5} {'reviewed':>8} {'revised':>7}  accuracy 1-5 (mean)   fluency 1-5 (mean)    completeness 1-5 (mean)")
+        print(
+            f"{'lang':<5} {'reviewed':>8} {'revised':>7}  accuracy 1-5 (mean)   fluency 1-5 (mean)    "
+            "completeness 1-5 (mean)"
+        )
         for lang, stats in report.items():
             cols = []
             for dim in ("accuracy", "fluency", "completeness"):

@@ -16,8 +16,18 @@ from typing import Any
 from globmed.schema import OPTION_LETTERS
 
 COLUMNS = (
-    "Item_ID", "Language", "Source", "Task", "Split", "English_Source", "Machine_Translation",
-    "Accuracy", "Fluency", "Completeness", "Expert_Revised", "Comment",
+    "Item_ID",
+    "Language",
+    "Source",
+    "Task",
+    "Split",
+    "English_Source",
+    "Machine_Translation",
+    "Accuracy",
+    "Fluency",
+    "Completeness",
+    "Expert_Revised",
+    "Comment",
 )
 SCORES = ("Accuracy", "Fluency", "Completeness")
 _LABELS = {"context": "Context", "question": "Question", "answer": "Answer", "explanation": "Explanation"}
@@ -82,11 +92,15 @@ def parse_revision(text: str, original: dict[str, Any], task: str) -> dict[str, 
         letters = [letter for letter, _ in options]
         expected = list(OPTION_LETTERS[: len(original["options"])])
         if letters != expected:
-            raise RevisionError(f"options must be {', '.join(l + ')' for l in expected)} in order, got {', '.join(letters) or 'none'}")
+            raise RevisionError(
+                f"options must be {', '.join(x + ')' for x in expected)} in order, got {', '.join(letters) or 'none'}"
+            )
         answer = fields.get("answer", "").strip()
         if answer != OPTION_LETTERS[original["answer_index"]]:
-            raise RevisionError(f"'Answer:' must stay {OPTION_LETTERS[original['answer_index']]} (got {answer!r}); "
-                                "revise the wording, not the key")
+            raise RevisionError(
+                f"'Answer:' must stay {OPTION_LETTERS[original['answer_index']]} (got {answer!r}); "
+                "revise the wording, not the key"
+            )
         revised["options"] = [value.strip() for _, value in options]
         revised["answer"] = revised["options"][original["answer_index"]]
     elif task == "nli":

@@ -19,7 +19,13 @@ from typing import Any
 import yaml
 
 from dataset_builder.review.sheets import (
-    COLUMNS, SCORES, Candidate, RevisionError, parse_revision, render, stratified_sample,
+    COLUMNS,
+    SCORES,
+    Candidate,
+    RevisionError,
+    parse_revision,
+    render,
+    stratified_sample,
 )
 from globmed.atomic import atomic_write_json, atomic_write_text
 from globmed.errors import GlobMedError
@@ -62,10 +68,16 @@ def export_sheets(translations: Path, out: Path, languages: list[str] | None, pe
                     continue
                 for row in _read_rows(_file(translations, entry, lang, split)):
                     if row["id"] in english and (row.get("translation") or {}).get("method", "machine") != "original":
-                        candidates[lang].append(Candidate(
-                            f"{entry['id']}:{split}:{row['id']}", entry["id"], entry["task"], split,
-                            english[row["id"]], row,
-                        ))
+                        candidates[lang].append(
+                            Candidate(
+                                f"{entry['id']}:{split}:{row['id']}",
+                                entry["id"],
+                                entry["task"],
+                                split,
+                                english[row["id"]],
+                                row,
+                            )
+                        )
     if not candidates:
         raise GlobMedError(f"{translations}: no machine-translated rows to review")
     written = {}
@@ -74,12 +86,18 @@ def export_sheets(translations: Path, out: Path, languages: list[str] | None, pe
         sample = stratified_sample(candidates[lang], per_language, seed)
         rows = []
         for cand in sample:
-            rows.append({
-                "Item_ID": cand.item_id, "Language": lang, "Source": cand.source, "Task": cand.task,
-                "Split": cand.split, "English_Source": render(cand.english, cand.task),
-                "Machine_Translation": render(cand.translated, cand.task),
-                **dict.fromkeys(("Accuracy", "Fluency", "Completeness", "Expert_Revised", "Comment"), ""),
-            })
+            rows.append(
+                {
+                    "Item_ID": cand.item_id,
+                    "Language": lang,
+                    "Source": cand.source,
+                    "Task": cand.task,
+                    "Split": cand.split,
+                    "English_Source": render(cand.english, cand.task),
+                    "Machine_Translation": render(cand.translated, cand.task),
+                    **dict.fromkeys(("Accuracy", "Fluency", "Completeness", "Expert_Revised", "Comment"), ""),
+                }
+            )
         atomic_write_text(out / f"review_{lang}.csv", _to_csv(rows))
         written[lang] = len(rows)
         logger.info("review_%s.csv: %d of %d rows sampled", lang, len(rows), len(candidates[lang]))
@@ -118,10 +136,13 @@ def import_sheets(translations: Path, sheets: list[Path]) -> dict[str, Any]:
     if errors:
         for line in errors:
             logger.error("%s", line)
-        raise GlobMedError(f"{len(errors)} bad cell(s) in the review sheets (listed above); nothing was applied. "
-                           f"First: {errors[0]}")
+        raise GlobMedError(
+            f"{len(errors)} bad cell(s) in the review sheets (listed above); nothing was applied. First: {errors[0]}"
+        )
     touched: set[Path] = set()
-    stats: dict[str, dict[str, Any]] = defaultdict(lambda: {"reviewed": 0, "revised": 0, **{s: Counter() for s in SCORES}})
+    stats: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"reviewed": 0, "revised": 0, **{s: Counter() for s in SCORES}}
+    )
     for path, row_id, review, lang in updates:
         row = next(r for r in files[path] if r["id"] == row_id)
         revised = review.pop("revised")

@@ -68,7 +68,10 @@ class Translator:
         lang = get_language(language)
         required = self.glossary.required_terms(unit_texts(item.unit), language) if self.glossary else {}
         context = {
-            "language": lang.name, "native": lang.native, "code": lang.code, "terms": required,
+            "language": lang.name,
+            "native": lang.native,
+            "code": lang.code,
+            "terms": required,
             "unit_json": json.dumps(item.unit, ensure_ascii=False, indent=1),
         }
         outcome = Outcome(verdict=FLAGGED, rounds=0, unit=None)
@@ -81,7 +84,9 @@ class Translator:
                 if round_no == 1:
                     messages = self.prompts.messages("translate", **context)
                 else:
-                    messages = self.prompts.messages("revise", previous=previous, issues=[str(i) for i in issues], **context)
+                    messages = self.prompts.messages(
+                        "revise", previous=previous, issues=[str(i) for i in issues], **context
+                    )
                 reply = await self._chat(messages, outcome)
                 previous = reply.strip() or "(empty reply)"
                 try:
@@ -108,7 +113,9 @@ class Translator:
             outcome.cacheable = False
             return outcome
         outcome.issues = [i.to_dict() for i in issues]
-        outcome.reason = "; ".join(str(i) for i in issues[:4]) + (f" (+{len(issues) - 4} more)" if len(issues) > 4 else "")
+        outcome.reason = "; ".join(str(i) for i in issues[:4]) + (
+            f" (+{len(issues) - 4} more)" if len(issues) > 4 else ""
+        )
         return outcome
 
     async def _chat(self, messages: list[dict[str, str]], outcome: Outcome, model: str | None = None) -> str:
@@ -138,7 +145,8 @@ class Translator:
             return []
         found = [
             Issue("reviewer", str(i.get("field", "*")), str(i.get("problem", i.get("detail", ""))))
-            if isinstance(i, dict) else Issue("reviewer", "*", str(i))
+            if isinstance(i, dict)
+            else Issue("reviewer", "*", str(i))
             for i in raw_issues
         ]
         return found or [Issue("reviewer", "*", "reviewer asked for a revision without listing issues")]
@@ -147,7 +155,9 @@ class Translator:
         self, context: dict[str, Any], item: SourceItem, unit: dict[str, Any], outcome: Outcome
     ) -> list[Issue]:
         translation_json = json.dumps(unit, ensure_ascii=False, indent=1)
-        reply = await self._chat(self.prompts.messages("backtranslate", translation_json=translation_json, **context), outcome)
+        reply = await self._chat(
+            self.prompts.messages("backtranslate", translation_json=translation_json, **context), outcome
+        )
         try:
             back = parse_unit(reply, item.unit)
         except UnitParseError as err:

@@ -134,7 +134,8 @@ def run_checks(
     src_fields, tgt_fields = dict(_fields(source)), dict(_fields(target))
     issues += [
         Issue("structure", k, "empty translation of a non-empty field")
-        for k, v in src_fields.items() if v.strip() and not tgt_fields.get(k, "").strip()
+        for k, v in src_fields.items()
+        if v.strip() and not tgt_fields.get(k, "").strip()
     ]
     record("structure", issues)
     if issues:  # the rest compares field by field and would only repeat this
@@ -163,7 +164,10 @@ def run_checks(
     # units next to numbers
     issues = []
     for name, text in src_fields.items():
-        low_src, low_tgt = unicodedata.normalize("NFKC", text).lower(), unicodedata.normalize("NFKC", tgt_fields[name]).lower()
+        low_src, low_tgt = (
+            unicodedata.normalize("NFKC", text).lower(),
+            unicodedata.normalize("NFKC", tgt_fields[name]).lower(),
+        )
         for unit, src_re, alias_res in _unit_patterns():
             if src_re.search(low_src) and not any(a.search(low_tgt) for a in alias_res):
                 issues.append(Issue("units", name, f"unit {unit} missing"))
@@ -196,25 +200,36 @@ def run_checks(
     else:
         detected = _detector().detect_language_of(text)
         got = detected.name if detected is not None else None
-        record("language_id", [] if got == lang.lingua else [
-            Issue("wrong_language", "*", f"detected {got.title() if got else 'no language'}, expected {lang.name}")
-        ])
+        record(
+            "language_id",
+            []
+            if got == lang.lingua
+            else [
+                Issue("wrong_language", "*", f"detected {got.title() if got else 'no language'}, expected {lang.name}")
+            ],
+        )
 
     # length ratio
     bounds = settings["length_ratio"].get(lang.script, settings["length_ratio"]["default"])
     src_len = sum(len(t) for t in unit_texts(source))
     ratio = sum(len(t) for t in unit_texts(target)) / max(src_len, 1)
-    record("length_ratio", [] if bounds[0] <= ratio <= bounds[1] else [
-        Issue("length_ratio", "*", f"length ratio {ratio:.2f} outside [{bounds[0]}, {bounds[1]}]")
-    ])
+    record(
+        "length_ratio",
+        []
+        if bounds[0] <= ratio <= bounds[1]
+        else [Issue("length_ratio", "*", f"length ratio {ratio:.2f} outside [{bounds[0]}, {bounds[1]}]")],
+    )
 
     # required terminology
     if required:
         missing = missing_terms(required, unit_texts(target))
-        record("terminology", [
-            Issue("terminology", "*", f"{term!r} must be rendered as {' or '.join(map(repr, required[term]))}")
-            for term in missing
-        ])
+        record(
+            "terminology",
+            [
+                Issue("terminology", "*", f"{term!r} must be rendered as {' or '.join(map(repr, required[term]))}")
+                for term in missing
+            ],
+        )
     return report
 
 

@@ -33,7 +33,9 @@ class TranslateCommand(Command):
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
         data = parser.add_argument_group("data")
         data.add_argument("--dataset", required=True, help="built dataset folder (or Hub id) with the English items")
-        data.add_argument("--languages", required=True, help="target language codes, e.g. sw,yo ('all' = every non-English)")
+        data.add_argument(
+            "--languages", required=True, help="target language codes, e.g. sw,yo ('all' = every non-English)"
+        )
         data.add_argument("--out", required=True, type=Path, help="output folder (published layout + sources.yaml)")
         data.add_argument("--source", help="only these source ids (comma-separated)")
         data.add_argument("--task", help="only these tasks: mcqa,nli,lfqa")
@@ -58,7 +60,9 @@ class TranslateCommand(Command):
         pipe.add_argument("--no-review", dest="review", action="store_const", const=False, help="skip the LLM reviewer")
         pipe.add_argument("--backtranslate", action="store_const", const=True, help="score chrF of a back-translation")
         pipe.add_argument(
-            "--include-flagged", action="store_const", const=True,
+            "--include-flagged",
+            action="store_const",
+            const=True,
             help="also put flagged rows in the published files (they are always in OUT/flagged.json)",
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -78,13 +82,22 @@ class TranslateCommand(Command):
         if args.limit is not None and args.limit < 1:
             raise GlobMedError(f"--limit must be >= 1, got {args.limit}")
         backend_flags = {
-            k: getattr(args, k) for k in (
-                "kind", "model", "reviewer_model", "base_url", "api_key_env", "concurrency", "timeout_s",
-                "max_retries", "max_tokens",
+            k: getattr(args, k)
+            for k in (
+                "kind",
+                "model",
+                "reviewer_model",
+                "base_url",
+                "api_key_env",
+                "concurrency",
+                "timeout_s",
+                "max_retries",
+                "max_tokens",
             )
         }
-        pipeline_flags = {k: getattr(args, k) for k in ("rounds", "glossary", "prompts", "review", "backtranslate",
-                                                        "include_flagged")}
+        pipeline_flags = {
+            k: getattr(args, k) for k in ("rounds", "glossary", "prompts", "review", "backtranslate", "include_flagged")
+        }
         config = load_config(args.config, {"backend": backend_flags, "pipeline": pipeline_flags})
         logger.info("config: %s", json.dumps(config.describe(), sort_keys=True))
         glossary = Glossary.load(config.pipeline.glossary) if config.pipeline.glossary else None
@@ -95,9 +108,15 @@ class TranslateCommand(Command):
             raise GlobMedError(f"{args.dataset}: no English items match the selection")
         backend = make_backend(config.backend)
         report = translate_items(
-            items, languages, config, backend, prompts, args.out,
+            items,
+            languages,
+            config,
+            backend,
+            prompts,
+            args.out,
             cache_path=args.cache or args.out / ".cache" / "translate.sqlite",
-            glossary=glossary, metadata=source_metadata(args.dataset) if Path(args.dataset).exists() else {},
+            glossary=glossary,
+            metadata=source_metadata(args.dataset) if Path(args.dataset).exists() else {},
             progress=not args.no_progress,
         )
         for lang, counts in report["counts"].items():
@@ -105,7 +124,12 @@ class TranslateCommand(Command):
             logger.info("%s: %s%s", lang, counts, f" flag reasons {reasons}" if reasons else "")
         logger.info(
             "%d pairs (%d cached) -> %s; %d flagged (see flagged.json); %d requests, %d tokens, ~$%.4f",
-            report["pairs"], report["cached"], args.out, report["flagged"], report["requests"],
-            report["prompt_tokens"] + report["completion_tokens"], report["estimated_cost_usd"],
+            report["pairs"],
+            report["cached"],
+            args.out,
+            report["flagged"],
+            report["requests"],
+            report["prompt_tokens"] + report["completion_tokens"],
+            report["estimated_cost_usd"],
         )
         return 0

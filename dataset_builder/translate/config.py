@@ -29,7 +29,9 @@ BACKENDS = ("openai", "transformers")
 class BackendConfig:
     # which engine
     kind: str = field(default="openai", metadata={"help": "openai (any OpenAI-compatible endpoint) or transformers"})
-    model: str = field(default="", metadata={"help": "model name sent to the endpoint, or a local path/id for transformers"})
+    model: str = field(
+        default="", metadata={"help": "model name sent to the endpoint, or a local path/id for transformers"}
+    )
     reviewer_model: str = field(default="", metadata={"help": "model for the review step; empty = same as model"})
     # endpoint
     base_url: str = field(default="http://127.0.0.1:8000/v1", metadata={"help": "OpenAI-compatible base URL (…/v1)"})
@@ -39,7 +41,9 @@ class BackendConfig:
     concurrency: int = field(default=8, metadata={"help": "requests in flight at once"})
     timeout_s: float = field(default=120.0, metadata={"help": "per-request timeout in seconds"})
     max_retries: int = field(default=4, metadata={"help": "retries on 429, 5xx, timeouts and connection errors"})
-    backoff_base_s: float = field(default=0.5, metadata={"help": "first backoff delay; doubles each retry, with jitter"})
+    backoff_base_s: float = field(
+        default=0.5, metadata={"help": "first backoff delay; doubles each retry, with jitter"}
+    )
     backoff_max_s: float = field(default=30.0, metadata={"help": "cap of one backoff delay"})
     # generation
     temperature: float = field(default=0.0, metadata={"help": "sampling temperature"})
@@ -59,7 +63,9 @@ class BackendConfig:
             return None
         key = os.environ.get(self.api_key_env)
         if not key:
-            raise GlobMedError(f"backend.api_key_env names {self.api_key_env}, but that environment variable is not set")
+            raise GlobMedError(
+                f"backend.api_key_env names {self.api_key_env}, but that environment variable is not set"
+            )
         return key
 
 
@@ -71,13 +77,19 @@ class PipelineConfig:
     min_chrf: float = field(default=0.0, metadata={"help": "flag an item whose back-translation chrF is below this"})
     glossary: str = field(default="", metadata={"help": "glossary TSV (source_term, language, target_term)"})
     prompts: str = field(default="", metadata={"help": "prompts YAML; empty = the bundled prompts.yaml"})
+    cache_sync: str = field(
+        default="normal", metadata={"help": "normal (survives kill -9) or full (fsync per item: survives power loss)"}
+    )
     include_flagged: bool = field(
-        default=False, metadata={"help": "also write flagged rows into the published files (default: flagged file only)"}
+        default=False,
+        metadata={"help": "also write flagged rows into the published files (default: flagged file only)"},
     )
 
     def __post_init__(self) -> None:
         if self.rounds < 1:
             raise GlobMedError(f"pipeline.rounds must be >= 1, got {self.rounds}")
+        if self.cache_sync not in ("normal", "full"):
+            raise GlobMedError(f"pipeline.cache_sync must be normal or full, got {self.cache_sync!r}")
 
 
 @dataclass

@@ -6,7 +6,8 @@ glossary size), case-insensitive, leftmost-longest, non-overlapping. A match mus
 scripts written with spaces; in scripts without spaces (Han, Hiragana, Katakana, Thai...) a term may touch its
 neighbours, since there is no space to look for.
 
->>> g = Glossary.from_rows([("myocardial infarction", "fr", "infarctus du myocarde"), ("infarction", "fr", "infarctus")])
+>>> rows = [("myocardial infarction", "fr", "infarctus du myocarde"), ("infarction", "fr", "infarctus")]
+>>> g = Glossary.from_rows(rows)
 >>> [m.term for m in g.find("Acute Myocardial Infarction, not infarctions")]
 ['myocardial infarction']
 """
@@ -132,7 +133,9 @@ class Glossary:
                     )
                 source_term, language, target_term = (c.strip() for c in row)
                 if language not in registry:
-                    raise GlobMedError(f"glossary {path} line {lineno} column language: {registry.unknown_message(language)}")
+                    raise GlobMedError(
+                        f"glossary {path} line {lineno} column language: {registry.unknown_message(language)}"
+                    )
                 if not source_term or not target_term:
                     raise GlobMedError(f"glossary {path} line {lineno}: empty source_term or target_term")
                 glossary.add(source_term, language, target_term)

@@ -51,7 +51,8 @@ def load_items(dataset: str | Path, selection: Selection) -> list[SourceItem]:
         missing = sorted(wanted_sources - seen_sources)
         if missing:
             raise GlobMedError(
-                f"--source {', '.join(missing)}: not in {dataset} (English sources there: {', '.join(sorted(seen_sources)) or 'none'})"
+                f"--source {', '.join(missing)}: not in {dataset} "
+                f"(English sources there: {', '.join(sorted(seen_sources)) or 'none'})"
             )
     return items
 

@@ -23,6 +23,7 @@ import re
 import socket
 import sys
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 PHRASES = {
@@ -62,7 +63,7 @@ def fake_text(source: str, lang: str, offset: int = 0) -> str:
             out.append(words[i % len(words)])
             i += 1
         body = " ".join(out)
-    return " ".join([body, *qty]).strip()
+    return " ; ".join([body, *qty]).strip()  # ";" so "4" and "112" never read as the number "4 112"
 
 
 def fake_unit(unit: dict[str, Any], lang: str, terms: list[str]) -> dict[str, Any]:
@@ -128,8 +129,13 @@ class MockChatServer:
             delay = self.slow_s
         if task == "review":
             if mode == "review_revise":
-                content = json.dumps({"verdict": "revise", "score": 0.2,
-                                      "issues": [{"field": "question", "problem": "term mistranslated"}]})
+                content = json.dumps(
+                    {
+                        "verdict": "revise",
+                        "score": 0.2,
+                        "issues": [{"field": "question", "problem": "term mistranslated"}],
+                    }
+                )
             else:
                 content = json.dumps({"verdict": "accept", "score": 0.95, "issues": []})
         elif mode == "malformed" or (mode == "bad_then_good" and task == "translate"):
@@ -140,11 +146,19 @@ class MockChatServer:
             terms = [t.split(" / ")[0] for _, t in _TERM.findall(user)]
             out_lang = ("en" if lang == "fr" else "fr") if mode == "wrong_language" else lang
             content = json.dumps(fake_unit(unit, out_lang, terms), ensure_ascii=False)
-        return 200, {
-            "id": "mock", "object": "chat.completion", "model": body.get("model", "mock"),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": len(user) // 4, "completion_tokens": len(content) // 4},
-        }, delay
+        return (
+            200,
+            {
+                "id": "mock",
+                "object": "chat.completion",
+                "model": body.get("model", "mock"),
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+                ],
+                "usage": {"prompt_tokens": len(user) // 4, "completion_tokens": len(content) // 4},
+            },
+            delay,
+        )
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -160,8 +174,16 @@ class MockChatServer:
         if path.endswith("/chat/completions"):
             self.auth[headers.get(b"authorization", b"").decode()] += 1
         if scope["method"] == "GET" and path == "/stats":
-            status, payload, delay = 200, {"requests": sum(self.by_task.values()), "by_task": self.by_task,
-                                           "by_key": self.by_key, "auth": self.auth}, 0.0
+            status, payload, delay = (
+                200,
+                {
+                    "requests": sum(self.by_task.values()),
+                    "by_task": self.by_task,
+                    "by_key": self.by_key,
+                    "auth": self.auth,
+                },
+                0.0,
+            )
         elif scope["method"] == "POST" and path.endswith("/chat/completions"):
             try:
                 status, payload, delay = self.reply(json.loads(b"".join(chunks)))
@@ -173,8 +195,13 @@ class MockChatServer:
             await asyncio.sleep(delay)
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         ctype = b"text/html" if isinstance(payload, bytes) else b"application/json"
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", ctype), (b"content-length", str(len(data)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", ctype), (b"content-length", str(len(data)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": data})
 
 
@@ -187,13 +214,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before every reply")
     parser.add_argument("--script", help="JSON file with the scripted behaviour")
     args = parser.parse_args(argv)
-    script = json.loads(open(args.script, encoding="utf-8").read()) if args.script else {}
+    script = json.loads(Path(args.script).read_text(encoding="utf-8")) if args.script else {}
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted sockets: no Nagle stalls
     sock.bind((args.host, args.port))
     sock.listen(2048)
-    config = uvicorn.Config(MockChatServer(script, args.latency), log_level="warning", access_log=False,
-                            lifespan="off", backlog=2048, timeout_keep_alive=30)
+    config = uvicorn.Config(
+        MockChatServer(script, args.latency),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        backlog=2048,
+        timeout_keep_alive=30,
+    )
     print(f"READY {sock.getsockname()[1]}", flush=True)
     uvicorn.Server(config).run(sockets=[sock])
     return 0

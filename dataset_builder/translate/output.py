@@ -110,11 +110,21 @@ def write_outputs(
                 reasons[lang][issue["code"]] += 1
             if include_flagged and row is not None:
                 files[(item.source, lang, item.split)].append(row)
-            flagged.append({
-                "source": item.source, "id": item.source_id, "language": lang, "split": item.split,
-                "task": item.task, "verdict": outcome.verdict, "reason": outcome.reason, "rounds": outcome.rounds,
-                "issues": outcome.issues, "row": row, "in_published_files": bool(include_flagged and row is not None),
-            })
+            flagged.append(
+                {
+                    "source": item.source,
+                    "id": item.source_id,
+                    "language": lang,
+                    "split": item.split,
+                    "task": item.task,
+                    "verdict": outcome.verdict,
+                    "reason": outcome.reason,
+                    "rounds": outcome.rounds,
+                    "issues": outcome.issues,
+                    "row": row,
+                    "in_published_files": bool(include_flagged and row is not None),
+                }
+            )
     all_langs = ["en", *languages]
     entries = []
     for source in sorted(splits_of):
@@ -123,23 +133,27 @@ def write_outputs(
                 path = out / source_folder(source) / lang / f"{split}.json"
                 atomic_write_json(path, files.get((source, lang, split), []))
         meta = metadata.get(source, {})
-        entries.append({
-            "id": source,
-            "name": meta.get("name", source),
-            "task": task_of[source],
-            "license": meta.get("license") or license_of[source],
-            "citation": meta.get("citation", ""),
-            "homepage": meta.get("homepage", ""),
-            "format": "json",
-            "path": source_folder(source),
-            "files": "{lang}/{split}.json",
-            "languages": all_langs,
-            "splits": {s: s for s in sorted(splits_of[source], key=SPLITS.index)},
-            "adapter": "globmed_native",
-            "translation": {"method": "machine", "model": provenance["model"]},
-        })
+        entries.append(
+            {
+                "id": source,
+                "name": meta.get("name", source),
+                "task": task_of[source],
+                "license": meta.get("license") or license_of[source],
+                "citation": meta.get("citation", ""),
+                "homepage": meta.get("homepage", ""),
+                "format": "json",
+                "path": source_folder(source),
+                "files": "{lang}/{split}.json",
+                "languages": all_langs,
+                "splits": {s: s for s in sorted(splits_of[source], key=SPLITS.index)},
+                "adapter": "globmed_native",
+                "translation": {"method": "machine", "model": provenance["model"]},
+            }
+        )
     header = "# Written by `globmed translate`; build with: globmed build --sources THIS_FILE\n"
-    atomic_write_text(out / "sources.yaml", header + yaml.safe_dump({"sources": entries}, allow_unicode=True, sort_keys=False))
+    atomic_write_text(
+        out / "sources.yaml", header + yaml.safe_dump({"sources": entries}, allow_unicode=True, sort_keys=False)
+    )
     atomic_write_json(out / "flagged.json", flagged)
     return {
         "counts": {lang: dict(sorted(c.items())) for lang, c in counts.items()},

@@ -46,7 +46,11 @@ class RunStats:
 def model_label(config: TranslateConfig) -> str:
     """The model(s) that decide a translation: translator, and reviewer when it differs."""
     reviewer = config.backend.reviewer_model
-    return config.backend.model if not reviewer or reviewer == config.backend.model else f"{config.backend.model}|{reviewer}"
+    return (
+        config.backend.model
+        if not reviewer or reviewer == config.backend.model
+        else f"{config.backend.model}|{reviewer}"
+    )
 
 
 async def _run_pairs(
@@ -108,9 +112,10 @@ def translate_items(
     model = model_label(config)
     keys = {
         (i, lang): cache_key(item.content_hash, lang, model, prompts.version)
-        for i, item in enumerate(items) for lang in languages
+        for i, item in enumerate(items)
+        for lang in languages
     }
-    cache = ResultCache(cache_path)
+    cache = ResultCache(cache_path, sync=config.pipeline.cache_sync)
     try:
         cached = cache.get_many(set(keys.values()))
         outcomes = {pair: Outcome.from_dict(cached[key]) for pair, key in keys.items() if key in cached}
@@ -119,10 +124,17 @@ def translate_items(
         logger.info("%d item-language pairs: %d cached, %d to translate", len(keys), len(outcomes), len(pending))
         translator = Translator(config=config, backend=backend, prompts=prompts, glossary=glossary)
         with tqdm(
-            total=len(keys), initial=len(outcomes), unit="item", desc="translate", disable=not progress,
-            dynamic_ncols=True, mininterval=0.5,
+            total=len(keys),
+            initial=len(outcomes),
+            unit="item",
+            desc="translate",
+            disable=not progress,
+            dynamic_ncols=True,
+            mininterval=0.5,
         ) as bar:
-            asyncio.run(_run_with_close(pending, items, translator, cache, outcomes, stats, bar, config.backend.concurrency))
+            asyncio.run(
+                _run_with_close(pending, items, translator, cache, outcomes, stats, bar, config.backend.concurrency)
+            )
     finally:
         cache.close()
     stats.elapsed_s = round(time.perf_counter() - start, 3)
@@ -131,7 +143,9 @@ def translate_items(
         "reviewer_model": config.backend.reviewer_model or config.backend.model,
         "prompt_version": prompts.version,
     }
-    written = write_outputs(out, items, languages, outcomes, provenance, metadata or {}, config.pipeline.include_flagged)
+    written = write_outputs(
+        out, items, languages, outcomes, provenance, metadata or {}, config.pipeline.include_flagged
+    )
     report = {
         "items": len(items),
         "languages": languages,

@@ -38,7 +38,9 @@ class SourceItem:
     def content_hash(self) -> str:
         """Hash of everything that decides the translation: reused items with the same text share a cache entry."""
         payload = json.dumps(
-            {"task": self.task, "unit": self.unit, "answer_index": self.answer_index}, sort_keys=True, ensure_ascii=False
+            {"task": self.task, "unit": self.unit, "answer_index": self.answer_index},
+            sort_keys=True,
+            ensure_ascii=False,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -71,7 +73,11 @@ def item_from_row(row: dict[str, Any], split: str) -> SourceItem:
         options=tuple(row["options"] or ()),
         answer=row["answer"],
         unit=make_unit(
-            row["task"], row["context"] or "", row["question"], list(row["options"] or []), row["answer"],
+            row["task"],
+            row["context"] or "",
+            row["question"],
+            list(row["options"] or []),
+            row["answer"],
             row.get("explanation") or "",
         ),
     )

@@ -30,5 +30,5 @@ class ChatBackend(ABC):
     async def chat(self, messages: list[dict[str, str]], model: str | None = None) -> ChatResult:
         """One chat completion; raises BackendError when no usable reply could be obtained."""
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, a no-op for backends holding nothing
         """Release connections or models."""

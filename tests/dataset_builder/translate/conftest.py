@@ -31,8 +31,17 @@ class MockServer:
 def run_mock_server(tmp_path: Path, script: dict | None = None, latency: float = 0.0) -> Iterator[MockServer]:
     script_path = tmp_path / f"script-{id(script)}.json"
     script_path.write_text(json.dumps(script or {}))
-    cmd = [sys.executable, "-m", "dataset_builder.translate.mock_server", "--port", "0", "--latency", str(latency),
-           "--script", str(script_path)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "dataset_builder.translate.mock_server",
+        "--port",
+        "0",
+        "--latency",
+        str(latency),
+        "--script",
+        str(script_path),
+    ]
     process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = process.stdout.readline()
@@ -47,6 +56,8 @@ def run_mock_server(tmp_path: Path, script: dict | None = None, latency: float =
 @pytest.fixture
 def mock_server(tmp_path):
     """Factory: `with mock_server(script, latency) as server:`."""
+
     def factory(script: dict | None = None, latency: float = 0.0):
         return run_mock_server(tmp_path, script, latency)
+
     return factory

@@ -52,13 +52,16 @@ def test_find(glossary: Glossary, text: str, language: str | None, expected: lis
 def test_match_offsets_point_at_the_text(glossary: Glossary) -> None:
     text = "Prior Heart Failure"
     (match,) = glossary.find(text)
-    assert text[match.start:match.end] == "Heart Failure"
+    assert text[match.start : match.end] == "Heart Failure"
     assert match.targets["fr"] == ("insuffisance cardiaque",)
 
 
 def test_required_and_missing_terms(glossary: Glossary) -> None:
     required = glossary.required_terms(["History of heart failure.", "Now: myocardial infarction"], "fr")
-    assert required == {"heart failure": ("insuffisance cardiaque",), "myocardial infarction": ("infarctus du myocarde",)}
+    assert required == {
+        "heart failure": ("insuffisance cardiaque",),
+        "myocardial infarction": ("infarctus du myocarde",),
+    }
     assert missing_terms(required, ["Antécédents d'Insuffisance cardiaque", "infarctus du myocarde aigu"]) == []
     assert missing_terms(required, ["Antécédents d'insuffisance du cœur", "infarctus du myocarde"]) == ["heart failure"]
 
@@ -71,8 +74,10 @@ def test_many_terms_scale(glossary: Glossary) -> None:
 
 def test_load_tsv(tmp_path) -> None:
     path = tmp_path / "g.tsv"
-    path.write_text("source_term\tlanguage\ttarget_term\n# comment\nfever\tsw\thoma\nfever\tsw\tjoto\n\ncough\tyo\tikọ́\n",
-                    encoding="utf-8")
+    path.write_text(
+        "source_term\tlanguage\ttarget_term\n# comment\nfever\tsw\thoma\nfever\tsw\tjoto\n\ncough\tyo\tikọ́\n",
+        encoding="utf-8",
+    )
     glossary = Glossary.load(path)
     assert len(glossary) == 2
     assert glossary.required_terms(["Fever and cough"], "sw") == {"fever": ("homa", "joto")}

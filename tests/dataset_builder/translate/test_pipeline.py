@@ -15,22 +15,47 @@ pytestmark = pytest.mark.server
 SECRET = "sk-test-DO-NOT-LEAK-5f2c"
 
 MODES = {
-    "train-0 ": "good", "train-1 ": "malformed", "train-2 ": "bad_then_good", "train-3 ": "error500",
-    "train-4 ": "flaky429", "train-5 ": "flaky500", "train-6 ": "slow", "train-7 ": "garbage_http",
-    "train-8 ": "wrong_language", "train-9 ": "review_revise", "train-10 ": "good", "train-11 ": "good",
+    "train-0 ": "good",
+    "train-1 ": "malformed",
+    "train-2 ": "bad_then_good",
+    "train-3 ": "error500",
+    "train-4 ": "flaky429",
+    "train-5 ": "flaky500",
+    "train-6 ": "slow",
+    "train-7 ": "garbage_http",
+    "train-8 ": "wrong_language",
+    "train-9 ": "review_revise",
+    "train-10 ": "good",
+    "train-11 ": "good",
 }
-SCRIPT = {"default": "good", "slow_s": 3, "fail_first": 2,
-          "rules": [{"match": k.replace(" ", " for mcqa"), "mode": v} for k, v in MODES.items()]}
+SCRIPT = {
+    "default": "good",
+    "slow_s": 3,
+    "fail_first": 2,
+    "rules": [{"match": k.replace(" ", " for mcqa"), "mode": v} for k, v in MODES.items()],
+}
 
 
 def _config(tmp_path: Path, server, **pipeline) -> Path:
     path = tmp_path / "mt.yaml"
-    path.write_text(yaml.safe_dump({
-        "backend": {"base_url": server.base_url, "model": "mock-mt", "api_key_env": "GLOBMED_TEST_KEY",
-                    "concurrency": 6, "timeout_s": 0.6, "max_retries": 2, "backoff_base_s": 0.01, "backoff_max_s": 0.05},
-        "pipeline": {"rounds": 2, **pipeline},
-        "prices": {"mock-mt": {"input_per_million": 1.0, "output_per_million": 2.0}},
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "backend": {
+                    "base_url": server.base_url,
+                    "model": "mock-mt",
+                    "api_key_env": "GLOBMED_TEST_KEY",
+                    "concurrency": 6,
+                    "timeout_s": 0.6,
+                    "max_retries": 2,
+                    "backoff_base_s": 0.01,
+                    "backoff_max_s": 0.05,
+                },
+                "pipeline": {"rounds": 2, **pipeline},
+                "prices": {"mock-mt": {"input_per_million": 1.0, "output_per_million": 2.0}},
+            }
+        )
+    )
     return path
 
 
@@ -38,8 +63,22 @@ def test_bad_server_behaviour_is_retried_then_flagged(tmp_path, tiny_dataset_dir
     monkeypatch.setenv("GLOBMED_TEST_KEY", SECRET)
     out = tmp_path / "out"
     with mock_server(SCRIPT) as server:
-        argv = ["translate", "--config", str(_config(tmp_path, server)), "--dataset", str(tiny_dataset_dir),
-                "--languages", "sw", "--task", "mcqa", "--split", "train", "--out", str(out), "--no-progress"]
+        argv = [
+            "translate",
+            "--config",
+            str(_config(tmp_path, server)),
+            "--dataset",
+            str(tiny_dataset_dir),
+            "--languages",
+            "sw",
+            "--task",
+            "mcqa",
+            "--split",
+            "train",
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
         assert main(argv) == 0
         stats = server.stats()
 
@@ -82,11 +121,23 @@ def test_bad_server_behaviour_is_retried_then_flagged(tmp_path, tiny_dataset_dir
             assert SECRET.encode() not in path.read_bytes(), path
 
     sources = yaml.safe_load((out / "sources.yaml").read_text())["sources"]
-    assert sources == [{
-        "id": "mcqasrc", "name": "mcqasrc", "task": "mcqa", "license": "CC-BY-4.0", "citation": "", "homepage": "",
-        "format": "json", "path": "GlobMed_mcqasrc", "files": "{lang}/{split}.json", "languages": ["en", "sw"],
-        "splits": {"train": "train"}, "adapter": "globmed_native", "translation": {"method": "machine", "model": "mock-mt"},
-    }]
+    assert sources == [
+        {
+            "id": "mcqasrc",
+            "name": "mcqasrc",
+            "task": "mcqa",
+            "license": "CC-BY-4.0",
+            "citation": "",
+            "homepage": "",
+            "format": "json",
+            "path": "GlobMed_mcqasrc",
+            "files": "{lang}/{split}.json",
+            "languages": ["en", "sw"],
+            "splits": {"train": "train"},
+            "adapter": "globmed_native",
+            "translation": {"method": "machine", "model": "mock-mt"},
+        }
+    ]
 
     # second run with --include-flagged: cached items are not requested again; backend failures are retried
     with mock_server({**SCRIPT, "default": "good", "rules": []}) as server:
@@ -98,7 +149,9 @@ def test_bad_server_behaviour_is_retried_then_flagged(tmp_path, tiny_dataset_dir
     rows = {r["id"]: r for r in json.loads((out / "GlobMed_mcqasrc/sw/train.json").read_text())}
     assert rows["train-9"]["translation"]["verdict"] == "flagged"  # included, and marked
     assert "train-1" not in rows  # never produced a translation: only in flagged.json
-    assert {"train-3", "train-6", "train-7"} <= {k for k, r in rows.items() if r["translation"]["verdict"] == "accepted"}
+    assert {"train-3", "train-6", "train-7"} <= {
+        k for k, r in rows.items() if r["translation"]["verdict"] == "accepted"
+    }
 
 
 def test_glossary_terms_reach_the_prompt_and_are_checked(tmp_path, tiny_dataset_dir, mock_server):
@@ -106,9 +159,34 @@ def test_glossary_terms_reach_the_prompt_and_are_checked(tmp_path, tiny_dataset_
     glossary.write_text("question\tyo\tìbéèrè\noption\tyo\tàṣàyàn\n", encoding="utf-8")
     out = tmp_path / "out"
     with mock_server({"default": "good"}) as server:
-        assert main(["translate", "--dataset", str(tiny_dataset_dir), "--languages", "yo", "--task", "mcqa",
-                     "--split", "test", "--limit", "2", "--out", str(out), "--base-url", server.base_url,
-                     "--model", "m", "--glossary", str(glossary), "--no-progress", "--no-review"]) == 0
+        assert (
+            main(
+                [
+                    "translate",
+                    "--dataset",
+                    str(tiny_dataset_dir),
+                    "--languages",
+                    "yo",
+                    "--task",
+                    "mcqa",
+                    "--split",
+                    "test",
+                    "--limit",
+                    "2",
+                    "--out",
+                    str(out),
+                    "--base-url",
+                    server.base_url,
+                    "--model",
+                    "m",
+                    "--glossary",
+                    str(glossary),
+                    "--no-progress",
+                    "--no-review",
+                ]
+            )
+            == 0
+        )
         assert server.stats()["by_task"] == {"translate": 2}  # --no-review: one request per item
     rows = json.loads((out / "GlobMed_mcqasrc/yo/test.json").read_text())
     assert len(rows) == 2
@@ -118,9 +196,32 @@ def test_glossary_terms_reach_the_prompt_and_are_checked(tmp_path, tiny_dataset_
 def test_backtranslation_chrf(tmp_path, tiny_dataset_dir, mock_server):
     out = tmp_path / "out"
     with mock_server({"default": "good"}) as server:
-        assert main(["translate", "--dataset", str(tiny_dataset_dir), "--languages", "de", "--task", "lfqa",
-                     "--split", "validation", "--limit", "1", "--out", str(out), "--base-url", server.base_url,
-                     "--model", "m", "--backtranslate", "--no-progress"]) == 0
+        assert (
+            main(
+                [
+                    "translate",
+                    "--dataset",
+                    str(tiny_dataset_dir),
+                    "--languages",
+                    "de",
+                    "--task",
+                    "lfqa",
+                    "--split",
+                    "validation",
+                    "--limit",
+                    "1",
+                    "--out",
+                    str(out),
+                    "--base-url",
+                    server.base_url,
+                    "--model",
+                    "m",
+                    "--backtranslate",
+                    "--no-progress",
+                ]
+            )
+            == 0
+        )
     (row,) = json.loads((out / "GlobMed_lfqasrc/de/validation.json").read_text())
     info = row["translation"]
     assert info["checks"]["backtranslation"] == "pass"

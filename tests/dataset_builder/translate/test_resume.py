@@ -14,8 +14,26 @@ pytestmark = pytest.mark.server
 
 
 def _cmd(dataset: Path, out: Path, base_url: str) -> list[str]:
-    return [sys.executable, "-m", "globmed.cli", "-q", "translate", "--dataset", str(dataset), "--languages", "fr,sw",
-            "--out", str(out), "--base-url", base_url, "--model", "mock-mt", "--concurrency", "4", "--no-progress"]
+    return [
+        sys.executable,
+        "-m",
+        "globmed.cli",
+        "-q",
+        "translate",
+        "--dataset",
+        str(dataset),
+        "--languages",
+        "fr,sw",
+        "--out",
+        str(out),
+        "--base-url",
+        base_url,
+        "--model",
+        "mock-mt",
+        "--concurrency",
+        "4",
+        "--no-progress",
+    ]
 
 
 def _cached(out: Path) -> int:
@@ -31,7 +49,8 @@ def _cached(out: Path) -> int:
 
 def _tree(out: Path) -> dict[str, bytes]:
     return {
-        str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+        str(p.relative_to(out)): p.read_bytes()
+        for p in sorted(out.rglob("*"))
         if p.is_file() and ".cache" not in p.parts and p.name != "translate_report.json"
     }
 
@@ -40,8 +59,9 @@ def test_kill_then_resume(tmp_path, tiny_dataset_dir, mock_server):
     pairs = 72 * 2  # every English item of the tiny dataset, into two languages; two requests per good item
     out = tmp_path / "resumed"
     with mock_server({"default": "good"}, latency=0.05) as server:
-        proc = subprocess.Popen(_cmd(tiny_dataset_dir, out, server.base_url), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            _cmd(tiny_dataset_dir, out, server.base_url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + 120
         while _cached(out) < 30 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)

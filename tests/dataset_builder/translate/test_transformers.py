@@ -31,9 +31,24 @@ def _free_port() -> int:
 def transformers_server(tiny_model_dir):
     exe = shutil.which("transformers") or str(Path(__import__("sys").executable).parent / "transformers")
     port = _free_port()
-    proc = subprocess.Popen([exe, "serve", str(tiny_model_dir), "--host", "127.0.0.1", "--port", str(port),
-                             "--device", "cpu", "--log-level", "warning"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            exe,
+            "serve",
+            str(tiny_model_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--device",
+            "cpu",
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -58,14 +73,46 @@ def transformers_server(tiny_model_dir):
 
 
 def _args(dataset, out, *extra):
-    return ["translate", "--dataset", str(dataset), "--languages", "sw", "--task", "mcqa", "--split", "test",
-            "--limit", "2", "--out", str(out), "--rounds", "2", "--max-tokens", "12", "--no-progress", *extra]
+    return [
+        "translate",
+        "--dataset",
+        str(dataset),
+        "--languages",
+        "sw",
+        "--task",
+        "mcqa",
+        "--split",
+        "test",
+        "--limit",
+        "2",
+        "--out",
+        str(out),
+        "--rounds",
+        "2",
+        "--max-tokens",
+        "12",
+        "--no-progress",
+        *extra,
+    ]
 
 
 def test_transformers_serve_garbage_is_flagged(tmp_path, tiny_dataset_dir, tiny_model_dir, transformers_server):
     out = tmp_path / "out"
-    assert main(_args(tiny_dataset_dir, out, "--base-url", f"{transformers_server}/v1", "--model",
-                      str(tiny_model_dir), "--timeout", "60")) == 0
+    assert (
+        main(
+            _args(
+                tiny_dataset_dir,
+                out,
+                "--base-url",
+                f"{transformers_server}/v1",
+                "--model",
+                str(tiny_model_dir),
+                "--timeout",
+                "60",
+            )
+        )
+        == 0
+    )
     report = json.loads((out / "translate_report.json").read_text())
     assert report["counts"] == {"sw": {"flagged": 2}}
     assert report["requests"] == 4  # two rounds per item, each a real completion from the server
@@ -85,8 +132,23 @@ def test_wrong_model_name_is_a_flag_not_a_crash(tmp_path, tiny_dataset_dir, tran
 
 def test_in_process_transformers_backend(tmp_path, tiny_dataset_dir, tiny_model_dir):
     out = tmp_path / "out"
-    assert main(_args(tiny_dataset_dir, out, "--backend", "transformers", "--model", str(tiny_model_dir),
-                      "--limit", "1", "--rounds", "1")) == 0
+    assert (
+        main(
+            _args(
+                tiny_dataset_dir,
+                out,
+                "--backend",
+                "transformers",
+                "--model",
+                str(tiny_model_dir),
+                "--limit",
+                "1",
+                "--rounds",
+                "1",
+            )
+        )
+        == 0
+    )
     report = json.loads((out / "translate_report.json").read_text())
     assert report["counts"] == {"sw": {"flagged": 1}} and report["requests"] == 1
     assert report["completion_tokens"] == 12  # max_new_tokens honoured (random weights never stop early)
