@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from dataset_builder.translate.backends.base import BackendError, ChatBackend
@@ -46,9 +46,7 @@ class Outcome:
     cacheable: bool = True  # False when the backend failed: retried on the next run
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("cacheable")
-        return data
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "cacheable"}  # no deep copy
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Outcome:

@@ -106,6 +106,8 @@ def _fields(unit: dict[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
+_DIGIT = re.compile(r"\d")
+_LETTERS = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
 
 
@@ -164,6 +166,8 @@ def run_checks(
     # units next to numbers
     issues = []
     for name, text in src_fields.items():
+        if not _DIGIT.search(text):
+            continue  # units are only checked next to numbers
         low_src, low_tgt = (
             unicodedata.normalize("NFKC", text).lower(),
             unicodedata.normalize("NFKC", tgt_fields[name]).lower(),
@@ -192,13 +196,13 @@ def run_checks(
     # language identification
     lang = get_language(language)
     text = "\n".join(unit_texts(target))
-    letters = sum(ch.isalpha() for ch in text)
+    letters = len(_LETTERS.findall(text))
     if lang.lingua is None:
         report.status["language_id"] = f"skipped: lingua cannot identify {lang.name}"
     elif letters < settings["language_id"]["min_letters"]:
         report.status["language_id"] = f"skipped: only {letters} letters"
     else:
-        detected = _detector().detect_language_of(text)
+        detected = _detector().detect_language_of(text[: settings["language_id"]["max_chars"]])
         got = detected.name if detected is not None else None
         record(
             "language_id",

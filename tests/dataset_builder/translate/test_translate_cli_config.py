@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -76,3 +78,17 @@ def test_config_errors_name_the_key(tmp_path, data, message):
     with pytest.raises(GlobMedError, match=None) as err:
         load_config(path)
     assert message in str(err.value)
+
+
+def test_shipped_example_config_and_glossary_load():
+    from importlib import resources
+
+    from dataset_builder.translate.glossary import Glossary
+
+    folder = resources.files("dataset_builder.translate")
+    config = load_config(Path(str(folder.joinpath("config.example.yaml"))))
+    assert config.backend.model == "Qwen/Qwen3-8B" and config.pipeline.rounds == 3
+    assert config.cost("gpt-4o-mini", 1_000_000, 1_000_000) == pytest.approx(0.75)
+    glossary = Glossary.load(Path(str(folder.joinpath("glossary.sample.tsv"))))
+    found = glossary.required_terms(["History of Hypertension and acute myocardial infarction"], "zh")
+    assert found == {"hypertension": ("高血压",), "myocardial infarction": ("心肌梗死",)}
