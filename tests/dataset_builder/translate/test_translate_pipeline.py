@@ -34,7 +34,7 @@ def _script(items) -> dict:
     modes = {item.unit["question"]: mode for item, mode in zip(items, BAD_MODES, strict=False)}
     return {
         "default": "good",
-        "slow_s": 3,
+        "slow_s": 5,
         "fail_first": 2,
         "rules": [{"match": q, "mode": m} for q, m in modes.items()],
     }, modes
@@ -50,7 +50,7 @@ def _config(tmp_path: Path, server, **pipeline) -> Path:
                     "model": "mock-mt",
                     "api_key_env": "GLOBMED_TEST_KEY",
                     "concurrency": 6,
-                    "timeout_s": 0.6,
+                    "timeout_s": 1.5,
                     "max_retries": 2,
                     "backoff_base_s": 0.01,
                     "backoff_max_s": 0.05,
@@ -96,7 +96,7 @@ def test_bad_server_behaviour_is_retried_then_flagged(tmp_path, tiny_dataset_dir
 
     assert "malformed_json" in flagged[by_mode["malformed"]]["reason"] and flagged[by_mode["malformed"]]["rounds"] == 2
     assert flagged[by_mode["error500"]]["reason"] == "backend: HTTP 500 after 3 attempts"
-    assert flagged[by_mode["slow"]]["reason"] == "backend: timeout after 0.6s after 3 attempts"
+    assert flagged[by_mode["slow"]]["reason"] == "backend: timeout after 1.5s after 3 attempts"
     assert "not a chat completion" in flagged[by_mode["garbage_http"]]["reason"]
     wrong = flagged[by_mode["wrong_language"]]["reason"]
     assert "wrong_language" in wrong and "expected Swahili" in wrong

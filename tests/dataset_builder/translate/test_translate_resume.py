@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from translate_helpers import english_items
+from translate_helpers import english_items, published_rows
 
 pytestmark = pytest.mark.server
 
@@ -89,3 +90,17 @@ def test_kill_then_resume(tmp_path, tiny_dataset_dir, mock_server):
     resumed, clean = _tree(out), _tree(reference)
     assert len(clean) > 3 and {"sources.yaml", "flagged.json"} <= set(clean)
     assert resumed == clean
+    # every task came through: NLI labels stay canonical English, lfqa has no options, mcqa answers its option
+    assert json.loads(clean["flagged.json"]) == []
+    items = {(i.source, i.source_id): i for i in english_items(tiny_dataset_dir)}
+    for (source, row_id), row in published_rows(reference, "sw").items():
+        item = items[(source, row_id)]
+        assert row["answer_index"] == item.answer_index
+        if item.task == "nli":
+            assert row["options"] == list(item.options) == ["entailment", "neutral", "contradiction"]
+            assert row["answer"] == item.answer and row["question"] != item.unit["question"]
+        elif item.task == "lfqa":
+            assert row["options"] == [] and row["answer"] != item.answer
+        else:
+            assert row["answer"] == row["options"][row["answer_index"]]
+    assert len(published_rows(reference, "sw")) == len(items)
