@@ -1,6 +1,7 @@
 """Persistent result cache: one sqlite row per finished (item, language), committed as soon as it is done.
 
-Keyed by item content hash + target language + model(s) + prompt version, so a rerun after a crash or a kill -9
+Keyed by item content hash + target language + model(s) + prompt version (with the other settings that change an
+outcome: rounds, review, checks, glossary), so a rerun after a crash or a kill -9
 redoes no finished item, while a changed item, prompt or model is translated afresh. sqlite in WAL mode with
 one commit per item, made before the item counts as done, and a half-written transaction is rolled
 back on the next open, never read.
@@ -20,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 
-def cache_key(content_hash: str, language: str, model: str, prompt_version: str) -> str:
-    return hashlib.sha256(f"{content_hash}\0{language}\0{model}\0{prompt_version}".encode()).hexdigest()
+def cache_key(content_hash: str, language: str, model: str, pipeline: str) -> str:
+    """`pipeline` is the prompt version plus the outcome-changing settings, hashed (runner.pipeline_fingerprint)."""
+    return hashlib.sha256(f"{content_hash}\0{language}\0{model}\0{pipeline}".encode()).hexdigest()
 
 
 class ResultCache:

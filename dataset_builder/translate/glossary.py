@@ -87,6 +87,16 @@ class Glossary:
         self._nodes: list[_Node] = [_Node()]
         self._compiled = False
 
+    def digest(self) -> str:
+        """Content hash of the entries, part of the cache key: a changed glossary re-translates."""
+        import hashlib
+        import json
+
+        entries = sorted(
+            (t, {k: sorted(v) for k, v in tg.items()}) for t, tg in zip(self._folded, self._targets, strict=True)
+        )
+        return hashlib.sha256(json.dumps(entries, ensure_ascii=False).encode()).hexdigest()[:16]
+
     def __len__(self) -> int:
         return len(self._terms)
 

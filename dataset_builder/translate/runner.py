@@ -9,6 +9,8 @@ which is why a resumed run writes exactly what an uninterrupted one would.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -41,6 +43,27 @@ class RunStats:
     cost: float = 0.0
     elapsed_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def pipeline_fingerprint(config: TranslateConfig, prompts: PromptSet, glossary: Glossary | None) -> str:
+    """Prompt version plus every setting that changes an outcome (rounds, review, checks, glossary), hashed.
+
+    Output-only settings (include_flagged, concurrency, timeouts) are left out, so changing them reuses the cache.
+    """
+    from dataset_builder.translate.checks import check_settings
+
+    pipeline = config.pipeline
+    parts = {
+        "prompts": prompts.version,
+        "checks": check_settings().get("version"),
+        "rounds": pipeline.rounds,
+        "review": pipeline.review,
+        "backtranslate": pipeline.backtranslate,
+        "min_chrf": pipeline.min_chrf,
+        "glossary": glossary.digest() if glossary else "",
+        "temperature": config.backend.temperature,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def model_label(config: TranslateConfig) -> str:
@@ -110,8 +133,9 @@ def translate_items(
     """Translate every item into every language (resuming from the cache) and write the outputs; return the report."""
     start = time.perf_counter()
     model = model_label(config)
+    fingerprint = pipeline_fingerprint(config, prompts, glossary)
     keys = {
-        (i, lang): cache_key(item.content_hash, lang, model, prompts.version)
+        (i, lang): cache_key(item.content_hash, lang, model, fingerprint)
         for i, item in enumerate(items)
         for lang in languages
     }
@@ -159,6 +183,7 @@ def translate_items(
         "elapsed_s": stats.elapsed_s,
         "items_per_s": round(stats.done / stats.elapsed_s, 2) if stats.elapsed_s else 0.0,
         "prompt_version": prompts.version,
+        "pipeline_fingerprint": fingerprint,
         "include_flagged": config.pipeline.include_flagged,
         "config": config.describe(),
         **written,

@@ -92,3 +92,28 @@ def test_shipped_example_config_and_glossary_load():
     glossary = Glossary.load(Path(str(folder.joinpath("glossary.sample.tsv"))))
     found = glossary.required_terms(["History of Hypertension and acute myocardial infarction"], "zh")
     assert found == {"hypertension": ("高血压",), "myocardial infarction": ("心肌梗死",)}
+
+
+def test_cache_key_follows_outcome_settings_only(tmp_path):
+    from dataset_builder.translate.glossary import Glossary
+    from dataset_builder.translate.prompts import load_prompts
+    from dataset_builder.translate.runner import pipeline_fingerprint
+
+    prompts = load_prompts()
+    base = load_config(None, {"backend": {"model": "m"}, "pipeline": {}})
+    fp = pipeline_fingerprint(base, prompts, None)
+    assert fp == pipeline_fingerprint(
+        load_config(None, {"backend": {"model": "m", "concurrency": 64}, "pipeline": {"include_flagged": True}}),
+        prompts,
+        None,
+    )
+    assert fp != pipeline_fingerprint(
+        load_config(None, {"backend": {"model": "m"}, "pipeline": {"rounds": 1}}), prompts, None
+    )
+    g1 = Glossary.from_rows([("fever", "sw", "homa")])
+    g2 = Glossary.from_rows([("fever", "sw", "joto")])
+    assert len({fp, pipeline_fingerprint(base, prompts, g1), pipeline_fingerprint(base, prompts, g2)}) == 3
+    edited = tmp_path / "prompts.yaml"
+    bundled = Path(__file__).resolve().parents[3] / "dataset_builder" / "translate" / "prompts.yaml"
+    edited.write_text(bundled.read_text(encoding="utf-8").replace("professional medical translator", "translator"))
+    assert load_prompts(edited).version.split("+")[0] == "v1" and load_prompts(edited).version != prompts.version
