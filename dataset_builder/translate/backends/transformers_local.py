@@ -11,6 +11,7 @@ import logging
 
 from dataset_builder.translate.backends.base import BackendError, ChatBackend, ChatResult
 from dataset_builder.translate.config import BackendConfig
+from globmed.errors import GlobMedError
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +28,14 @@ class TransformersBackend(ChatBackend):
             from transformers import AutoModelForCausalLM, AutoTokenizer
 
             logger.info("loading %s in process", name)
-            tokenizer = AutoTokenizer.from_pretrained(name)
-            model = AutoModelForCausalLM.from_pretrained(name)
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(name)
+                model = AutoModelForCausalLM.from_pretrained(name)
+            except (OSError, ValueError) as err:  # a wrong model is a configuration error: stop, do not flag all
+                raise GlobMedError(
+                    f"model {name}: cannot be loaded with transformers ({err.__class__.__name__}: "
+                    f"{str(err).splitlines()[0][:200]})"
+                ) from err
             model.eval()
             self._models[name] = (tokenizer, model)
         return self._models[name]

@@ -117,3 +117,27 @@ def test_cache_key_follows_outcome_settings_only(tmp_path):
     bundled = Path(__file__).resolve().parents[3] / "dataset_builder" / "translate" / "prompts.yaml"
     edited.write_text(bundled.read_text(encoding="utf-8").replace("professional medical translator", "translator"))
     assert load_prompts(edited).version.split("+")[0] == "v1" and load_prompts(edited).version != prompts.version
+
+
+def test_unloadable_in_process_model_is_one_error(tmp_path, tiny_dataset_dir, capsys):
+    argv = [
+        "translate",
+        "--dataset",
+        str(tiny_dataset_dir),
+        "--languages",
+        "sw",
+        "--task",
+        "nli",
+        "--limit",
+        "1",
+        "--out",
+        str(tmp_path / "o"),
+        "--backend",
+        "transformers",
+        "--model",
+        str(tmp_path / "no-model"),
+        "--no-progress",
+    ]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("globmed translate: error: model ") and "cannot be loaded with transformers" in err
