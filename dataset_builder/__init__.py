@@ -1,0 +1,1 @@
+"""Dataset builder: sources, normalisation, quality filters, dedup, splits, writer, translation and review."""

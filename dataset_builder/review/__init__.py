@@ -1,0 +1,1 @@
+"""Human expert review of machine translations (`globmed review export|import`)."""
