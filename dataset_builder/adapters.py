@@ -74,6 +74,13 @@ def get_path(row: dict[str, Any], path: str) -> Any:
     return value
 
 
+def _context(value: Any) -> str:
+    """One context from a field or several (e.g. PubMedQA's list of abstract sections), blank-line separated."""
+    if isinstance(value, list):
+        return clean_text("\n\n".join(clean_text(v) for v in value if v))
+    return clean_text(value)
+
+
 def _join(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return "\n".join(clean_text(v) for v in value if v is not None)
@@ -86,7 +93,8 @@ class FieldMapping:
     def __init__(self, task: str, mapping: dict[str, Any], where: str) -> None:
         unknown = sorted(set(mapping) - _FIELD_KEYS)
         if unknown:
-            raise GlobMedError(f"{where}: unknown fields key(s) {', '.join(unknown)}; known: {', '.join(sorted(_FIELD_KEYS))}")
+            known = ", ".join(sorted(_FIELD_KEYS))
+            raise GlobMedError(f"{where}: unknown fields key(s) {', '.join(unknown)}; known: {known}")
         if "question" not in mapping:
             raise GlobMedError(f"{where}: fields needs at least question")
         if task == "mcqa" and ("options" not in mapping or "answer" not in mapping):
@@ -105,24 +113,32 @@ class FieldMapping:
             raise GlobMedError(f"{where}: needs_image must be {{field: F, when: VALUE | nonempty}}")
         self.image = image
 
-    def _get(self, row: dict[str, Any], key: str, default: Any = "") -> Any:
+    def _get(self, row: dict[str, Any], key: str, default: Any = "", required: bool = False, join: bool = True
+             ) -> Any:
+        """A mapped field. Optional ones (context, explanation) read as "" when a row lacks them."""
         spec = self.m.get(key)
         if spec is None:
             return default
-        if isinstance(spec, list):
-            return [_join(get_path(row, p)) for p in spec]
-        return _join(get_path(row, spec))
+        conv = _join if join else (lambda v: v)
+        try:
+            if isinstance(spec, list):
+                return [conv(get_path(row, p)) for p in spec]
+            return conv(get_path(row, spec))
+        except MissingField:
+            if required:
+                raise
+            return default
 
     def source_id(self, row: dict[str, Any], ctx: RowContext) -> str:
         if "{" in self.id:
-            return self.id.format(row=ctx.row, lang=ctx.language, split=ctx.split or "all", **ctx.variables)
+            return self.id.format(**{**ctx.variables, "row": ctx.row, "lang": ctx.language, "split": ctx.split or "all"})
         return clean_text(get_path(row, self.id))
 
     def __call__(self, row: dict[str, Any], ctx: RowContext) -> Draft:
         draft = Draft(
             source_id=self.source_id(row, ctx),
-            question=clean_text(self._get(row, "question")),
-            context=clean_text("\n\n".join(map(clean_text, c)) if isinstance(c := self._get(row, "context"), list) else c),
+            question=clean_text(self._get(row, "question", required=True)),
+            context=_context(self._get(row, "context")),
             explanation=clean_text(self._get(row, "explanation")),
         )
         if self.image is not None:
@@ -137,7 +153,7 @@ class FieldMapping:
             draft.translation = raw if isinstance(raw, dict) else None
         raw_answer = get_path(row, self.m["answer"])
         if self.task == "mcqa":
-            raw_options = self._get(row, "options", None)
+            raw_options = self._get(row, "options", None, required=True, join=False)
             options = parse_options(raw_options, self.m.get("option_key"))
             if options is None:
                 raise MissingField(f"options field has an unknown shape ({type(raw_options).__name__})")

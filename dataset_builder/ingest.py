@@ -43,7 +43,7 @@ def local_path(spec: SourceSpec, task: FileTask) -> Path:
 
 
 def _translation(spec: SourceSpec, language: str, provenance: dict[str, Any] | None) -> dict[str, Any]:
-    if language == spec.original_language:
+    if language in spec.original_language:
         return {"method": "original", "model": "", "qc_score": -1.0, "reviewed": False}
     info = dict(spec.translation)
     if provenance:

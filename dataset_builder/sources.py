@@ -64,7 +64,7 @@ class SourceSpec:
     adapter: str | None = None
     fields: dict[str, Any] | None = None
     translation: dict[str, Any] = field(default_factory=lambda: {"method": "machine", "model": ""})
-    original_language: str = "en"
+    original_language: list[str] = field(default_factory=lambda: ["en"])  # languages that are not translations
     file_overrides: dict[str, str] = field(default_factory=dict)  # language -> its own file pattern
     vars: dict[str, list[str]] = field(default_factory=dict)  # extra placeholders, each a list of values
     csv: dict[str, Any] = field(default_factory=dict)
@@ -97,7 +97,8 @@ class SourceSpec:
                     try:
                         relpath = pattern.format(**values)
                     except KeyError as err:
-                        raise GlobMedError(f"{self.where()}: files pattern {pattern!r} uses unknown {{{err.args[0]}}}")
+                        raise GlobMedError(
+                            f"{self.where()}: files pattern {pattern!r} uses unknown {{{err.args[0]}}}") from None
                     tasks.append(FileTask(self.id, lang, split, relpath, tuple(sorted(values.items()))))
         return tasks
 
@@ -143,6 +144,17 @@ def load_sources(spec: str | Path) -> tuple[list[SourceSpec], dict[str, Any]]:
     return specs, data.get("build") or {}
 
 
+def _codes(value: Any) -> list[str]:
+    """`all`, "en,sw" or a list -> a list of codes."""
+    if value == "all":
+        from globmed.languages import language_codes
+
+        return language_codes()
+    if isinstance(value, str):
+        return [c.strip() for c in value.split(",") if c.strip()]
+    return [str(c) for c in value]
+
+
 def _parse_entry(entry: Any, index: int, path: Path) -> SourceSpec:
     where = f"{path}: sources[{index}]"
     if not isinstance(entry, dict):
@@ -173,13 +185,7 @@ def _parse_entry(entry: Any, index: int, path: Path) -> SourceSpec:
     hub = entry.get("hub")
     if hub is not None and (not isinstance(hub, dict) or not hub.get("repo")):
         raise GlobMedError(f"{where}: hub must be a mapping with repo (and optional revision)")
-    languages = entry.get("languages", ["en"])
-    if languages == "all":
-        from globmed.languages import language_codes
-
-        languages = language_codes()
-    if isinstance(languages, str):
-        languages = [c.strip() for c in languages.split(",")]
+    languages = _codes(entry.get("languages", ["en"]))
     splits = entry.get("splits")
     if splits is not None:
         if not isinstance(splits, dict) or set(splits) - set(SPLITS):
@@ -192,7 +198,7 @@ def _parse_entry(entry: Any, index: int, path: Path) -> SourceSpec:
         citation=str(entry.get("citation", "")).strip(), homepage=str(entry.get("homepage", "")),
         description=str(entry.get("description", "")), path=local, hub=hub, languages=list(languages),
         splits=splits, adapter=entry.get("adapter"), fields=entry.get("fields"), translation=translation,
-        original_language=str(entry.get("original_language", "en")),
+        original_language=_codes(entry.get("original_language", "en")),
         file_overrides={str(k): str(v) for k, v in (entry.get("file_overrides") or {}).items()},
         vars={str(k): [str(x) for x in v] for k, v in (entry.get("vars") or {}).items()},
         csv=dict(entry.get("csv") or {}), select=entry.get("select"), split_ratios=entry.get("split_ratios"),
