@@ -26,7 +26,7 @@ _NLI_SYNONYMS = {
 }
 _FIELD_KEYS = {
     "id", "context", "question", "options", "option_key", "answer", "answer_format", "answer_base", "labels",
-    "explanation", "needs_image", "translation",
+    "explanation", "needs_image", "translation", "fixed_options",
 }
 
 
@@ -97,7 +97,7 @@ class FieldMapping:
             raise GlobMedError(f"{where}: unknown fields key(s) {', '.join(unknown)}; known: {known}")
         if "question" not in mapping:
             raise GlobMedError(f"{where}: fields needs at least question")
-        if task == "mcqa" and ("options" not in mapping or "answer" not in mapping):
+        if task == "mcqa" and (not ({"options", "fixed_options"} & set(mapping)) or "answer" not in mapping):
             raise GlobMedError(f"{where}: an mcqa source needs fields options and answer")
         if task in ("nli", "lfqa") and "answer" not in mapping:
             raise GlobMedError(f"{where}: an {task} source needs field answer")
@@ -153,11 +153,14 @@ class FieldMapping:
             draft.translation = raw if isinstance(raw, dict) else None
         raw_answer = get_path(row, self.m["answer"])
         if self.task == "mcqa":
-            raw_options = self._get(row, "options", None, required=True, join=False)
+            if "fixed_options" in self.m:  # e.g. PubMedQA: yes / no / maybe for every row
+                raw_options = list(self.m["fixed_options"])
+            else:
+                raw_options = self._get(row, "options", None, required=True, join=False)
             options = parse_options(raw_options, self.m.get("option_key"))
             if options is None:
                 raise MissingField(f"options field has an unknown shape ({type(raw_options).__name__})")
-            if isinstance(self.m["options"], list):  # columns A..J: missing trailing columns are absent options
+            if isinstance(self.m.get("options"), list):  # columns A..J: missing trailing columns are absent options
                 while options and (options[-1] is None or str(options[-1]).strip() == ""):
                     options.pop()
             draft.options = [clean_option(o) for o in options]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dataset_builder.adapters import MissingField, RowContext, make_adapter
+from dataset_builder.adapters import MissingField, RowContext, get_path, make_adapter
 from dataset_builder.quality import apply_filters, default_filters
 from dataset_builder.readers import Malformed, read_rows
 from dataset_builder.sources import FileTask, SourceSpec
@@ -87,9 +87,14 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
         if isinstance(row, Malformed):
             reject(row_no, "malformed_row", row.detail)
             continue
-        if select_field is not None and str(row.get(select_field)) not in select_values:
-            reject(row_no, "not_selected", f"{select_field}={row.get(select_field)!r}")
-            continue
+        if select_field is not None:
+            try:
+                selected = get_path(row, select_field)
+            except MissingField:
+                selected = None
+            if str(selected) not in select_values:
+                reject(row_no, "not_selected", f"{select_field}={selected!r}")
+                continue
         try:
             draft = adapter(row, RowContext(lang, task.split, row_no, variables))
         except MissingField as err:

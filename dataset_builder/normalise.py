@@ -17,31 +17,34 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_TRANSLATE = str.maketrans({
-    "\ufeff": None, "\u200b": None, "\u2060": None,
-    "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\t": " ", "\r": "\n",
-})
+_DROP = re.compile("[\ufeff\u200b\u2060]")
+_TO_SPACE = re.compile("[\u00a0\u202f\u2007\t]")
 _SPACES = re.compile(r" {2,}")
 _LINE_EDGES = re.compile(r" *\n *")
 _DOUBLE_DOT = re.compile(r"(?<!\.)\.\.$")
 
 
 def clean_text(value: object) -> str:
-    """Normalise one text field; None becomes ""."""
+    """Normalise one text field; None becomes "". Each fix runs only when a C-level scan finds its quirk."""
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
-    if "\r\n" in text:
-        text = text.replace("\r\n", "\n")
-    text = text.translate(_TRANSLATE)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\t" in text:
+        text = text.replace("\t", " ")
+    if not text.isascii():
+        if _DROP.search(text):
+            text = _DROP.sub("", text)
+        if _TO_SPACE.search(text):
+            text = _TO_SPACE.sub(" ", text)
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
     if "  " in text:
         text = _SPACES.sub(" ", text)
-    if "\n" in text:
+    if "\n" in text and (" \n" in text or "\n " in text):
         text = _LINE_EDGES.sub("\n", text)
-    text = text.strip()
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    return text
+    return text.strip()
 
 
 def clean_option(value: object) -> str:
