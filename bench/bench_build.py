@@ -25,10 +25,48 @@ from pathlib import Path
 
 LANGS = ["en", "zh", "ja", "ko", "fr", "es", "de", "pt", "sw", "wo", "yo", "zu"]
 WORDS = {
-    "latin": ("patient fever cough pain chronic acute therapy dose blood pressure renal hepatic cardiac lesion "
-              "infection antibiotic diagnosis history examination reveals presents years old woman man child "
-              "treatment management symptoms weeks laboratory findings elevated normal serum level imaging").split(),
-    "cjk": list("患者发热咳嗽疼痛慢性急性治疗剂量血压肾肝心病变感染抗生素诊断病史检查显示年龄女性男性儿童症状周实验室结果升高正常血清水平影像"),
+    "latin": [
+        "patient",
+        "fever",
+        "cough",
+        "pain",
+        "chronic",
+        "acute",
+        "therapy",
+        "dose",
+        "blood",
+        "pressure",
+        "renal",
+        "hepatic",
+        "cardiac",
+        "lesion",
+        "infection",
+        "antibiotic",
+        "diagnosis",
+        "history",
+        "examination",
+        "reveals",
+        "presents",
+        "years",
+        "old",
+        "woman",
+        "man",
+        "child",
+        "treatment",
+        "management",
+        "symptoms",
+        "weeks",
+        "laboratory",
+        "findings",
+        "elevated",
+        "normal",
+        "serum",
+        "level",
+        "imaging",
+    ],
+    "cjk": list(
+        "患者发热咳嗽疼痛慢性急性治疗剂量血压肾肝心病变感染抗生素诊断病史检查显示年龄女性男性儿童症状周实验室结果升高正常血清水平影像"
+    ),
 }
 SPLITS = (("train", 0.8), ("validation", 0.1), ("test", 0.1))
 
@@ -57,16 +95,33 @@ def generate(root: Path, rows: int, seed: int = 0) -> Path:
                     if source == "MedQA":
                         opts = {k: _text(rng, lang, rng.randint(2, 6)) for k in "ABCD"}
                         key = "ABCD"[i % 4]
-                        data.append({"id": sid, "question": f"{i} " + _text(rng, lang, rng.randint(60, 140)),
-                                     "options": opts, "answer_idx": key, "answer": opts[key],
-                                     "explanation": _text(rng, lang, rng.randint(20, 60))})
+                        data.append(
+                            {
+                                "id": sid,
+                                "question": f"{i} " + _text(rng, lang, rng.randint(60, 140)),
+                                "options": opts,
+                                "answer_idx": key,
+                                "answer": opts[key],
+                                "explanation": _text(rng, lang, rng.randint(20, 60)),
+                            }
+                        )
                     elif source == "MedNLI":
-                        data.append({"pairID": sid, "sentence1": f"{i} " + _text(rng, lang, rng.randint(10, 25)),
-                                     "sentence2": _text(rng, lang, rng.randint(5, 12)),
-                                     "gold_label": ("entailment", "neutral", "contradiction")[i % 3]})
+                        data.append(
+                            {
+                                "pairID": sid,
+                                "sentence1": f"{i} " + _text(rng, lang, rng.randint(10, 25)),
+                                "sentence2": _text(rng, lang, rng.randint(5, 12)),
+                                "gold_label": ("entailment", "neutral", "contradiction")[i % 3],
+                            }
+                        )
                     else:
-                        data.append({"id": sid, "question": f"{i} " + _text(rng, lang, rng.randint(15, 50)),
-                                     "answer": _text(rng, lang, rng.randint(80, 200))})
+                        data.append(
+                            {
+                                "id": sid,
+                                "question": f"{i} " + _text(rng, lang, rng.randint(15, 50)),
+                                "answer": _text(rng, lang, rng.randint(80, 200)),
+                            }
+                        )
                 path = root / f"GlobMed_{source}" / lang / f"{split}.json"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -92,8 +147,13 @@ def run_once(yaml_path: Path, out: Path, num_proc: int) -> dict:
         "'rows_kept':r.report['rows_kept'],'rejects':r.report['rejects_by_reason'],"
         "'stages':[s.__dict__ for s in r.stages]}))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
-                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     if proc.returncode:
         sys.stderr.write(proc.stderr)
         raise SystemExit(proc.returncode)
@@ -101,14 +161,18 @@ def run_once(yaml_path: Path, out: Path, num_proc: int) -> dict:
 
 
 def report(label: str, res: dict) -> None:
-    print(f"\n== {label}: {res['rows_read']:,} rows read, {res['rows_kept']:,} kept; "
-          f"wall {res['wall']:.1f} s, CPU {res['cpu']:.1f} s, {res['rows_read'] / res['wall']:,.0f} rows/s, "
-          f"peak RSS {res['rss_mb']:,.0f} MB")
+    print(
+        f"\n== {label}: {res['rows_read']:,} rows read, {res['rows_kept']:,} kept; "
+        f"wall {res['wall']:.1f} s, CPU {res['cpu']:.1f} s, {res['rows_read'] / res['wall']:,.0f} rows/s, "
+        f"peak RSS {res['rss_mb']:,.0f} MB"
+    )
     print(f"   {'stage':<12} {'wall s':>8} {'cpu s':>8} {'rows':>10} {'rows/s':>12} {'peak RSS MB':>12}")
     for st in res["stages"]:
         rate = st["rows"] / st["seconds"] if st["seconds"] else 0
-        print(f"   {st['name']:<12} {st['seconds']:>8.2f} {st['cpu_seconds']:>8.2f} {st['rows']:>10,} "
-              f"{rate:>12,.0f} {st['peak_rss_mb']:>12,.0f}")
+        print(
+            f"   {st['name']:<12} {st['seconds']:>8.2f} {st['cpu_seconds']:>8.2f} {st['rows']:>10,} "
+            f"{rate:>12,.0f} {st['peak_rss_mb']:>12,.0f}"
+        )
     if res["rejects"]:
         print(f"   rejects: {res['rejects']}")
 
@@ -132,10 +196,14 @@ def main() -> int:
             shutil.rmtree(tmp / f"in-{rows}", ignore_errors=True)
         if len(results) == 2:
             (small, rs), (big, rb) = sorted(results.items())
-            print(f"\nscaling: {big / small:.1f}x rows -> {rb['wall'] / rs['wall']:.2f}x wall time, "
-                  f"{rb['cpu'] / rs['cpu']:.2f}x CPU time (target for 2x rows: <= 2.2x)")
-        print(f"\nmachine: {os.cpu_count()} CPUs visible; load average {os.getloadavg()[0]:.1f}; "
-              f"bench process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+            print(
+                f"\nscaling: {big / small:.1f}x rows -> {rb['wall'] / rs['wall']:.2f}x wall time, "
+                f"{rb['cpu'] / rs['cpu']:.2f}x CPU time (target for 2x rows: <= 2.2x)"
+            )
+        print(
+            f"\nmachine: {os.cpu_count()} CPUs visible; load average {os.getloadavg()[0]:.1f}; "
+            f"bench process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+        )
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

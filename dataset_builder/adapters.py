@@ -74,6 +74,13 @@ def get_path(row: dict[str, Any], path: str) -> Any:
     return value
 
 
+def _optional(row: dict[str, Any], path: str) -> Any:
+    try:
+        return get_path(row, path)
+    except MissingField:
+        return None
+
+
 def _context(value: Any) -> str:
     """One context from a field or several (e.g. PubMedQA's list of abstract sections), blank-line separated."""
     if isinstance(value, list):
@@ -131,7 +138,8 @@ class FieldMapping:
 
     def source_id(self, row: dict[str, Any], ctx: RowContext) -> str:
         if "{" in self.id:
-            return self.id.format(**{**ctx.variables, "row": ctx.row, "lang": ctx.language, "split": ctx.split or "all"})
+            values = {**ctx.variables, "row": ctx.row, "lang": ctx.language, "split": ctx.split or "all"}
+            return self.id.format(**values)
         return clean_text(get_path(row, self.id))
 
     def __call__(self, row: dict[str, Any], ctx: RowContext) -> Draft:
@@ -156,7 +164,11 @@ class FieldMapping:
             if "fixed_options" in self.m:  # e.g. PubMedQA: yes / no / maybe for every row
                 raw_options = list(self.m["fixed_options"])
             else:
-                raw_options = self._get(row, "options", None, required=True, join=False)
+                spec = self.m["options"]
+                if isinstance(spec, list):  # columns A..J: a column the row lacks is an absent option
+                    raw_options = [_optional(row, col) for col in spec]
+                else:
+                    raw_options = self._get(row, "options", None, required=True, join=False)
             options = parse_options(raw_options, self.m.get("option_key"))
             if options is None:
                 raise MissingField(f"options field has an unknown shape ({type(raw_options).__name__})")

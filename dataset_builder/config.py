@@ -53,7 +53,8 @@ class BuildConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise GlobMedError(f"{where}: unknown build option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            raise GlobMedError(
+                f"{where}: unknown build option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         return cls(**data)
 
     def replace(self, **changes: Any) -> BuildConfig:

@@ -108,10 +108,7 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
             reject(row_no, reason)
             continue
         pid = f"{src}:{draft.source_id}"
-        if tname == "lfqa":
-            answer = draft.long_answer
-        else:
-            answer = draft.options[draft.index]
+        answer = draft.long_answer if tname == "lfqa" else draft.options[draft.index]
         records.append({
             "id": f"{pid}:{lang}", "parallel_id": pid, "language": lang, "task": tname, "source": src,
             "context": draft.context, "question": draft.question, "options": draft.options,

@@ -18,7 +18,7 @@ from typing import Any
 from dataset_builder import dedup as dd
 from dataset_builder.config import BuildConfig
 from dataset_builder.ingest import FileResult, ingest_file
-from dataset_builder.sources import BUNDLED, SourceSpec, load_sources, resolve_sources_path
+from dataset_builder.sources import BUNDLED, FileTask, SourceSpec, load_sources, resolve_sources_path
 from dataset_builder.splits import assign_splits
 from dataset_builder.writer import (
     REJECTS_FILE,
@@ -30,6 +30,7 @@ from dataset_builder.writer import (
     write_shards,
 )
 from globmed.atomic import atomic_dir, dumps_json, sha256_file
+from globmed.errors import GlobMedError
 from globmed.languages import language_codes, parse_languages
 from globmed.layout import dataset_dir
 
@@ -53,8 +54,8 @@ class BuildResult:
 
 
 def _peak_rss_mb() -> float:
-    usage = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    return usage / 1024
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
 
 class _Stage:
@@ -91,9 +92,12 @@ def resolve_config(sources: str | Path, overrides: dict[str, Any] | None = None
     return specs, config
 
 
-def _ingest(specs: list[SourceSpec], config: BuildConfig, progress: bool) -> list[FileResult]:
-    from tqdm.auto import tqdm
+def plan_files(specs: list[SourceSpec], config: BuildConfig) -> list[tuple[SourceSpec, FileTask]]:
+    """Every file the build will read; a local file that is missing fails now, before any work is done.
 
+    Languages of the registry that were not selected are skipped; languages outside the registry are read and
+    their rows rejected as language_not_in_registry (so they are counted, never silently ignored).
+    """
     known = frozenset(language_codes())
     selected = set(config.languages or known)
     jobs = []
@@ -101,8 +105,19 @@ def _ingest(specs: list[SourceSpec], config: BuildConfig, progress: bool) -> lis
         wanted = [lg for lg in spec.languages if lg in selected or lg not in known]
         skipped = [lg for lg in spec.languages if lg in known and lg not in selected]
         if skipped:
-            logger.info("%s: languages %s not selected, their files are not read", spec.id, ",".join(skipped))
-        jobs += [(spec, task) for task in spec.files_to_read(wanted)]
+            logger.debug("%s: languages %s not selected, their files are not read", spec.id, ",".join(skipped))
+        for task in spec.files_to_read(wanted):
+            if spec.path is not None and not (spec.path / task.relpath).is_file():
+                raise GlobMedError(f"{spec.path / task.relpath}: source file not found (source {spec.id!r} in "
+                                   f"{spec.yaml_file})")
+            jobs.append((spec, task))
+    return jobs
+
+
+def _ingest(jobs: list[tuple[SourceSpec, FileTask]], config: BuildConfig, progress: bool) -> list[FileResult]:
+    from tqdm.auto import tqdm
+
+    known = frozenset(language_codes())
     bar = tqdm(total=len(jobs), desc="read sources", unit="file", disable=None if progress else True)
     results: list[FileResult] = []
     if config.num_proc > 1 and len(jobs) > 1:
@@ -210,12 +225,13 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
 
     stats: list[StageStats] = []
     specs, config = resolve_config(sources, overrides)
-    logger.info("build config: %s", config.fingerprint())
     from dataset_builder.hub import check_hub_sources
 
     check_hub_sources(specs)
+    jobs = plan_files(specs, config)
+    logger.info("build config: %s", config.fingerprint())
     with _Stage(stats, "ingest") as st:
-        results = _ingest(specs, config, progress)
+        results = _ingest(jobs, config, progress)
         st.rows = sum(r.rows_read for r in results)
     rejects: list[dict[str, Any]] = [rej for res in results for rej in res.rejects]
     records = [rec for res in results for rec in res.records]
@@ -252,7 +268,8 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
 def _inputs(sources: str | Path, results: list[FileResult]) -> dict[str, Any]:
     path = resolve_sources_path(sources)
     files = {f"{r.task.source}/{r.task.relpath}": {"sha256": r.sha256, "rows": r.rows_read} for r in results}
-    return {"sources": _sources_label(sources), "sources_sha256": sha256_file(path), "files": dict(sorted(files.items()))}
+    return {"sources": _sources_label(sources), "sources_sha256": sha256_file(path),
+            "files": dict(sorted(files.items()))}
 
 
 def _sources_label(sources: str | Path) -> str:
