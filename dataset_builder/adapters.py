@@ -50,14 +50,16 @@ class Draft:
     index: int = -1  # resolved answer index, set by the AnswerAmongOptions filter
 
 
-@dataclass(frozen=True)
 class RowContext:
-    """Where a row comes from, for id templates and messages."""
+    """Where a row comes from, for id templates and messages (one per file, `row` updated per row)."""
 
-    language: str
-    split: str | None
-    row: int
-    variables: dict[str, str]
+    __slots__ = ("language", "row", "split", "variables")
+
+    def __init__(self, language: str, split: str | None, row: int, variables: dict[str, str]) -> None:
+        self.language = language
+        self.split = split
+        self.row = row
+        self.variables = variables
 
 
 Adapter = Callable[[dict[str, Any], RowContext], Draft]

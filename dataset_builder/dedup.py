@@ -78,7 +78,7 @@ def signatures(texts: list[str], cfg: MinHashConfig) -> np.ndarray:
     n = len(texts)
     k = cfg.shingle
     encoded = [t.encode("utf-8")[: cfg.max_bytes].ljust(k) for t in texts]
-    lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=n)
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
     total = int(lengths.sum())
     raw = b"".join(encoded) + b"\0" * 8
     # n-gram value at every byte position: the little-endian uint64 of the 8 bytes starting there, read as
@@ -90,22 +90,28 @@ def signatures(texts: list[str], cfg: MinHashConfig) -> np.ndarray:
         target[:] = words[: len(target)]
     if k < 8:
         grams &= np.uint64((1 << (8 * k)) - 1)
-    # multiplicative hashing (one multiply per shingle): the top bits are well mixed; bits 62-63 decide the
-    # sample, the next log2(bins) bits the bin, the 32 bits below them the value
-    hashed = np.multiply(grams ^ np.uint64(cfg.seed * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF), _MIX1, out=grams)
+    # multiplicative hashing, in place (one multiply per shingle): the top bits are well mixed. Shingles whose
+    # hash is below 2**64 / sample are kept (consistent sampling); big temporaries are avoided on purpose,
+    # page-faulting fresh memory costs more than the arithmetic here.
+    hashed = np.multiply(grams, _MIX1, out=grams)
+    if cfg.seed:
+        hashed ^= np.uint64(cfg.seed * 0xBF58476D1CE4E5B9 & 0xFFFFFFFFFFFFFFFF)
+        np.multiply(hashed, _MIX2, out=hashed)
     ends = np.cumsum(lengths)
     sample_bits = max(int(np.log2(cfg.sample)), 0)
-    keep = (hashed >> np.uint64(64 - sample_bits)) == 0 if sample_bits else np.ones(total, dtype=bool)
+    keep = hashed < np.uint64(1 << (64 - sample_bits)) if sample_bits else np.ones(total, dtype=bool)
     # a shingle is valid when it lies inside its item: the last k-1 start positions of each item are not
     if k > 1:
         keep[(ends[:, None] - np.arange(1, k)[None, :]).ravel()] = False
     pos = np.flatnonzero(keep)
     doc = np.searchsorted(ends, pos, side="right")
     picked = hashed[pos]
-    bin_bits = int(np.log2(cfg.bins))
-    index = doc * cfg.bins + ((picked >> np.uint64(64 - sample_bits - bin_bits)) & np.uint64(cfg.bins - 1)).astype(
-        np.int64)
-    values = ((picked >> np.uint64(64 - sample_bits - bin_bits - 32)) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    picked ^= picked >> np.uint64(29)  # fold high bits into the low ones (the value half)
+    top = picked.view(np.uint8)[7::8] if np.little_endian else (picked >> np.uint64(56)).astype(np.uint8)
+    np.multiply(doc, cfg.bins, out=doc)
+    doc += top & np.uint8(cfg.bins - 1)
+    index = doc
+    values = picked.view(np.uint32)[0::2] if np.little_endian else picked.astype(np.uint32)
     sig = np.full(n * cfg.bins, _EMPTY, dtype=np.uint32)
     np.minimum.at(sig, index, values)
     return sig.reshape(n, cfg.bins)
@@ -140,21 +146,25 @@ def near_duplicates(texts: list[str], splits: list[str], threshold: float, cfg: 
     bands = cfg.bins // cfg.rows
     cand_a, cand_b = [], []
     for band in range(bands):
-        chunk = np.ascontiguousarray(sig[:, band * cfg.rows:(band + 1) * cfg.rows])
-        key = np.zeros(n, dtype=np.uint64)
+        chunk = sig[:, band * cfg.rows:(band + 1) * cfg.rows]
+        informative = (chunk != _EMPTY).any(axis=1)  # an all-empty band says nothing: do not bucket on it
+        band_order = order[informative[order]]
+        if band_order.size < 2:
+            continue
+        key = np.zeros(band_order.size, dtype=np.uint64)
         for col in range(cfg.rows):
-            key = _mix(key ^ chunk[:, col].astype(np.uint64), band)
-        _, first, inverse = np.unique(key[order], return_index=True, return_inverse=True)
-        rep = order[first[inverse]]
-        members = order[rep != order]
-        cand_a.append(members)
-        cand_b.append(rep[rep != order])
+            key = _mix(key ^ chunk[band_order, col].astype(np.uint64), band)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        rep = band_order[first[inverse]]
+        differs = rep != band_order
+        cand_a.append(band_order[differs])
+        cand_b.append(rep[differs])
+    if not cand_a:
+        return removed, partner
     a = np.concatenate(cand_a)
     b = np.concatenate(cand_b)
     if a.size == 0:
         return removed, partner
-    pair = np.unique(a * n + b)
-    a, b = pair // n, pair % n
     ok = estimated_jaccard(sig, a, b) >= threshold
     a, b = a[ok], b[ok]
     # several partners: keep the highest-priority one (smallest position) for the contamination decision

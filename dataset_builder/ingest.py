@@ -80,7 +80,8 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
     select_values = {str(v) for v in spec.select.get("values", [])} if spec.select else set()
     warned = False
     lang, src, lic, tname = task.language, spec.id, spec.license, spec.task
-    variables = task.vars
+    default_translation = _translation(spec, lang, None)
+    ctx = RowContext(lang, task.split, 0, task.vars)
     records = result.records
     for row_no, row in rows:
         result.rows_read += 1
@@ -96,7 +97,8 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
                 reject(row_no, "not_selected", f"{select_field}={selected!r}")
                 continue
         try:
-            draft = adapter(row, RowContext(lang, task.split, row_no, variables))
+            ctx.row = row_no
+            draft = adapter(row, ctx)
         except MissingField as err:
             if not warned:
                 logger.warning("%s %s row %d: %s", src, file_label, row_no, err)
@@ -113,7 +115,8 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
             "id": f"{pid}:{lang}", "parallel_id": pid, "language": lang, "task": tname, "source": src,
             "context": draft.context, "question": draft.question, "options": draft.options,
             "answer_index": draft.index, "answer": answer, "explanation": draft.explanation, "license": lic,
-            "translation": _translation(spec, lang, draft.translation), "split": task.split,
+            "translation": _translation(spec, lang, draft.translation) if draft.translation else default_translation,
+            "split": task.split,
             "_file": file_label, "_row": row_no,
         })
     result.filter_counts = {

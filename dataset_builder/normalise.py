@@ -56,4 +56,6 @@ def clean_option(value: object) -> str:
 
 def dedup_key_text(text: str) -> str:
     """The form compared by exact dedup and near-dup: case-folded, whitespace collapsed, NFKC."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.casefold().split())
