@@ -9,7 +9,7 @@ import numpy as np
 from dataset_builder.dedup import MinHashConfig, estimated_jaccard, exact_duplicates, near_duplicates, signatures
 from dataset_builder.normalise import dedup_key_text
 
-WORDS = "fever cough renal cardiac hepatic chronic acute dose infection antibiotic lesion child woman pain".split()
+WORDS = ["fever", "cough", "renal", "cardiac", "hepatic", "chronic", "acute", "dose", "infection", "antibiotic", "lesion", "child", "woman", "pain"]
 
 
 def _texts(n: int, words: int = 40, seed: int = 0) -> list[str]:
