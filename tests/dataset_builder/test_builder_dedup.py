@@ -9,7 +9,22 @@ import numpy as np
 from dataset_builder.dedup import MinHashConfig, estimated_jaccard, exact_duplicates, near_duplicates, signatures
 from dataset_builder.normalise import dedup_key_text
 
-WORDS = ["fever", "cough", "renal", "cardiac", "hepatic", "chronic", "acute", "dose", "infection", "antibiotic", "lesion", "child", "woman", "pain"]
+WORDS = [
+    "fever",
+    "cough",
+    "renal",
+    "cardiac",
+    "hepatic",
+    "chronic",
+    "acute",
+    "dose",
+    "infection",
+    "antibiotic",
+    "lesion",
+    "child",
+    "woman",
+    "pain",
+]
 
 
 def _texts(n: int, words: int = 40, seed: int = 0) -> list[str]:
@@ -19,7 +34,7 @@ def _texts(n: int, words: int = 40, seed: int = 0) -> list[str]:
 
 def _shingles(text: str, k: int = 8) -> set[bytes]:
     raw = text.encode().ljust(k)
-    return {raw[i:i + k] for i in range(len(raw) - k + 1)}
+    return {raw[i : i + k] for i in range(len(raw) - k + 1)}
 
 
 def test_exact_duplicates_keep_test_copy_first():
