@@ -67,6 +67,8 @@ Adapter = Callable[[dict[str, Any], RowContext], Draft]
 
 def get_path(row: dict[str, Any], path: str) -> Any:
     """`a.b` looks into nested mappings; a missing key raises MissingField naming the row's keys."""
+    if path in row:  # fast path: a top-level column
+        return row[path]
     value: Any = row
     for part in path.split("."):
         if isinstance(value, dict) and part in value:
@@ -121,6 +123,10 @@ class FieldMapping:
         if image is not None and (not isinstance(image, dict) or "field" not in image):
             raise GlobMedError(f"{where}: needs_image must be {{field: F, when: VALUE | nonempty}}")
         self.image = image
+        self.id_is_template = "{" in self.id
+        self.option_columns = mapping.get("options") if isinstance(mapping.get("options"), list) else None
+        self.option_key = mapping.get("option_key")
+        self.fixed_options = list(mapping["fixed_options"]) if "fixed_options" in mapping else None
 
     def _get(self, row: dict[str, Any], key: str, default: Any = "", required: bool = False, join: bool = True
              ) -> Any:
@@ -128,6 +134,9 @@ class FieldMapping:
         spec = self.m.get(key)
         if spec is None:
             return default
+        if type(spec) is str and spec in row:  # fast path
+            value = row[spec]
+            return _join(value) if join and isinstance(value, (list, tuple)) else value
         conv = _join if join else (lambda v: v)
         try:
             if isinstance(spec, list):
@@ -139,7 +148,7 @@ class FieldMapping:
             return default
 
     def source_id(self, row: dict[str, Any], ctx: RowContext) -> str:
-        if "{" in self.id:
+        if self.id_is_template:
             values = {**ctx.variables, "row": ctx.row, "lang": ctx.language, "split": ctx.split or "all"}
             return self.id.format(**values)
         return clean_text(get_path(row, self.id))
@@ -163,18 +172,16 @@ class FieldMapping:
             draft.translation = raw if isinstance(raw, dict) else None
         raw_answer = get_path(row, self.m["answer"])
         if self.task == "mcqa":
-            if "fixed_options" in self.m:  # e.g. PubMedQA: yes / no / maybe for every row
-                raw_options = list(self.m["fixed_options"])
+            if self.fixed_options is not None:  # e.g. PubMedQA: yes / no / maybe for every row
+                raw_options = self.fixed_options
+            elif self.option_columns is not None:  # columns A..J: a column the row lacks is an absent option
+                raw_options = [_optional(row, col) for col in self.option_columns]
             else:
-                spec = self.m["options"]
-                if isinstance(spec, list):  # columns A..J: a column the row lacks is an absent option
-                    raw_options = [_optional(row, col) for col in spec]
-                else:
-                    raw_options = self._get(row, "options", None, required=True, join=False)
-            options = parse_options(raw_options, self.m.get("option_key"))
+                raw_options = self._get(row, "options", None, required=True, join=False)
+            options = parse_options(raw_options, self.option_key)
             if options is None:
                 raise MissingField(f"options field has an unknown shape ({type(raw_options).__name__})")
-            if isinstance(self.m.get("options"), list):  # columns A..J: missing trailing columns are absent options
+            if self.option_columns is not None:  # missing trailing columns are absent options
                 while options and (options[-1] is None or str(options[-1]).strip() == ""):
                     options.pop()
             draft.options = [clean_option(o) for o in options]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from globmed.schema import OPTION_LETTERS
@@ -120,6 +121,15 @@ def split_option_string(text: str) -> list[str]:
 
 def _ordered_keys(keys: list[str]) -> list[str]:
     """Letter keys in letter order (any case), numeric keys in numeric order, other keys as given."""
+    return list(_ordered_key_tuple(tuple(keys)))
+
+
+@lru_cache(maxsize=1024)
+def _ordered_key_tuple(keys: tuple) -> tuple:
+    return tuple(_order(list(keys)))
+
+
+def _order(keys: list[str]) -> list[str]:
     upper = [str(k).upper() for k in keys]
     if all(len(k) == 1 and k in OPTION_LETTERS for k in upper):
         return [k for _, k in sorted(zip(upper, keys, strict=True))]
