@@ -251,6 +251,7 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
     if rows_read != len(records) + len(rejects):  # a bug, not a user error: keep the traceback
         raise RuntimeError(f"invariant broken: read {rows_read} != kept {len(records)} + rejected {len(rejects)}")
     report = _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved)
+    report["filters"] = _filter_totals(results)
     target = dataset_dir(out_root)
     with atomic_dir(target) as tmp, _Stage(stats, "write") as st:
         st.rows = len(records)
@@ -263,6 +264,18 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
         write_rejects(tmp / REJECTS_FILE, rejects)
         write_manifest(tmp, data_rows, len(rejects), _inputs(sources, results))
     return BuildResult(out=target, report=report, stages=stats)
+
+
+def _filter_totals(results: list[FileResult]) -> dict[str, dict[str, Any]]:
+    """Seen / kept / dropped-per-reason of each quality filter, summed over files (datatrove-style stats)."""
+    totals: dict[str, dict[str, Any]] = {}
+    for res in results:
+        for name, stats in res.filter_counts.items():
+            slot = totals.setdefault(name, {"seen": 0, "kept": 0, "dropped": Counter()})
+            slot["seen"] += stats["seen"]
+            slot["kept"] += stats["kept"]
+            slot["dropped"].update(stats["dropped"])
+    return {name: {**v, "dropped": dict(sorted(v["dropped"].items()))} for name, v in totals.items()}
 
 
 def _inputs(sources: str | Path, results: list[FileResult]) -> dict[str, Any]:

@@ -159,3 +159,47 @@ def test_native_sources_yaml_from_translate(tmp_path):
     report = run_build(yaml_path, tmp_path / "rel", progress=False).report
     per_lang = sum(SPLIT_SIZES.values())
     assert sum(report["counts"]["yo"]["mcqa"].values()) == per_lang - 3 + 20  # medqa minus 3 planted + native
+
+
+def test_filter_stats_add_up(built):
+    result, planted = built
+    filters = result.report["filters"]
+    assert list(filters) == ["empty_question", "needs_missing_image", "no_answer", "several_correct_answers",
+                             "option_count", "answer_not_among_options"]
+    for stats in filters.values():
+        assert stats["seen"] == stats["kept"] + sum(stats["dropped"].values())
+    assert filters["no_answer"]["dropped"] == {"no_answer": planted["no_answer"]}
+    assert filters["empty_question"]["dropped"] == {"empty_question": planted["empty_question"]}
+
+
+def test_load_split_reads_built_folder(built):
+    from globmed.data import load_split
+
+    result, _ = built
+    ds = load_split(result.out, "test", language="zu", task="nli")
+    assert ds.num_rows == result.report["counts"]["zu"]["nli"]["test"]
+    assert set(ds["language"]) == {"zu"}
+
+
+def test_hub_source_fetched_with_huggingface_hub(published, tmp_path, monkeypatch):
+    """A `hub:` source goes through huggingface_hub.hf_hub_download (stubbed here: no network in tests)."""
+    import huggingface_hub
+
+    yaml_path, _ = published
+    local_root = yaml_path.parent
+    calls = []
+
+    def fake_download(repo_id, filename, repo_type=None, revision=None, **kwargs):
+        calls.append((repo_id, filename, repo_type, revision))
+        return str(local_root / "GlobMed_MedNLI" / filename)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    hub_yaml = tmp_path / "hub.yaml"
+    hub_yaml.write_text(
+        "sources:\n  - {id: mednli, task: nli, format: json, hub: {repo: ORG/GlobMed_MedNLI, revision: v1},\n"
+        "     files: '{lang}/{split}.json', languages: [en, sw], splits: {train: train, validation: validation,"
+        " test: test},\n     fields: {id: pairID, context: sentence1, question: sentence2, answer: gold_label}}\n")
+    report = run_build(hub_yaml, tmp_path / "rel", progress=False).report
+    assert ("ORG/GlobMed_MedNLI", "sw/test.json", "dataset", "v1") in calls and len(calls) == 6
+    assert report["counts"]["sw"]["nli"] == {"train": 12, "validation": 4, "test": 6}
