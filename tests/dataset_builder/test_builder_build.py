@@ -203,3 +203,24 @@ def test_hub_source_fetched_with_huggingface_hub(published, tmp_path, monkeypatc
     report = run_build(hub_yaml, tmp_path / "rel", progress=False).report
     assert ("ORG/GlobMed_MedNLI", "sw/test.json", "dataset", "v1") in calls and len(calls) == 6
     assert report["counts"]["sw"]["nli"] == {"train": 12, "validation": 4, "test": 6}
+
+
+def test_malformed_rows_and_unselected_rows_are_counted(tmp_path):
+    data = tmp_path / "src"
+    data.mkdir()
+    (data / "en.jsonl").write_text(
+        '{"id": 1, "q": "Q one?", "o": ["x", "y"], "a": "A", "cat": "health"}\n'
+        '{"id": 2, "q": "Q two?", "o": ["x", "y"], "a": "B", "cat": "law"}\n'
+        '{"id": 3, "o": ["x", "y"], "a": "B", "cat": "health"}\n'
+        "{broken json\n", encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(
+        "build: {near_dedup: false}\n"
+        "sources:\n  - {id: tiny, task: mcqa, format: jsonl, path: src, files: '{lang}.jsonl',\n"
+        "     select: {field: cat, values: [health]}, fields: {id: id, question: q, options: o, answer: a}}\n")
+    result = run_build(tmp_path / "s.yaml", tmp_path / "rel", progress=False)
+    assert result.report["rejects_by_reason"] == {"malformed_row": 2, "not_selected": 1}
+    assert result.report["rows_read"] == 4 and result.report["rows_kept"] == 1
+    rejects = [json.loads(x) for x in (result.out / "rejects.jsonl").read_text().splitlines()]
+    assert [(r["row"], r["reason"]) for r in rejects] == [(1, "not_selected"), (2, "malformed_row"),
+                                                          (3, "malformed_row")]
+    assert "no field 'q'" in rejects[1]["detail"]
