@@ -26,8 +26,9 @@ _EMPTY = np.uint32(0xFFFFFFFF)
 
 
 def item_text(rec: dict) -> str:
-    """What two items must share to be duplicates: context, question and options (not answers)."""
-    parts = [rec["context"], rec["question"], *rec["options"]]
+    """What two items must share to be duplicates: context, question and mcqa options (not answers, and not
+    the NLI label set, which every NLI item shares and would inflate the similarity of short pairs)."""
+    parts = [rec["context"], rec["question"], *(rec["options"] if rec["task"] == "mcqa" else ())]
     return dedup_key_text("\n".join(p for p in parts if p))
 
 

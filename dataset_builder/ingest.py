@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.adapters import MissingField, RowContext, get_path, make_adapter
+from dataset_builder.dedup import item_text
 from dataset_builder.quality import apply_filters, default_filters
 from dataset_builder.readers import Malformed, read_rows
 from dataset_builder.sources import FileTask, SourceSpec
@@ -119,6 +120,7 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
             "split": task.split,
             "_file": file_label, "_row": row_no,
         })
+        records[-1]["_text"] = item_text(records[-1])  # dedup key text, computed here so it runs in parallel
     result.filter_counts = {
         f.name: {"seen": f.seen, "kept": f.kept, "dropped": dict(f.dropped)} for f in filters
     }

@@ -25,9 +25,9 @@ from dataset_builder.writer import (
     REPORT_FILE,
     group_records,
     readme_text,
+    write_group,
     write_manifest,
     write_rejects,
-    write_shards,
 )
 from globmed.atomic import atomic_dir, dumps_json, sha256_file
 from globmed.errors import GlobMedError
@@ -142,6 +142,41 @@ def _ingest_job(args):
     return ingest_file(*args)
 
 
+# Inputs of jobs run in forked workers: set just before forking, read by the children through copy-on-write
+# memory (no pickling of 500k records), cleared right after.
+_SHARED: dict[str, Any] = {}
+
+
+def _map(func, items: list, num_proc: int, progress=None) -> list:
+    """func over items, in forked worker processes when num_proc > 1; results in input order (deterministic)."""
+    if num_proc <= 1 or len(items) <= 1:
+        out = []
+        for item in items:
+            out.append(func(item))
+            if progress is not None:
+                progress(out[-1])
+        return out
+    import multiprocessing as mp
+
+    with mp.get_context("fork").Pool(min(num_proc, len(items))) as pool:
+        out = []
+        for res in pool.imap(func, items, chunksize=1):
+            out.append(res)
+            if progress is not None:
+                progress(res)
+        return out
+
+
+def _near_job(lang: str):
+    texts, splits, threshold, mh = _SHARED["near"][lang]
+    return dd.near_duplicates(texts, splits, threshold, mh)
+
+
+def _write_job(key: tuple[str, str, str]) -> tuple[dict[str, int], int]:
+    out, groups, max_rows = _SHARED["write"]
+    return write_group(out, key, groups[key], max_rows), len(groups[key])
+
+
 def _reject(rec: dict[str, Any], reason: str, detail: str) -> dict[str, Any]:
     return {"source": rec["source"], "file": rec["_file"], "row": rec["_row"], "reason": reason, "detail": detail}
 
@@ -165,7 +200,7 @@ def _dedup(records: list[dict[str, Any]], config: BuildConfig, rejects: list[dic
 
     drop = np.zeros(len(records), dtype=bool)
     with _Stage(stats, "exact_dedup") as st:
-        texts = [dd.item_text(r) for r in records]
+        texts = [r["_text"] for r in records]
         st.rows = len(records)
         by_group: dict[tuple[str, str], list[int]] = {}
         for i, rec in enumerate(records):
@@ -195,11 +230,16 @@ def _dedup(records: list[dict[str, Any]], config: BuildConfig, rejects: list[dic
             for i, rec in enumerate(records):
                 if not drop[i]:
                     by_lang.setdefault(rec["language"], []).append(i)
-            for lang in sorted(by_lang):
+            langs = sorted(by_lang)
+            _SHARED["near"] = {lang: ([texts[i] for i in by_lang[lang]], [records[i]["split"] for i in by_lang[lang]],
+                                      config.near_threshold, mh) for lang in langs}
+            try:
+                outcomes = _map(_near_job, langs, config.num_proc)
+            finally:
+                _SHARED.clear()
+            for lang, (removed, partner) in zip(langs, outcomes, strict=True):
                 idx = np.asarray(by_lang[lang])
                 st.rows += len(idx)
-                removed, partner = dd.near_duplicates(
-                    [texts[i] for i in idx], [records[i]["split"] for i in idx], config.near_threshold, mh)
                 for local in np.flatnonzero(removed):
                     i = idx[local]
                     rec = records[i]
@@ -256,7 +296,14 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
     with atomic_dir(target) as tmp, _Stage(stats, "write") as st:
         st.rows = len(records)
         bar = tqdm(total=len(records), desc="write parquet", unit="row", disable=None if progress else True)
-        data_rows = write_shards(tmp, group_records(records), config.max_shard_rows, bar)
+        groups = group_records(records)
+        keys = sorted(groups)
+        _SHARED["write"] = (tmp, groups, config.max_shard_rows)
+        try:
+            parts = _map(_write_job, keys, config.num_proc, progress=lambda res: bar.update(res[1]))
+        finally:
+            _SHARED.clear()
+        data_rows = {rel: n for written, _ in parts for rel, n in written.items()}
         bar.close()
         # stage timings stay out of the written report: they would break byte-identical rebuilds
         (tmp / REPORT_FILE).write_text(dumps_json(report), encoding="utf-8")

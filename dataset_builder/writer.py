@@ -50,25 +50,32 @@ def to_table(records: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def write_shards(out: Path, groups: dict[tuple[str, str, str], list[dict[str, Any]]], max_rows: int,
-                 progress=None) -> dict[str, int]:
-    """Write data/<lang>/<task>/<split>-NNNNN-of-NNNNN.parquet; returns relpath -> rows."""
+def write_group(out: Path, key: tuple[str, str, str], recs: list[dict[str, Any]], max_rows: int) -> dict[str, int]:
+    """Write one (language, task, split) group as data/<lang>/<task>/<split>-NNNNN-of-NNNNN.parquet shards."""
     from globmed.schema import arrow_schema
 
+    lang, task, split = key
     schema = arrow_schema()
+    num = max(1, -(-len(recs) // max_rows))
+    folder = out / "data" / lang / task
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for shard in range(num):
+        part = recs[shard * max_rows:(shard + 1) * max_rows]
+        rel = f"data/{lang}/{task}/{split}-{shard:05d}-of-{num:05d}.parquet"
+        pq.write_table(to_table(part, schema), out / rel, compression="zstd", write_statistics=True)
+        written[rel] = len(part)
+    return written
+
+
+def write_shards(out: Path, groups: dict[tuple[str, str, str], list[dict[str, Any]]], max_rows: int,
+                 progress=None) -> dict[str, int]:
+    """Write every group (sequentially); returns relpath -> rows."""
     written: dict[str, int] = {}
-    for (lang, task, split) in sorted(groups):
-        recs = groups[(lang, task, split)]
-        num = max(1, -(-len(recs) // max_rows))
-        folder = out / "data" / lang / task
-        folder.mkdir(parents=True, exist_ok=True)
-        for shard in range(num):
-            part = recs[shard * max_rows:(shard + 1) * max_rows]
-            rel = f"data/{lang}/{task}/{split}-{shard:05d}-of-{num:05d}.parquet"
-            pq.write_table(to_table(part, schema), out / rel, compression="zstd", write_statistics=True)
-            written[rel] = len(part)
+    for key in sorted(groups):
+        written.update(write_group(out, key, groups[key], max_rows))
         if progress is not None:
-            progress.update(len(recs))
+            progress.update(len(groups[key]))
     return written
 
 
