@@ -25,7 +25,7 @@ from dataset_builder.writer import (
     REPORT_FILE,
     group_records,
     readme_text,
-    write_group,
+    write_shards,
     write_manifest,
     write_rejects,
 )
@@ -172,11 +172,6 @@ def _near_job(lang: str):
     return dd.near_duplicates(texts, splits, threshold, mh)
 
 
-def _write_job(key: tuple[str, str, str]) -> tuple[dict[str, int], int]:
-    out, groups, max_rows = _SHARED["write"]
-    return write_group(out, key, groups[key], max_rows), len(groups[key])
-
-
 def _reject(rec: dict[str, Any], reason: str, detail: str) -> dict[str, Any]:
     return {"source": rec["source"], "file": rec["_file"], "row": rec["_row"], "reason": reason, "detail": detail}
 
@@ -296,14 +291,8 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
     with atomic_dir(target) as tmp, _Stage(stats, "write") as st:
         st.rows = len(records)
         bar = tqdm(total=len(records), desc="write parquet", unit="row", disable=None if progress else True)
-        groups = group_records(records)
-        keys = sorted(groups)
-        _SHARED["write"] = (tmp, groups, config.max_shard_rows)
-        try:
-            parts = _map(_write_job, keys, config.num_proc, progress=lambda res: bar.update(res[1]))
-        finally:
-            _SHARED.clear()
-        data_rows = {rel: n for written, _ in parts for rel, n in written.items()}
+        # sequential on purpose: measured slower in forked workers (copy-on-write faults outweigh the gain)
+        data_rows = write_shards(tmp, group_records(records), config.max_shard_rows, bar)
         bar.close()
         # stage timings stay out of the written report: they would break byte-identical rebuilds
         (tmp / REPORT_FILE).write_text(dumps_json(report), encoding="utf-8")
