@@ -25,9 +25,9 @@ from dataset_builder.writer import (
     REPORT_FILE,
     group_records,
     readme_text,
-    write_shards,
     write_manifest,
     write_rejects,
+    write_shards,
 )
 from globmed.atomic import atomic_dir, dumps_json, sha256_file
 from globmed.errors import GlobMedError
