@@ -23,6 +23,7 @@ class BuildConfig:
     lsh_rows: int = field(default=4, metadata={"help": "bins per LSH band (bands = bins / rows)"})
     shingle_bytes: int = field(default=8, metadata={"help": "byte n-gram size of the shingles (1..8)"})
     max_near_dup_bytes: int = field(default=4096, metadata={"help": "bytes of each item's text used for near-dup"})
+    minhash_sample: int = field(default=4, metadata={"help": "hash 1 shingle in N (consistent sampling), power of 2"})
     seed: int = field(default=42, metadata={"help": "seed of hash splits and MinHash"})
     # --- splits
     split_ratios: dict[str, float] = field(
@@ -38,6 +39,8 @@ class BuildConfig:
             raise GlobMedError(f"build option near_threshold must be in (0, 1], got {self.near_threshold}")
         if self.minhash_bins % self.lsh_rows or self.minhash_bins & (self.minhash_bins - 1):
             raise GlobMedError("build option minhash_bins must be a power of two divisible by lsh_rows")
+        if self.minhash_sample < 1 or self.minhash_sample & (self.minhash_sample - 1):
+            raise GlobMedError(f"build option minhash_sample must be a power of two, got {self.minhash_sample}")
         if not 1 <= self.shingle_bytes <= 8:
             raise GlobMedError(f"build option shingle_bytes must be 1..8, got {self.shingle_bytes}")
         unknown = set(self.split_ratios) - {"train", "validation", "test"}

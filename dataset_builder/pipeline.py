@@ -1,25 +1,25 @@
 """The build: sources YAML -> records -> dataset folder, with the counts that prove nothing was lost.
 
-Stages (each timed and counted in build_report.json "stages"): ingest (read, adapt, normalise, filter; files in
-parallel with --num-proc), ids (a repeated id within a language is rejected), splits, exact dedup, near dedup and
-decontamination, write. Invariant checked at the end of every build: rows read = rows kept + rows rejected.
+Stages (each timed in `BuildResult.stages`; timings stay out of the written files so rebuilds are byte-identical):
+ingest (read, adapt, normalise, filter; files in parallel with --num-proc), splits (a repeated id within a
+language is rejected first), exact dedup, near dedup and decontamination (per language, in parallel), write.
+Invariant checked at the end of every build: rows read = rows kept + rows rejected.
 """
 
 from __future__ import annotations
 
 import logging
-import resource
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dataset_builder import dedup as dd
 from dataset_builder.config import BuildConfig
+from dataset_builder.dedup_stage import drop_repeated_ids, remove_duplicates
 from dataset_builder.ingest import FileResult, ingest_file
 from dataset_builder.sources import BUNDLED, FileTask, SourceSpec, load_sources, resolve_sources_path
 from dataset_builder.splits import assign_splits
+from dataset_builder.stats import Stage, StageStats
 from dataset_builder.writer import (
     REJECTS_FILE,
     REPORT_FILE,
@@ -38,49 +38,10 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class StageStats:
-    name: str
-    seconds: float = 0.0
-    cpu_seconds: float = 0.0
-    rows: int = 0
-    peak_rss_mb: float = 0.0
-
-
-@dataclass
 class BuildResult:
     out: Path
     report: dict[str, Any]
     stages: list[StageStats] = field(default_factory=list)
-
-
-def _peak_rss_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-
-
-class _Stage:
-    """Context manager timing one stage (wall and CPU, children included) and recording peak RSS."""
-
-    def __init__(self, stats: list[StageStats], name: str) -> None:
-        self.stat = StageStats(name)
-        stats.append(self.stat)
-
-    def __enter__(self) -> StageStats:
-        self.t0 = time.perf_counter()
-        self.c0 = _cpu()
-        return self.stat
-
-    def __exit__(self, *exc: object) -> None:
-        self.stat.seconds = time.perf_counter() - self.t0
-        self.stat.cpu_seconds = _cpu() - self.c0
-        self.stat.peak_rss_mb = _peak_rss_mb()
-        logger.debug("stage %s: %.2fs, %d rows", self.stat.name, self.stat.seconds, self.stat.rows)
-
-
-def _cpu() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def resolve_config(sources: str | Path, overrides: dict[str, Any] | None = None
@@ -142,117 +103,6 @@ def _ingest_job(args):
     return ingest_file(*args)
 
 
-# Inputs of jobs run in forked workers: set just before forking, read by the children through copy-on-write
-# memory (no pickling of 500k records), cleared right after.
-_SHARED: dict[str, Any] = {}
-
-
-def _map(func, items: list, num_proc: int, progress=None) -> list:
-    """func over items, in forked worker processes when num_proc > 1; results in input order (deterministic)."""
-    if num_proc <= 1 or len(items) <= 1:
-        out = []
-        for item in items:
-            out.append(func(item))
-            if progress is not None:
-                progress(out[-1])
-        return out
-    import multiprocessing as mp
-
-    with mp.get_context("fork").Pool(min(num_proc, len(items))) as pool:
-        out = []
-        for res in pool.imap(func, items, chunksize=1):
-            out.append(res)
-            if progress is not None:
-                progress(res)
-        return out
-
-
-def _near_job(lang: str):
-    texts, splits, threshold, mh = _SHARED["near"][lang]
-    return dd.near_duplicates(texts, splits, threshold, mh)
-
-
-def _reject(rec: dict[str, Any], reason: str, detail: str) -> dict[str, Any]:
-    return {"source": rec["source"], "file": rec["_file"], "row": rec["_row"], "reason": reason, "detail": detail}
-
-
-def _drop_repeated_ids(records: list[dict[str, Any]], rejects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen: set[str] = set()
-    kept = []
-    for rec in records:
-        if rec["id"] in seen:
-            rejects.append(_reject(rec, "duplicate_id", f"id {rec['id']} already used"))
-        else:
-            seen.add(rec["id"])
-            kept.append(rec)
-    return kept
-
-
-def _dedup(records: list[dict[str, Any]], config: BuildConfig, rejects: list[dict[str, Any]],
-           counters: Counter[str], stats: list[StageStats]) -> list[dict[str, Any]]:
-    """Exact dedup per (language, task), then near-dup/decontamination per language."""
-    import numpy as np
-
-    drop = np.zeros(len(records), dtype=bool)
-    with _Stage(stats, "exact_dedup") as st:
-        texts = [r["_text"] for r in records]
-        st.rows = len(records)
-        by_group: dict[tuple[str, str], list[int]] = {}
-        for i, rec in enumerate(records):
-            by_group.setdefault((rec["language"], rec["task"]), []).append(i)
-        if config.exact_dedup or config.decontaminate:
-            for key in sorted(by_group):
-                idx = np.asarray(by_group[key])
-                dup, keeper = dd.exact_duplicates([texts[i] for i in idx], [records[i]["split"] for i in idx])
-                for local in np.flatnonzero(dup):
-                    i, k = idx[local], idx[keeper[local]]
-                    rec, kept = records[i], records[k]
-                    contaminated = kept["split"] == "test" and rec["split"] != "test"
-                    if contaminated and config.decontaminate:
-                        reason = "test_contamination"
-                    elif config.exact_dedup:
-                        reason = "exact_duplicate"
-                    else:
-                        continue
-                    drop[i] = True
-                    counters[reason] += 1
-                    rejects.append(_reject(rec, reason, f"same text as {kept['id']} ({kept['split']})"))
-    if config.near_dedup or config.decontaminate:
-        with _Stage(stats, "near_dedup") as st:
-            mh = dd.MinHashConfig(config.minhash_bins, config.lsh_rows, config.shingle_bytes,
-                                  config.max_near_dup_bytes, config.seed)
-            by_lang: dict[str, list[int]] = {}
-            for i, rec in enumerate(records):
-                if not drop[i]:
-                    by_lang.setdefault(rec["language"], []).append(i)
-            langs = sorted(by_lang)
-            _SHARED["near"] = {lang: ([texts[i] for i in by_lang[lang]], [records[i]["split"] for i in by_lang[lang]],
-                                      config.near_threshold, mh) for lang in langs}
-            try:
-                outcomes = _map(_near_job, langs, config.num_proc)
-            finally:
-                _SHARED.clear()
-            for lang, (removed, partner) in zip(langs, outcomes, strict=True):
-                idx = np.asarray(by_lang[lang])
-                st.rows += len(idx)
-                for local in np.flatnonzero(removed):
-                    i = idx[local]
-                    rec = records[i]
-                    kept = records[idx[partner[local]]] if partner[local] >= 0 else None
-                    contaminated = kept is not None and kept["split"] == "test" and rec["split"] != "test"
-                    if contaminated and config.decontaminate:
-                        reason = "test_contamination"
-                    elif config.near_dedup:
-                        reason = "near_duplicate"
-                    else:
-                        continue
-                    drop[i] = True
-                    counters[reason] += 1
-                    near = kept["id"] if kept is not None else "?"
-                    rejects.append(_reject(rec, reason, f"near-duplicate of {near}"))
-    return [rec for i, rec in enumerate(records) if not drop[i]]
-
-
 def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
               overrides: dict[str, Any] | None = None, progress: bool = True) -> BuildResult:
     """Build the dataset folder ROOT/globmed from a sources YAML; returns the report and per-stage stats."""
@@ -265,19 +115,19 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
     check_hub_sources(specs)
     jobs = plan_files(specs, config)
     logger.info("build config: %s", config.fingerprint())
-    with _Stage(stats, "ingest") as st:
+    with Stage(stats, "ingest") as st:
         results = _ingest(jobs, config, progress)
         st.rows = sum(r.rows_read for r in results)
     rejects: list[dict[str, Any]] = [rej for res in results for rej in res.rejects]
     records = [rec for res in results for rec in res.records]
     rows_read = sum(r.rows_read for r in results)
     counters: Counter[str] = Counter()
-    with _Stage(stats, "splits") as st:
+    with Stage(stats, "splits") as st:
         st.rows = len(records)
-        records = _drop_repeated_ids(records, rejects)
+        records = drop_repeated_ids(records, rejects)
         ratios = {s.id: s.split_ratios or config.split_ratios for s in specs}
         moved = assign_splits(records, ratios, config.seed)
-    records = _dedup(records, config, rejects, counters, stats)
+    records = remove_duplicates(records, config, rejects, counters, stats)
 
     counts: dict[str, dict[str, dict[str, int]]] = {}
     for rec in records:
@@ -288,7 +138,7 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
     report = _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved)
     report["filters"] = _filter_totals(results)
     target = dataset_dir(out_root)
-    with atomic_dir(target) as tmp, _Stage(stats, "write") as st:
+    with atomic_dir(target) as tmp, Stage(stats, "write") as st:
         st.rows = len(records)
         bar = tqdm(total=len(records), desc="write parquet", unit="row", disable=None if progress else True)
         # sequential on purpose: measured slower in forked workers (copy-on-write faults outweigh the gain)
