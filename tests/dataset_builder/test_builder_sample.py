@@ -49,3 +49,17 @@ def test_sample_is_parallel_across_all_languages(sample_release):
         for pid, lang in zip(table.column(0).to_pylist(), table.column(1).to_pylist(), strict=True):
             langs_of.setdefault(pid, set()).add(lang)
     assert langs_of and all(langs == set(language_codes()) for langs in langs_of.values())
+
+
+def test_generator_builder_without_data_dir_builds_the_sample(sample_release, tmp_path):
+    from dataset_builder.hf_builder import GlobMed
+
+    builder = GlobMed(config_name="sw", cache_dir=str(tmp_path))
+    builder.download_and_prepare()
+    ds = builder.as_dataset()
+    expected = {}
+    for path in sample_release.glob("data/sw/*/*.parquet"):
+        split = path.name.split("-")[0]
+        expected[split] = expected.get(split, 0) + pq.read_metadata(path).num_rows
+    assert {split: ds[split].num_rows for split in ds} == expected
+    assert set(ds["train"]["language"]) == {"sw"}
