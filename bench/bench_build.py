@@ -24,50 +24,16 @@ import time
 from pathlib import Path
 
 LANGS = ["en", "zh", "ja", "ko", "fr", "es", "de", "pt", "sw", "wo", "yo", "zu"]
-WORDS = {
-    "latin": [
-        "patient",
-        "fever",
-        "cough",
-        "pain",
-        "chronic",
-        "acute",
-        "therapy",
-        "dose",
-        "blood",
-        "pressure",
-        "renal",
-        "hepatic",
-        "cardiac",
-        "lesion",
-        "infection",
-        "antibiotic",
-        "diagnosis",
-        "history",
-        "examination",
-        "reveals",
-        "presents",
-        "years",
-        "old",
-        "woman",
-        "man",
-        "child",
-        "treatment",
-        "management",
-        "symptoms",
-        "weeks",
-        "laboratory",
-        "findings",
-        "elevated",
-        "normal",
-        "serum",
-        "level",
-        "imaging",
-    ],
-    "cjk": list(
-        "患者发热咳嗽疼痛慢性急性治疗剂量血压肾肝心病变感染抗生素诊断病史检查显示年龄女性男性儿童症状周实验室结果升高正常血清水平影像"
-    ),
-}
+def _vocabulary() -> dict[str, list[str]]:
+    """A few thousand pseudo-words (Latin) and CJK characters: close to real text's shingle diversity."""
+    rng = random.Random(1234)
+    syllables = [c + v for c in "bcdfghjklmnprstvwyz" for v in "aeiou"]
+    latin = sorted({"".join(rng.choices(syllables, k=rng.randint(1, 4))) for _ in range(6000)})
+    cjk = [chr(0x4E00 + i) for i in rng.sample(range(20000), 3000)]
+    return {"latin": latin, "cjk": cjk}
+
+
+WORDS = _vocabulary()
 SPLITS = (("train", 0.8), ("validation", 0.1), ("test", 0.1))
 
 

@@ -70,7 +70,22 @@ def _mix(x: np.ndarray, seed: int) -> np.ndarray:
     return x
 
 
-def signatures(texts: list[str], cfg: MinHashConfig) -> np.ndarray:
+def signatures(texts: list[str], cfg: MinHashConfig, chunk_bytes: int = 1 << 23) -> np.ndarray:
+    """Signatures computed over chunks of about `chunk_bytes` of text, so temporaries stay small and
+    cache-friendly and the cost per item stays constant as the number of items grows."""
+    sig = np.empty((len(texts), cfg.bins), dtype=np.uint32)
+    start, size = 0, 0
+    for i, text in enumerate(texts):
+        size += min(len(text) * 3, cfg.max_bytes)  # upper bound of the UTF-8 length, no encoding needed
+        if size >= chunk_bytes:
+            sig[start:i + 1] = _signatures(texts[start:i + 1], cfg)
+            start, size = i + 1, 0
+    if start < len(texts):
+        sig[start:] = _signatures(texts[start:], cfg)
+    return sig
+
+
+def _signatures(texts: list[str], cfg: MinHashConfig) -> np.ndarray:
     """One-permutation MinHash signatures, shape (n, bins), uint32; empty bins hold 0xFFFFFFFF.
 
     Shingles are byte n-grams (n = cfg.shingle <= 8) read as one uint64 each, so no Python loop touches them.
