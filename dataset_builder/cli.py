@@ -39,5 +39,6 @@ class BuildCommand(Command):
         result = run_build(args.sources, args.out, overrides, progress=not args.no_progress)
         print(summary_table(result.report))
         print(f"\ndataset: {result.out}  (rejects: {result.out / 'rejects.jsonl'})")
-        print(f"load it from {result.out.parent}: datasets.load_dataset(\"globmed\", \"sw\")")
+        first = result.report["languages"][0]
+        print(f"load it from {result.out.parent}: datasets.load_dataset(\"globmed\", \"{first}\")")
         return 0

@@ -108,3 +108,11 @@ def test_load_dataset_offline_from_release_root(built):
     assert got["mcqa_tasks"] == ["mcqa"] and got["mcqa_langs"] == ["en", "fr", "sw", "zu"]
     assert got["default"]["test"] == sum(c[t].get("test", 0) for c in counts.values() for t in c)
     assert got["sw"]["train"] == sum(counts["sw"][t]["train"] for t in counts["sw"])
+
+
+def test_nothing_kept_is_an_error_and_writes_nothing(published, tmp_path, capsys):
+    yaml_path, _ = published
+    code, _, err = _run(["build", "--sources", str(yaml_path), "--languages", "ja", "--out", str(tmp_path),
+                         "--no-progress"], capsys)
+    assert code == 2 and "no rows kept (0 read" in err
+    assert not (tmp_path / "globmed").exists()
