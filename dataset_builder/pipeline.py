@@ -65,6 +65,10 @@ def plan_files(specs: list[SourceSpec], config: BuildConfig) -> list[tuple[Sourc
     for spec in specs:
         wanted = [lg for lg in spec.languages if lg in selected or lg not in known]
         skipped = [lg for lg in spec.languages if lg in known and lg not in selected]
+        unknown = [lg for lg in spec.languages if lg not in known]
+        if unknown:
+            logger.warning("source %s: languages %s are not in globmed/languages.yaml; their rows are read and "
+                           "rejected as language_not_in_registry", spec.id, ",".join(unknown))
         if skipped:
             logger.debug("%s: languages %s not selected, their files are not read", spec.id, ",".join(skipped))
         for task in spec.files_to_read(wanted):
