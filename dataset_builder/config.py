@@ -18,6 +18,8 @@ class BuildConfig:
     exact_dedup: bool = field(default=True, metadata={"help": "drop exact duplicates (normalised text) per language"})
     near_dedup: bool = field(default=True, metadata={"help": "MinHash/LSH near-duplicate removal per language"})
     decontaminate: bool = field(default=True, metadata={"help": "drop train/validation items near-duplicating test"})
+    parallel_dedup: bool = field(default=True, metadata={
+        "help": "a duplicate or leak found in one language removes that item in every language (stays parallel)"})
     near_threshold: float = field(default=0.8, metadata={"help": "estimated Jaccard above which two items are dups"})
     minhash_bins: int = field(default=64, metadata={"help": "one-permutation MinHash bins (signature length)"})
     lsh_rows: int = field(default=4, metadata={"help": "bins per LSH band (bands = bins / rows)"})

@@ -60,11 +60,13 @@ def drop_repeated_ids(records: list[dict[str, Any]], rejects: list[dict[str, Any
 
 
 def remove_duplicates(records: list[dict[str, Any]], config: BuildConfig, rejects: list[dict[str, Any]],
-           counters: Counter[str], stats: list[StageStats]) -> list[dict[str, Any]]:
-    """Exact dedup per (language, task), then near-dup/decontamination per language."""
+                      counters: Counter[str], stats: list[StageStats]) -> list[dict[str, Any]]:
+    """Exact dedup per (language, task), then near-dup/decontamination per language; with `parallel_dedup`
+    an item removed in one language is removed in every language, so the dataset stays parallel."""
     import numpy as np
 
     drop = np.zeros(len(records), dtype=bool)
+    first_drop: dict[str, tuple[str, str]] = {}  # parallel_id -> (reason, id of the first row removed)
     with Stage(stats, "exact_dedup") as st:
         texts = [r["_text"] for r in records]
         st.rows = len(records)
@@ -88,6 +90,7 @@ def remove_duplicates(records: list[dict[str, Any]], config: BuildConfig, reject
                     drop[i] = True
                     counters[reason] += 1
                     rejects.append(_reject(rec, reason, f"same text as {kept['id']} ({kept['split']})"))
+                    first_drop.setdefault(rec["parallel_id"], (reason, rec["id"]))
     if config.near_dedup or config.decontaminate:
         with Stage(stats, "near_dedup") as st:
             mh = dd.MinHashConfig(config.minhash_bins, config.lsh_rows, config.shingle_bytes,
@@ -121,6 +124,14 @@ def remove_duplicates(records: list[dict[str, Any]], config: BuildConfig, reject
                     counters[reason] += 1
                     near = kept["id"] if kept is not None else "?"
                     rejects.append(_reject(rec, reason, f"near-duplicate of {near}"))
+                    first_drop.setdefault(rec["parallel_id"], (reason, rec["id"]))
+    if config.parallel_dedup and first_drop:
+        for i, rec in enumerate(records):
+            if not drop[i] and rec["parallel_id"] in first_drop:
+                reason, first = first_drop[rec["parallel_id"]]
+                drop[i] = True
+                counters[reason] += 1
+                rejects.append(_reject(rec, reason, f"parallel item {first} was removed ({reason})"))
     return [rec for i, rec in enumerate(records) if not drop[i]]
 
 

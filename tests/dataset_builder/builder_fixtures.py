@@ -54,7 +54,8 @@ def write_published(root: Path, langs: list[str] = LANGS) -> dict[str, int]:
 
     Planted in every language: MedQA train item 0 has no answer; MedQA train item 1 repeats test item 200
     exactly (test contamination); MedQA train item 3 near-duplicates train item 2 (one word changed);
-    LiveQA validation item 101 has an empty question. The native source has no splits (hash split).
+    LiveQA validation item 101 has an empty question. In fr only, LiveQA train item 5 repeats item 4's question:
+    parallel dedup removes item 5 in every language. The native source has no splits (hash split).
     """
     for lang in langs:
         for split in SPLIT_SIZES:
@@ -100,6 +101,8 @@ def write_published(root: Path, langs: list[str] = LANGS) -> dict[str, int]:
                 medqa[3].update(question=" ".join(words), options=medqa[2]["options"])
             if split == "validation":
                 live[1]["question"] = "   "
+            if split == "train" and lang == "fr":  # a duplicate in one language only (parallel dedup)
+                live[5]["question"] = live[4]["question"]
             for name, rows in (("MedQA", medqa), ("MedNLI", nli), ("LiveQA", live)):
                 path = root / f"GlobMed_{name}" / lang / f"{split}.json"
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -128,12 +131,15 @@ def write_published(root: Path, langs: list[str] = LANGS) -> dict[str, int]:
         path = root / "native" / lang / "all.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(native, ensure_ascii=False), encoding="utf-8")
-    return {
+    planted = {
         "no_answer": len(langs),
         "test_contamination": len(langs),
         "near_duplicate": len(langs),
         "empty_question": len(langs),
     }
+    if "fr" in langs:
+        planted["exact_duplicate"] = len(langs)
+    return planted
 
 
 def write_sources_yaml(root: Path, langs: list[str] = LANGS, extra: str = "") -> Path:

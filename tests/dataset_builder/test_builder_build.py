@@ -30,7 +30,7 @@ def test_counts_and_invariant(built):
     assert report["rows_read"] == rows_read
     assert report["rows_kept"] + report["rows_rejected"] == rows_read
     assert report["rejects_by_reason"] == planted
-    assert report["dedup"] == {"exact_removed": 0, "near_removed": len(LANGS)}
+    assert report["dedup"] == {"exact_removed": len(LANGS), "near_removed": len(LANGS)}
     assert report["decontamination"] == {"removed": len(LANGS)}
     assert report["counts"]["sw"]["nli"] == {"train": 12, "validation": 4, "test": 6}
     assert report["counts"]["zu"]["mcqa"]["train"] + report["counts"]["zu"]["mcqa"]["validation"] + \
@@ -50,6 +50,10 @@ def test_rejects_file_names_source_file_row_reason(built):
     assert all(r["row"] == 1 and "medqa:medqa-200" in r["detail"] for r in contaminated)
     near = [r for r in rejects if r["reason"] == "near_duplicate"]
     assert all(r["row"] == 3 and "medqa:medqa-2:" in r["detail"] for r in near)
+    exact = {(r["file"], r["row"]): r["detail"] for r in rejects if r["reason"] == "exact_duplicate"}
+    assert exact.pop(("fr/train.json", 5)) == "same text as liveqa:live-4:fr (train)"
+    assert exact == {(f"{lang}/train.json", 5): "parallel item liveqa:live-5:fr was removed (exact_duplicate)"
+                     for lang in ("en", "sw", "zu")}
 
 
 def test_schema_records_and_parallel_splits(built):
@@ -85,6 +89,8 @@ def test_hash_split_is_stable_across_languages_and_selections(built, published, 
     assert only_sw.report["languages"] == ["sw"]
     sw_again = {r["id"]: r["_split"] for r in _rows(only_sw.out, "data/sw/*/*.parquet")}
     sw_first = {r["id"]: r["_split"] for r in _rows(result.out, "data/sw/*/*.parquet")}
+    # the same splits; live-5 is only removed when fr (where it is a duplicate) is part of the build
+    assert sw_again.pop("liveqa:live-5:sw") == "train"
     assert sw_again == sw_first
 
 
@@ -159,6 +165,7 @@ def test_native_sources_yaml_from_translate(tmp_path):
     report = run_build(yaml_path, tmp_path / "rel", progress=False).report
     per_lang = sum(SPLIT_SIZES.values())
     assert sum(report["counts"]["yo"]["mcqa"].values()) == per_lang - 3 + 20  # medqa minus 3 planted + native
+    assert sum(report["counts"]["yo"]["lfqa"].values()) == per_lang - 1  # the empty question; no fr, no dup
 
 
 def test_filter_stats_add_up(built):
@@ -224,3 +231,12 @@ def test_malformed_rows_and_unselected_rows_are_counted(tmp_path):
     assert [(r["row"], r["reason"]) for r in rejects] == [(1, "not_selected"), (2, "malformed_row"),
                                                           (3, "malformed_row")]
     assert "no field 'q'" in rejects[1]["detail"]
+
+
+def test_parallel_dedup_off_removes_only_the_duplicate_language(published, tmp_path):
+    yaml_path, _ = published
+    custom = yaml_path.parent / "no_parallel.yaml"
+    custom.write_text(yaml_path.read_text().replace("build:\n", "build:\n  parallel_dedup: false\n"))
+    report = run_build(custom, tmp_path, progress=False).report
+    assert report["rejects_by_reason"]["exact_duplicate"] == 1
+    assert report["counts"]["sw"]["lfqa"]["train"] == report["counts"]["fr"]["lfqa"]["train"] + 1
