@@ -1,6 +1,6 @@
 """Benchmark of `globmed build` (not a test): N parallel rows in the published-translation layout, end to end.
 
-    python bench/bench_build.py                 # N = 500,000 rows over 12 languages, then N/2 for scaling
+    python bench/bench_build.py                 # N = 500,000 rows over 12 languages, then 2N for scaling
     python bench/bench_build.py --rows 100000 --num-proc 2 --scale 2
 
 Rows are split over three sources like GlobMed's families (MedQA-like mcqa with explanations, MedNLI-like nli,
@@ -146,8 +146,8 @@ def report(label: str, res: dict) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=500_000)
-    parser.add_argument("--num-proc", type=int, default=2)
-    parser.add_argument("--scale", type=float, default=0.5, help="second run with rows*scale (0 to skip)")
+    parser.add_argument("--num-proc", type=int, default=1, help="--num-proc of the build (1 was fastest here)")
+    parser.add_argument("--scale", type=float, default=2.0, help="second run with rows*scale (0 to skip)")
     parser.add_argument("--keep", action="store_true", help="keep the generated data")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-build-"))
