@@ -1,0 +1,126 @@
+"""Quality filters: each answers "keep" or "drop, because <reason>", and counts what it saw.
+
+Order matters when a row has several problems; the first failing filter names the reason:
+empty_question, needs_missing_image, no_answer, several_correct_answers, too_few_options, too_many_options,
+answer_not_among_options. (Earlier stages give language_not_in_registry, not_selected and malformed_row;
+later ones duplicate_id, exact_duplicate, near_duplicate and test_contamination.)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+from dataset_builder.adapters import Draft
+from globmed.schema import MAX_OPTIONS
+
+# Every reason a row can be rejected with, in pipeline order (the README table lists them too).
+REASONS = (
+    "language_not_in_registry", "not_selected", "malformed_row", "empty_question", "needs_missing_image",
+    "no_answer", "several_correct_answers", "too_few_options", "too_many_options", "answer_not_among_options",
+    "duplicate_id", "exact_duplicate", "near_duplicate", "test_contamination",
+)
+
+
+class Filter:
+    """Base filter: subclasses implement `check`; `run` keeps or drops and counts per reason."""
+
+    name = "filter"
+
+    def __init__(self) -> None:
+        self.seen = 0
+        self.kept = 0
+        self.dropped: Counter[str] = Counter()
+
+    def check(self, draft: Draft, task: str) -> str | None:
+        """None to keep, else the reason to drop."""
+        raise NotImplementedError
+
+    def run(self, items: Iterable[Draft], task: str) -> Iterator[Draft | tuple[Draft, str]]:
+        """Yield kept drafts, and (draft, reason) for dropped ones so the caller can write the reject."""
+        for draft in items:
+            self.seen += 1
+            reason = self.check(draft, task)
+            if reason is None:
+                self.kept += 1
+                yield draft
+            else:
+                self.dropped[reason] += 1
+                yield draft, reason
+
+
+class EmptyQuestion(Filter):
+    name = "empty_question"
+
+    def check(self, draft: Draft, task: str) -> str | None:
+        return "empty_question" if not draft.question else None
+
+
+class NeedsImage(Filter):
+    name = "needs_missing_image"
+
+    def check(self, draft: Draft, task: str) -> str | None:
+        return "needs_missing_image" if draft.needs_image else None
+
+
+class HasAnswer(Filter):
+    name = "no_answer"
+
+    def check(self, draft: Draft, task: str) -> str | None:
+        return "no_answer" if draft.answer.kind == "none" else None
+
+
+class SingleAnswer(Filter):
+    name = "several_correct_answers"
+
+    def check(self, draft: Draft, task: str) -> str | None:
+        return "several_correct_answers" if draft.answer.kind == "multi" else None
+
+
+class OptionCount(Filter):
+    """mcqa needs 2..10 options, none of them empty."""
+
+    name = "option_count"
+
+    def check(self, draft: Draft, task: str) -> str | None:
+        if task != "mcqa":
+            return None
+        if len([o for o in draft.options if o]) < 2:
+            return "too_few_options"
+        if len(draft.options) > MAX_OPTIONS:
+            return "too_many_options"
+        if not all(draft.options):
+            return "too_few_options"  # an empty option among others: the item is incomplete
+        return None
+
+
+class AnswerAmongOptions(Filter):
+    """Resolves the answer to an index (stored on the draft as `index`) or drops the row."""
+
+    name = "answer_not_among_options"
+
+    def check(self, draft: Draft, task: str) -> str | None:
+        if task == "lfqa":
+            draft.index = -1
+            return None
+        index = draft.answer.resolve(draft.options)
+        if index is None:
+            return "answer_not_among_options"
+        draft.index = index
+        return None
+
+
+def default_filters() -> list[Filter]:
+    return [EmptyQuestion(), NeedsImage(), HasAnswer(), SingleAnswer(), OptionCount(), AnswerAmongOptions()]
+
+
+def apply_filters(filters: list[Filter], draft: Draft, task: str) -> str | None:
+    """Run one draft through the chain (the fast path the reader uses); the first failing filter's reason."""
+    for flt in filters:
+        flt.seen += 1
+        reason = flt.check(draft, task)
+        if reason is not None:
+            flt.dropped[reason] += 1
+            return reason
+        flt.kept += 1
+    return None

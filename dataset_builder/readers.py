@@ -1,0 +1,105 @@
+"""Readers: one function per file format, each yielding `(row_number, row_dict_or_Malformed)`.
+
+Row numbers are 0-based positions in the file (data rows, header excluded), so a reject can point at the row.
+A row the format cannot parse is yielded as `Malformed` (rejected with reason "malformed_row"), never skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from globmed.errors import GlobMedError
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A row the reader could not parse; `detail` says why."""
+
+    detail: str
+
+
+Row = dict[str, Any] | Malformed
+
+
+def read_rows(path: Path, fmt: str, csv_options: dict[str, Any] | None = None) -> Iterator[tuple[int, Row]]:
+    """Rows of one file. A missing or undecodable file is a one-line `GlobMedError` naming it."""
+    if not path.is_file():
+        raise GlobMedError(f"{path}: source file not found")
+    if fmt in ("json", "jsonl"):
+        yield from _read_json(path, fmt)
+    elif fmt == "csv":
+        yield from _read_csv(path, csv_options or {})
+    elif fmt == "parquet":
+        yield from _read_parquet(path)
+    else:  # checked when the YAML is loaded
+        raise GlobMedError(f"{path}: unknown format {fmt!r}")
+
+
+def _decode(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")  # drops a leading BOM
+    except UnicodeDecodeError as err:
+        raise GlobMedError(f"{path}: not UTF-8 (byte {err.start}); re-encode the file as UTF-8") from None
+
+
+def _read_json(path: Path, fmt: str) -> Iterator[tuple[int, Row]]:
+    """JSON array or JSON Lines, whatever the file's extension says (`json` autodetects)."""
+    text = _decode(path)
+    if fmt == "json" and text.lstrip()[:1] == "[":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise GlobMedError(f"{path}: malformed JSON at line {err.lineno} column {err.colno}: {err.msg}") from None
+        for index, row in enumerate(data):
+            yield index, row if isinstance(row, dict) else Malformed(f"expected an object, got {type(row).__name__}")
+        return
+    index = 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            yield index, Malformed(f"invalid JSON: {err.msg}")
+        else:
+            yield index, row if isinstance(row, dict) else Malformed(f"expected an object, got {type(row).__name__}")
+        index += 1
+
+
+def _read_csv(path: Path, options: dict[str, Any]) -> Iterator[tuple[int, Row]]:
+    """CSV with or without a header. `newline=""` semantics: CRLF ends a record, a bare LF inside quotes does not."""
+    text = _decode(path)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=options.get("delimiter", ","))
+    columns = options.get("columns")
+    if options.get("header", True):
+        header = next(reader, None)
+        if header is None:
+            return
+        columns = columns or header
+    if not columns:
+        raise GlobMedError(f"{path}: headerless CSV needs `csv: {{columns: [...]}}` in its source entry")
+    index = 0
+    for record in reader:
+        if not record or record == [""]:
+            continue  # a blank line is not a row
+        if len(record) != len(columns):
+            yield index, Malformed(f"expected {len(columns)} columns, got {len(record)}")
+        else:
+            yield index, dict(zip(columns, record, strict=True))
+        index += 1
+
+
+def _read_parquet(path: Path) -> Iterator[tuple[int, Row]]:
+    import pyarrow.parquet as pq
+
+    index = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
+        for row in batch.to_pylist():
+            yield index, row
+            index += 1

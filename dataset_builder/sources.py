@@ -1,0 +1,212 @@
+"""The declarative source registry: YAML files whose entries say where a source's files are and how to read them.
+
+`load_sources("sample" | "hub" | "english" | PATH)` returns the entries as typed `SourceSpec`s plus the YAML's
+`build:` options. `SourceSpec.files_to_read()` expands the file pattern into one `FileTask` per language, split
+and extra variable, so the reader never needs to know a source's layout. See SOURCES_CONTRACT in the README.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from globmed.errors import GlobMedError
+from globmed.schema import SPLITS, TASKS
+
+FORMATS = ("json", "jsonl", "csv", "parquet")
+BUNDLED = ("sample", "hub", "english")
+_SOURCE_KEYS = {
+    "id", "name", "task", "license", "citation", "homepage", "format", "path", "hub", "files", "languages",
+    "splits", "adapter", "fields", "translation", "original_language", "file_overrides", "vars", "csv", "select",
+    "split_ratios", "lang_codes", "description",
+}
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """One file to read: which source, language, split (or None: hash split) and where it is."""
+
+    source: str
+    language: str  # our code (or the file's own code if not in the registry)
+    split: str | None
+    relpath: str  # path inside the source folder / Hub repo
+    variables: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def vars(self) -> dict[str, str]:
+        return dict(self.variables)
+
+
+@dataclass
+class SourceSpec:
+    """One entry of a sources YAML (keys documented in the README's source contract)."""
+
+    id: str
+    task: str
+    format: str
+    files: str
+    name: str = ""
+    license: str = ""
+    citation: str = ""
+    homepage: str = ""
+    description: str = ""
+    path: Path | None = None
+    hub: dict[str, str] | None = None
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    splits: dict[str, str] | None = None  # our split -> value of {split} in file names
+    adapter: str | None = None
+    fields: dict[str, Any] | None = None
+    translation: dict[str, Any] = field(default_factory=lambda: {"method": "machine", "model": ""})
+    original_language: list[str] = field(default_factory=lambda: ["en"])  # languages that are not translations
+    file_overrides: dict[str, str] = field(default_factory=dict)  # language -> its own file pattern
+    vars: dict[str, list[str]] = field(default_factory=dict)  # extra placeholders, each a list of values
+    csv: dict[str, Any] = field(default_factory=dict)
+    select: dict[str, Any] | None = None  # {field: F, values: [...]}: other rows are rejected "not_selected"
+    split_ratios: dict[str, float] | None = None
+    lang_codes: dict[str, str] = field(default_factory=dict)  # our code -> code used in file names
+    yaml_file: str = ""  # where the entry came from, for messages
+
+    def where(self) -> str:
+        return f"{self.yaml_file}: source {self.id!r}"
+
+    @property
+    def location(self) -> str:
+        return f"hub:{self.hub['repo']}" if self.hub else str(self.path)
+
+    def files_to_read(self, languages: list[str]) -> list[FileTask]:
+        """Every file of this source for the given languages, in a stable order (language, split, vars)."""
+        names = sorted(self.vars)
+        combos = list(itertools.product(*(self.vars[n] for n in names))) or [()]
+        split_items = list(self.splits.items()) if self.splits else [(None, None)]
+        tasks = []
+        for lang in [code for code in self.languages if code in languages]:
+            pattern = self.file_overrides.get(lang, self.files)
+            for split, split_value in split_items:
+                for combo in combos:
+                    values = dict(zip(names, combo, strict=True))
+                    values["lang"] = self.lang_codes.get(lang, lang)
+                    if split_value is not None:
+                        values["split"] = split_value
+                    try:
+                        relpath = pattern.format(**values)
+                    except KeyError as err:
+                        raise GlobMedError(
+                            f"{self.where()}: files pattern {pattern!r} uses unknown {{{err.args[0]}}}") from None
+                    tasks.append(FileTask(self.id, lang, split, relpath, tuple(sorted(values.items()))))
+        return tasks
+
+
+def bundled_sources_dir() -> Path:
+    return Path(str(resources.files("dataset_builder").joinpath("sources")))
+
+
+def resolve_sources_path(spec: str | Path) -> Path:
+    """`sample`, `hub`, `english` -> the bundled YAML; anything else is a path to a YAML file."""
+    if str(spec) in BUNDLED:
+        return bundled_sources_dir() / f"{spec}.yaml"
+    path = Path(spec)
+    if not path.is_file():
+        raise GlobMedError(f"--sources {spec}: no such file; use sample, hub, english or a path to a sources YAML")
+    return path
+
+
+def load_sources(spec: str | Path) -> tuple[list[SourceSpec], dict[str, Any]]:
+    """Parse and check a sources YAML; returns its entries and its `build:` options (unchecked mapping)."""
+    path = resolve_sources_path(spec)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        at = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise GlobMedError(f"{path}:{at} malformed YAML: {problem}") from None
+    except OSError as err:
+        raise GlobMedError(f"{path}: cannot read: {err.strerror}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list) or not data["sources"]:
+        raise GlobMedError(f"{path}: expected a mapping with a non-empty `sources:` list")
+    unknown_top = sorted(set(data) - {"sources", "build"})
+    if unknown_top:
+        raise GlobMedError(f"{path}: unknown top-level key(s) {', '.join(unknown_top)}; expected sources, build")
+    specs, seen = [], set()
+    for index, entry in enumerate(data["sources"]):
+        spec_ = _parse_entry(entry, index, path)
+        if spec_.id in seen:
+            raise GlobMedError(f"{path}: source id {spec_.id!r} appears twice")
+        seen.add(spec_.id)
+        specs.append(spec_)
+    return specs, data.get("build") or {}
+
+
+def _codes(value: Any) -> list[str]:
+    """`all`, "en,sw" or a list -> a list of codes."""
+    if value == "all":
+        from globmed.languages import language_codes
+
+        return language_codes()
+    if isinstance(value, str):
+        return [c.strip() for c in value.split(",") if c.strip()]
+    return [str(c) for c in value]
+
+
+def _parse_entry(entry: Any, index: int, path: Path) -> SourceSpec:
+    where = f"{path}: sources[{index}]"
+    if not isinstance(entry, dict):
+        raise GlobMedError(f"{where}: expected a mapping, got {type(entry).__name__}")
+    unknown = sorted(set(entry) - _SOURCE_KEYS)
+    if unknown:
+        raise GlobMedError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    for key in ("id", "task", "format", "files"):
+        if not entry.get(key):
+            raise GlobMedError(f"{where}: missing required key {key!r}")
+    sid = str(entry["id"])
+    where = f"{path}: source {sid!r}"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", sid):
+        raise GlobMedError(f"{where}: id must be lowercase letters, digits, _ . -")
+    if entry["task"] not in TASKS:
+        raise GlobMedError(f"{where}: task {entry['task']!r} is not one of {', '.join(TASKS)}")
+    if entry["format"] not in FORMATS:
+        raise GlobMedError(f"{where}: format {entry['format']!r} is not one of {', '.join(FORMATS)}")
+    if ("path" in entry) == ("hub" in entry):
+        raise GlobMedError(f"{where}: give exactly one of path or hub")
+    if bool(entry.get("adapter")) == bool(entry.get("fields")):
+        raise GlobMedError(f"{where}: give exactly one of adapter or fields")
+    local = None
+    if "path" in entry:
+        local = Path(entry["path"])
+        if not local.is_absolute():
+            local = (path.parent / local).resolve()
+    hub = entry.get("hub")
+    if hub is not None and (not isinstance(hub, dict) or not hub.get("repo")):
+        raise GlobMedError(f"{where}: hub must be a mapping with repo (and optional revision)")
+    languages = _codes(entry.get("languages", ["en"]))
+    splits = entry.get("splits")
+    if splits is not None:
+        if not isinstance(splits, dict) or set(splits) - set(SPLITS):
+            raise GlobMedError(f"{where}: splits must map {', '.join(SPLITS)} to file values, got {splits!r}")
+        splits = {k: str(v) for k, v in splits.items()}
+    translation = {"method": "machine", "model": ""} | dict(entry.get("translation") or {})
+    spec = SourceSpec(
+        id=sid, task=entry["task"], format=entry["format"], files=str(entry["files"]),
+        name=str(entry.get("name", sid)), license=str(entry.get("license", "")),
+        citation=str(entry.get("citation", "")).strip(), homepage=str(entry.get("homepage", "")),
+        description=str(entry.get("description", "")), path=local, hub=hub, languages=list(languages),
+        splits=splits, adapter=entry.get("adapter"), fields=entry.get("fields"), translation=translation,
+        original_language=_codes(entry.get("original_language", "en")),
+        file_overrides={str(k): str(v) for k, v in (entry.get("file_overrides") or {}).items()},
+        vars={str(k): [str(x) for x in v] for k, v in (entry.get("vars") or {}).items()},
+        csv=dict(entry.get("csv") or {}), select=entry.get("select"), split_ratios=entry.get("split_ratios"),
+        lang_codes={str(k): str(v) for k, v in (entry.get("lang_codes") or {}).items()}, yaml_file=str(path),
+    )
+    if "{split}" in spec.files and not spec.splits:
+        raise GlobMedError(f"{where}: files uses {{split}} but no splits mapping is given")
+    from dataset_builder.adapters import check_spec
+
+    check_spec(spec)
+    return spec
