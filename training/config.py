@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import enum
 import types
 import typing
 from dataclasses import dataclass, field
@@ -203,8 +204,8 @@ def coerce(value: Any, annotation: Any, key: str) -> Any:
     if annotation is bool:
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in {"true", "false", "1", "0", "yes", "no"}:
-            return value.lower() in {"true", "1", "yes"}
+        if isinstance(value, str) and value.lower() in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
+            return value.lower() in {"true", "1", "yes", "on"}
         raise GlobMedError(f"{key}: expected true or false, got {value!r}")
     if annotation in (int, float):
         if isinstance(value, bool):
@@ -224,6 +225,14 @@ def coerce(value: Any, annotation: Any, key: str) -> Any:
         return str(value)
     if isinstance(annotation, type) and isinstance(value, annotation):
         return value
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        if isinstance(value, bool):  # YAML 1.1 reads `no` / `yes` as booleans
+            value = "yes" if value else "no"
+        try:
+            return annotation(value).value
+        except ValueError:
+            choices = ", ".join(str(m.value) for m in annotation)
+            raise GlobMedError(f"{key}: {value!r} is not one of {choices}") from None
     if isinstance(value, str | int | float | bool):  # enums and similar: let the library validate
         return value
     raise GlobMedError(f"{key}: cannot use {value!r} for a {annotation} field")
@@ -232,6 +241,9 @@ def coerce(value: Any, annotation: Any, key: str) -> Any:
 def _block_types(cls: type) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+
+
+_YAML_BOOL_WORDS = {"yes", "no", "on", "off", "y", "n"}  # YAML 1.1 booleans; kept as text, coerced by field type
 
 
 def parse_set(items: list[str] | None) -> dict[str, dict[str, Any]]:
@@ -243,7 +255,7 @@ def parse_set(items: list[str] | None) -> dict[str, dict[str, Any]]:
             raise GlobMedError(f"--set {item!r}: expected key=value, e.g. --set sft.learning_rate=1e-4")
         key, raw = item.split("=", 1)
         key = key.strip()
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = raw if raw.strip().lower() in _YAML_BOOL_WORDS else yaml.safe_load(raw) if raw.strip() else ""
         if "." in key:
             block, name = key.split(".", 1)
             if block not in (*BLOCKS, "sft"):

@@ -57,6 +57,22 @@ def sft_config(recipe: Recipe, output_dir: Path):
         raise GlobMedError(f"{recipe.path}: sft block rejected by trl.SFTConfig: {err}") from None
 
 
+def resolve_dataset(dataset: str | Path | None, root: Path) -> str:
+    """The dataset folder or Hub id; ROOT/globmed by default, which must exist (it is never taken for a Hub id)."""
+    if dataset is None:
+        local = dataset_dir(root)
+        if not local.is_dir():
+            raise GlobMedError(f"dataset {local}: no such folder; build it with `globmed build --out {root}` "
+                               "or pass --dataset DIR_OR_REPO")
+        return str(local)
+    text = str(dataset)
+    path = Path(text)
+    looks_local = path.is_absolute() or text.startswith(".") or text.count("/") != 1
+    if looks_local and not path.exists():
+        raise GlobMedError(f"dataset {text}: no such folder (a Hub dataset is given as ORG/NAME)")
+    return text
+
+
 def last_checkpoint(output_dir: Path) -> Path | None:
     from transformers.trainer_utils import get_last_checkpoint
 
@@ -84,7 +100,7 @@ def run_training(
     set_seed(seed)
     logger.info("resolved recipe %s:\n%s", recipe.path, yaml.safe_dump(recipe.to_dict(), sort_keys=False).rstrip())
 
-    dataset = str(dataset or recipe.data.dataset or dataset_dir(root))
+    dataset = resolve_dataset(dataset or recipe.data.dataset, root)
     data = load_training_data(dataset, recipe.data)
     output_dir = work_dir(root, recipe)
 
