@@ -46,7 +46,16 @@ def manifest_sha256(dataset: str) -> str | None:
     return sha256_file(manifest) if manifest.is_file() else None
 
 
-def training_record(trainer, recipe: Recipe, dataset: str, data, metrics: dict[str, Any]) -> dict[str, Any]:
+def _display_path(path: str) -> str:
+    """A shipped recipe as `training/recipes/...` (portable), any other file as given."""
+    repo = Path(__file__).resolve().parents[1]
+    try:
+        return str(Path(path).resolve().relative_to(repo))
+    except ValueError:
+        return path
+
+
+def training_record(trainer, recipe: Recipe, base: str, dataset: str, data, metrics: dict[str, Any]) -> dict[str, Any]:
     """The `globmed_training.json` mapping (keys documented in training/README.md)."""
     args = trainer.args
     hyper = {key: getattr(args, key) for key in HYPERPARAMETERS if hasattr(args, key)}
@@ -62,9 +71,10 @@ def training_record(trainer, recipe: Recipe, dataset: str, data, metrics: dict[s
     return {
         "model_name": recipe.model.name,
         "size": recipe.model.size,
-        "base_model": recipe.model.base_model if not recipe.is_tiny else "globmed-llm-tiny/base_model",
+        # the Hub id, or for the tiny recipe the local folder of the base it built (the card tells the two apart)
+        "base_model": recipe.model.base_model if not recipe.is_tiny else str(base),
         "method": recipe.model.method,
-        "recipe": recipe.path,
+        "recipe": _display_path(recipe.path),
         "hyperparameters": hyper,
         "dataset": {"path": str(dataset), "manifest_sha256": manifest_sha256(dataset)},
         "mixture": data.plan.as_json(),
@@ -92,7 +102,7 @@ def save_final_model(trainer, recipe: Recipe, base: str, final_dir: Path, work: 
                 for leftover in ("training_args.bin",):
                     (tmp / leftover).unlink(missing_ok=True)
                 trainer.processing_class.save_pretrained(tmp)
-                atomic_write_json(tmp / TRAINING_JSON, training_record(trainer, recipe, dataset, data, metrics))
+                atomic_write_json(tmp / TRAINING_JSON, training_record(trainer, recipe, base, dataset, data, metrics))
             logger.info("fine-tuned model written to %s", final_dir)
         return
     adapter_dir = work / "adapter"
@@ -105,7 +115,7 @@ def save_final_model(trainer, recipe: Recipe, base: str, final_dir: Path, work: 
     with atomic_dir(final_dir) as tmp:
         merged.save_pretrained(tmp, safe_serialization=True)
         trainer.processing_class.save_pretrained(tmp)
-        atomic_write_json(tmp / TRAINING_JSON, training_record(trainer, recipe, dataset, data, metrics))
+        atomic_write_json(tmp / TRAINING_JSON, training_record(trainer, recipe, base, dataset, data, metrics))
     logger.info("merged model written to %s", final_dir)
 
 
