@@ -24,13 +24,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from globmed.atomic import atomic_write_json  # noqa: E402
-from globmed.languages import language_codes  # noqa: E402
+from globmed.atomic import atomic_write_json
+from globmed.languages import language_codes
 
 SYLLABLES = {
-    "zh": list("的是不了在人有我他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现"),
-    "ja": list("あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわをん病院薬症状診断治療患者"),
-    "ko": list("가나다라마바사아자차카타파하거너더러머버서어저처커터퍼허고노도로모보소오조초코토포호병원약증상진단치료환자"),
+    "zh": list("的是不了在人有我他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现"),  # noqa: E501
+    "ja": list("あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわをん病院薬症状診断治療患者"),  # noqa: E501
+    "ko": list("가나다라마바사아자차카타파하거너더러머버서어저처커터퍼허고노도로모보소오조초코토포호병원약증상진단치료환자"),  # noqa: E501
 }
 LATIN = ["ka", "ma", "ta", "ri", "lo", "ne", "su", "di", "pa", "ko", "mi", "zu", "wo", "yo", "be", "fa", "gi", "hu"]
 MEDICAL = ["patient", "fever", "insulin", "diagnosis", "therapy", "dose", "renal", "cardiac", "infection", "symptom"]
@@ -123,7 +123,8 @@ def packing_efficiency(tokenized, max_length: int, batch_size: int) -> dict:
     packed_tokens = sum(len(x) for x in packed["input_ids"])
     fill = packed_tokens / (len(packed) * max_length)
     # no packing: batches (in data order) padded to their longest row
-    padded = sum(max(lengths[i:i + batch_size]) * len(lengths[i:i + batch_size]) for i in range(0, len(lengths), batch_size))
+    batches = [lengths[i:i + batch_size] for i in range(0, len(lengths), batch_size)]
+    padded = sum(max(b) * len(b) for b in batches)
     return {
         "rows": len(tokenized), "tokens": total, "max_length": max_length, "packs": len(packed),
         "packed_efficiency": round(fill, 4), "truncated_token_fraction": round(1 - packed_tokens / total, 5),

@@ -33,8 +33,12 @@ def _help(text: str, **extra: Any) -> dict[str, Any]:
 class ModelArguments:
     """Which base model to fine-tune, how, and what the result is called."""
 
-    name: str = field(default="globmed-llm-tiny", metadata=_help("output model name; the merged model goes to ROOT/<name>"))
-    size: str = field(default="tiny", metadata=_help("size tag written in globmed_training.json and the card (1.7b, 4b, 8b)"))
+    name: str = field(
+        default="globmed-llm-tiny", metadata=_help("output model name; the merged model goes to ROOT/<name>")
+    )
+    size: str = field(
+        default="tiny", metadata=_help("size tag written in globmed_training.json and the card (1.7b, 4b, 8b)")
+    )
     base_model: str = field(
         default="tiny", metadata=_help("Hub id or local path of the base model; 'tiny' builds one from tiny_model")
     )
@@ -63,6 +67,9 @@ class LoraArguments:
         default="all-linear", metadata=_help("'all-linear' or a list of module names to adapt")
     )
     use_rslora: bool = field(default=False, metadata=_help("rank-stabilised scaling alpha / sqrt(r)"))
+    modules_to_save: list[str] | None = field(
+        default=None, metadata=_help("modules trained in full beside the adapter, e.g. [norm] for a random tiny base")
+    )
 
 
 @dataclass
@@ -269,7 +276,9 @@ def parse_set(items: list[str] | None) -> dict[str, dict[str, Any]]:
                 known = [f"{b}.{f.name}" for b, c in BLOCKS.items() for f in dataclasses.fields(c)] + sorted(sft_keys)
                 raise _unknown("--set key", key, known)
             if len(owners) > 1:
-                raise GlobMedError(f"--set {key}: ambiguous, it is in {', '.join(owners)}; write e.g. {owners[0]}.{key}")
+                raise GlobMedError(
+                    f"--set {key}: ambiguous, it is in {', '.join(owners)}; write e.g. {owners[0]}.{key}"
+                )
             block, name = owners[0], key
         overrides.setdefault(block, {})[name] = value
     return overrides

@@ -42,11 +42,14 @@ def load_training_data(dataset: str | Path, args: DataArguments) -> TrainingData
     prompts = load_prompts(args.system_prompts)
     missing = [lang for lang in languages if lang not in prompts]
     if missing:
-        raise GlobMedError(f"no system prompt for {', '.join(missing)} in {args.system_prompts or 'training/prompts.yaml'}")
+        table = args.system_prompts or "training/prompts.yaml"
+        raise GlobMedError(f"no system prompt for {', '.join(missing)} in {table}; add an entry")
 
     train = _load(str(dataset), "train", languages, args.tasks)
     if train is None:
-        raise GlobMedError(f"{dataset}: no train rows for languages {','.join(languages)} and tasks {','.join(args.tasks)}")
+        raise GlobMedError(
+            f"{dataset}: no train rows for languages {','.join(languages)} and tasks {','.join(args.tasks)}"
+        )
     counts = {lang: 0 for lang in languages}
     for lang in train["language"]:
         counts[lang] += 1
@@ -72,7 +75,8 @@ def load_training_data(dataset: str | Path, args: DataArguments) -> TrainingData
     eval_chats = None
     if validation is not None:
         eval_chats = to_conversations(validation, args.system_prompts).remove_columns(["language", "task"])
-    return TrainingData(train=train_chats, eval=eval_chats, plan=plan, languages=[lang for lang in languages if counts[lang]])
+    present = [lang for lang in languages if counts[lang]]
+    return TrainingData(train=train_chats, eval=eval_chats, plan=plan, languages=present)
 
 
 def training_texts(data: TrainingData) -> list[str]:

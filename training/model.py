@@ -72,6 +72,7 @@ def lora_config(recipe: Recipe):
         lora_dropout=lora.dropout,
         target_modules=lora.target_modules,
         use_rslora=lora.use_rslora,
+        modules_to_save=lora.modules_to_save,
         bias="none",
         task_type="CAUSAL_LM",
     )

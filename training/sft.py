@@ -143,7 +143,9 @@ def run_training(
                     f" (was {initial_eval:.4f})" if initial_eval is not None else "")
 
     final_dir = root / recipe.model.name
-    metrics = {"train_loss": output.metrics.get("train_loss"), "eval_loss": eval_loss, "initial_eval_loss": initial_eval}
+    metrics = {
+        "train_loss": output.metrics.get("train_loss"), "eval_loss": eval_loss, "initial_eval_loss": initial_eval,
+    }
     save_final_model(trainer, recipe, base, final_dir, output_dir, dataset, data, metrics)
     if push_to_hub and trainer.is_world_process_zero():
         push_model(final_dir, push_to_hub)

@@ -97,13 +97,13 @@ def test_bad_overrides_name_the_key(overrides, message):
 def test_unknown_yaml_key_is_named(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("model:\n  base_model: tiny\nsft:\n  packing: true\n  max_seq_length: 512\n")
-    with pytest.raises(GlobMedError, match="unknown sft \\(trl.SFTConfig\\) key 'max_seq_length'"):
+    with pytest.raises(GlobMedError, match=r"unknown sft \(trl.SFTConfig\) key 'max_seq_length'"):
         load_recipe(bad)
     bad.write_text("model:\n  nmae: x\n")
     with pytest.raises(GlobMedError, match="unknown model key 'nmae'; did you mean 'name'"):
         load_recipe(bad)
     bad.write_text("trainer:\n  x: 1\n")
-    with pytest.raises(GlobMedError, match="unknown .*block 'trainer'"):
+    with pytest.raises(GlobMedError, match=r"unknown .*block 'trainer'"):
         load_recipe(bad)
     with pytest.raises(GlobMedError, match="no such file"):
         load_recipe(tmp_path / "missing.yaml")
