@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # tokenizer threads would compete with torch for 2 cores
 
 from globmed.atomic import atomic_write_json
 from globmed.languages import language_codes
@@ -290,14 +291,17 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report: dict = {}
+    if not args.skip_cpu_train:  # first, on a quiet process
+        report["cpu_train"] = bench_cpu_train(out, args.cpu_steps)
     if not args.skip_packing:
         report["packing"] = bench_packing(out, None)
-    if not args.skip_cpu_train:
-        report["cpu_train"] = bench_cpu_train(out, args.cpu_steps)
     report["gpu"] = bench_gpu(out)
     atomic_write_json(out / "bench_train.json", report)
-    failing = [r for r in report.get("packing", []) if r["packed_efficiency"] < 0.95]
-    print(f"written {out / 'bench_train.json'}; packing target >= 95%: {'MET' if not failing else 'MISSED'}")
+    print(f"written {out / 'bench_train.json'}")
+    for max_length in sorted({r["max_length"] for r in report.get("packing", [])}):
+        rows = [r for r in report["packing"] if r["max_length"] == max_length]
+        met = all(r["packed_efficiency"] >= 0.95 for r in rows)
+        print(f"packing target >= 95% at max_length {max_length}: {'met' if met else 'missed'}")
     return 0
 
 

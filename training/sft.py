@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,8 +89,13 @@ def run_training(
     dataset: str | Path | None = None,
     resume: bool = False,
     push_to_hub: str | None = None,
+    after_save: Callable[[Path], object] | None = None,
 ) -> TrainResult:
-    """Fine-tune per the recipe; the merged model lands in ROOT/<model-name>. See the module docstring."""
+    """Fine-tune per the recipe; the merged model lands in ROOT/<model-name>. See the module docstring.
+
+    `after_save(model_dir)` runs on the main process once the merged folder is complete and before the push
+    (the place for the model card writer).
+    """
     from transformers import set_seed
 
     root = Path(out_root)
@@ -147,6 +153,8 @@ def run_training(
         "train_loss": output.metrics.get("train_loss"), "eval_loss": eval_loss, "initial_eval_loss": initial_eval,
     }
     save_final_model(trainer, recipe, base, final_dir, output_dir, dataset, data, metrics)
+    if after_save is not None and trainer.is_world_process_zero():
+        after_save(final_dir)
     if push_to_hub and trainer.is_world_process_zero():
         push_model(final_dir, push_to_hub)
     return TrainResult(

@@ -57,7 +57,16 @@ def batch_records(tiny_dataset_dir):
 def lora_run(tiny_dataset_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("release-lora")
     recipe = load_recipe("globmed-llm-tiny/sft/config_lora.yaml", [*FAST, "sft.max_steps=8", "sft.learning_rate=5e-3"])
-    return run_training(recipe, root, dataset=tiny_dataset_dir)
+    seen = []
+    result = run_training(recipe, root, dataset=tiny_dataset_dir,
+                          after_save=lambda path: seen.append(sorted(p.name for p in path.iterdir())))
+    result.after_save_calls = seen
+    return result
+
+
+def test_after_save_hook_sees_the_complete_folder(lora_run):
+    assert len(lora_run.after_save_calls) == 1
+    assert {"globmed_training.json", "model.safetensors", "config.json"} <= set(lora_run.after_save_calls[0])
 
 
 def test_lora_lowers_loss_and_merges(lora_run, batch_records):
