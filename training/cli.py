@@ -1,0 +1,63 @@
+"""`globmed train`: fine-tune a GlobMed-LLM from a recipe (heavy imports happen inside `run`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from globmed.command import Command
+from globmed.layout import DEFAULT_RELEASE_ROOT
+
+
+class TrainCommand(Command):
+    name = "train"
+    help = (
+        "Fine-tune a GlobMed-LLM with TRL SFT from a recipe (training/recipes/<model>/sft/config_<variant>.yaml). "
+        "Merge order: dataclass defaults < recipe YAML < --set. The merged model lands in ROOT/<model-name>, "
+        "checkpoints in ROOT/work/train/<model-name>/. Runs on CPU (tiny recipe) and under `accelerate launch`."
+    )
+    examples = """  globmed train --recipe training/recipes/globmed-llm-tiny/sft/config_lora.yaml --out release
+  globmed train --recipe globmed-llm-tiny/sft/config_full --set sft.max_steps=20
+  globmed train --recipe globmed-llm-8b/sft/config_qlora.yaml --resume --push-to-hub ORG/globmed-llm-8b
+  accelerate launch --config_file training/accelerate/deepspeed_zero3.yaml -m globmed.cli train \\
+      --recipe globmed-llm-8b/sft/config_full.yaml
+  globmed train --recipe globmed-llm-1.7b/sft/config_qlora.yaml --print-config   resolved config, no training
+  globmed train --recipe globmed-llm-1.7b/sft/config_qlora.yaml --trl-config     flat YAML for `trl sft --config`
+"""
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--recipe", required=True, help="recipe YAML, or a name under training/recipes")
+        parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="BLOCK.KEY=VALUE",
+                            help="override one recipe value (typed; repeatable), e.g. sft.learning_rate=1e-4")
+        parser.add_argument("--out", default=str(DEFAULT_RELEASE_ROOT), help="release root (default ./release)")
+        parser.add_argument("--dataset", default=None, help="dataset folder or Hub repo (default ROOT/globmed)")
+        parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+        parser.add_argument("--push-to-hub", default=None, metavar="ORG/NAME",
+                            help="upload the merged model (needs HF_TOKEN in the environment)")
+        show = parser.add_mutually_exclusive_group()
+        show.add_argument("--print-config", action="store_true", help="print the resolved recipe and exit")
+        show.add_argument("--trl-config", action="store_true",
+                          help="print the recipe as a flat `trl sft --config` YAML and exit")
+
+    def run(self, args: argparse.Namespace) -> int:
+        import yaml
+
+        from training.config import load_recipe
+
+        recipe = load_recipe(args.recipe, args.overrides)
+        if args.print_config:
+            sys.stdout.write(yaml.safe_dump(recipe.to_dict(), sort_keys=False, allow_unicode=True))
+            return 0
+        if args.trl_config:
+            from training.trl_export import trl_flat_config
+
+            sys.stdout.write(yaml.safe_dump(trl_flat_config(recipe, args.dataset), sort_keys=False))
+            return 0
+        from training.sft import run_training
+
+        result = run_training(recipe, args.out, dataset=args.dataset, resume=args.resume,
+                              push_to_hub=args.push_to_hub)
+        print(f"model: {result.model_dir}  (step {result.global_step}, train loss {result.train_loss}, "
+              f"eval loss {result.eval_loss})")
+        return 0

@@ -1,0 +1,147 @@
+"""Load (or, for the tiny recipe, build) the base model and tokenizer, and the LoRA / 4-bit configs.
+
+QLoRA loads the base in 4-bit nf4 with bitsandbytes, which needs CUDA: asking for it without a GPU is a
+one-line error naming how to train without it. Base models come from the Hub or a local folder; offline, a
+model that is not in the local cache is an error naming it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from globmed.errors import GlobMedError, hub_offline
+from training.config import Recipe
+
+logger = logging.getLogger(__name__)
+
+CHATML_TEMPLATE = Path(__file__).parent / "chat_templates" / "chatml_generation.jinja"
+
+
+def torch_dtype(name: str):
+    import torch
+
+    try:
+        return {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16, "float16": torch.float16,
+                "fp16": torch.float16, "float32": torch.float32, "fp32": torch.float32}[name]
+    except KeyError:
+        raise GlobMedError(f"model.dtype {name!r}: expected bfloat16, float16 or float32") from None
+
+
+def check_quantization_possible(recipe: Recipe) -> None:
+    """Fail before any data or model work when 4-bit is asked for where it cannot run."""
+    if recipe.model.method != "qlora":
+        return
+    import torch
+
+    if not torch.cuda.is_available():
+        raise GlobMedError(
+            f"{recipe.path}: model.method=qlora loads the base in 4-bit with bitsandbytes, which needs a CUDA GPU, "
+            "and none is available; train without 4-bit with --set model.method=lora (or use the config_full.yaml "
+            "recipe), or run on a GPU machine"
+        )
+    try:
+        import bitsandbytes  # noqa: F401
+    except ImportError:
+        raise GlobMedError(
+            "model.method=qlora needs the bitsandbytes package: pip install 'globmed[gpu]' (or bitsandbytes)"
+        ) from None
+
+
+def quantization_config(recipe: Recipe):
+    from transformers import BitsAndBytesConfig
+
+    q = recipe.quantization
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type=q.quant_type,
+        bnb_4bit_use_double_quant=q.double_quant,
+        bnb_4bit_compute_dtype=torch_dtype(q.compute_dtype),
+        bnb_4bit_quant_storage=torch_dtype(recipe.model.dtype),  # lets FSDP/ZeRO-3 shard the 4-bit weights
+    )
+
+
+def lora_config(recipe: Recipe):
+    from peft import LoraConfig
+
+    lora = recipe.lora
+    return LoraConfig(
+        r=lora.r,
+        lora_alpha=lora.alpha,
+        lora_dropout=lora.dropout,
+        target_modules=lora.target_modules,
+        use_rslora=lora.use_rslora,
+        modules_to_save=lora.modules_to_save,
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
+
+
+def build_tiny_base(recipe: Recipe, out_dir: Path, texts: list[str]) -> Path:
+    """Build the tiny demo base model (tokenizer trained on the training texts) unless it is already there."""
+    from globmed.tiny_model import build_tiny_model
+
+    if (out_dir / "config.json").is_file() and (out_dir / "tokenizer.json").is_file():
+        logger.info("reusing the tiny base model in %s", out_dir)
+        return out_dir
+    t = recipe.tiny_model
+    logger.info("building the tiny base model (%d layers, hidden %d) in %s", t.num_layers, t.hidden_size, out_dir)
+    from globmed.atomic import atomic_dir
+
+    with atomic_dir(out_dir) as tmp:
+        build_tiny_model(
+            tmp, texts, vocab_size=t.vocab_size, hidden_size=t.hidden_size, num_layers=t.num_layers,
+            num_heads=t.num_heads, num_kv_heads=t.num_kv_heads, intermediate_size=t.intermediate_size,
+            max_positions=t.max_positions, seed=t.seed,
+        )
+    return out_dir
+
+
+def load_tokenizer(base: str, recipe: Recipe):
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base, revision=recipe.model.revision)
+    except OSError as err:
+        raise GlobMedError(_load_error(base, err)) from None
+    template = recipe.sft.get("chat_template_path")
+    if template:
+        path = resolve_template(template)
+        tokenizer.chat_template = path.read_text(encoding="utf-8")
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def resolve_template(template: str) -> Path:
+    """A chat template file given in the recipe, relative to the working dir or to the repository root."""
+    for candidate in (Path(template), Path(__file__).parents[1] / template):
+        if candidate.is_file():
+            return candidate
+    raise GlobMedError(f"sft.chat_template_path {template}: no such file")
+
+
+def load_model(base: str, recipe: Recipe, for_training: bool = True):
+    """The base model, in 4-bit for QLoRA; `device_map` is left to accelerate so DDP/FSDP/ZeRO-3 work."""
+    from transformers import AutoModelForCausalLM
+
+    kwargs: dict[str, Any] = {"dtype": torch_dtype(recipe.model.dtype), "revision": recipe.model.revision}
+    if recipe.model.attn_implementation:
+        kwargs["attn_implementation"] = recipe.model.attn_implementation
+    if for_training and recipe.model.method == "qlora":
+        kwargs["quantization_config"] = quantization_config(recipe)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(base, **kwargs)
+    except OSError as err:
+        raise GlobMedError(_load_error(base, err)) from None
+    if for_training and recipe.sft.get("activation_checkpointing", recipe.sft.get("gradient_checkpointing")):
+        model.config.use_cache = False
+    return model
+
+
+def _load_error(base: str, err: Exception) -> str:
+    if not Path(base).exists() and hub_offline():
+        return (f"base model {base} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set; download it "
+                f"first (huggingface-cli download {base}) or unset HF_HUB_OFFLINE")
+    return f"cannot load base model {base}: {err}"
