@@ -54,10 +54,15 @@ class TrainCommand(Command):
 
             sys.stdout.write(yaml.safe_dump(trl_flat_config(recipe, args.dataset), sort_keys=False))
             return 0
+        from functools import partial
+
+        from model_cards.model_card import write_model_card
         from training.sft import run_training
 
+        # The card is written once the merged folder is complete and before any push, so the Hub gets it too.
+        org = args.push_to_hub.split("/", 1)[0] if args.push_to_hub else None
         result = run_training(recipe, args.out, dataset=args.dataset, resume=args.resume,
-                              push_to_hub=args.push_to_hub)
+                              push_to_hub=args.push_to_hub, after_save=partial(write_model_card, org=org))
         print(f"model: {result.model_dir}  (step {result.global_step}, train loss {result.train_loss}, "
               f"eval loss {result.eval_loss})")
         return 0

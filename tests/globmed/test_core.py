@@ -55,3 +55,4 @@ def test_atomic_dir_keeps_old_version_on_failure(tmp_path):
     assert (target / "a.txt").read_text() == "one"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
     assert len(sha256_file(target / "a.txt")) == 64
+    assert target.stat().st_mode & 0o755 == 0o755  # not mkdtemp's private 0700

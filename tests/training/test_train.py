@@ -136,6 +136,12 @@ def test_full_fine_tuning_lowers_loss_and_resumes_at_the_right_step(tiny_dataset
     assert steps == [2, 4]  # step 2 logged before the interruption, step 4 after resuming (not restarted at 1)
     resumed = recipe_result = json.loads((first.model_dir / "globmed_training.json").read_text())
     assert resumed["hyperparameters"]["global_step"] == 4 and recipe_result["method"] == "full"
+    # `globmed train` (unlike bare run_training above) writes the model card into the merged folder
+    from huggingface_hub import ModelCard
+
+    card = ModelCard.load(first.model_dir / "README.md")
+    assert card.data.library_name == "transformers" and "sw" in card.data.language
+    assert "not medical advice" in card.text.lower() or "clinical" in card.text.lower()
 
 
 def test_resume_without_checkpoint_is_an_error(tiny_dataset_dir, tmp_path):
