@@ -119,6 +119,25 @@ def model_folders(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("globmed-llm-*") if (p / "globmed_training.json").is_file())
 
 
+# What the Space imports besides its own package: the core and the results contract. Copied beside it, so the
+# Space repo runs on the Hub with no install of the kit (its requirements.txt lists only third-party packages).
+SPACE_DEPENDENCIES = {"globmed": ("*.py", "*.yaml"), "benchmark": ("__init__.py", "results_schema.py")}
+KIT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def copy_space_code(space_source: Path, dest: Path) -> None:
+    """Lay out a self-contained Space: README.md and requirements.txt at the root, the app in space_app/."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "tests", ".*")
+    shutil.copytree(space_source, dest / "space_app", ignore=ignore)
+    for name in ("README.md", "requirements.txt"):
+        shutil.move(dest / "space_app" / name, dest / name)
+    for package, patterns in SPACE_DEPENDENCIES.items():
+        (dest / package).mkdir()
+        for pattern in patterns:
+            for source in sorted((KIT_ROOT / package).glob(pattern)):
+                shutil.copy2(source, dest / package / source.name)
+
+
 def assemble(root: Path, org: str | None, space_source: Path = DEFAULT_SPACE_SOURCE) -> list[tuple[str, str, Path]]:
     """Regenerate the cards and the Space folder; return [(repo_type, repo_id, folder)] in push order."""
     from model_cards.common import dataset_repo_id, model_repo_id, space_repo_id
@@ -149,8 +168,7 @@ def assemble(root: Path, org: str | None, space_source: Path = DEFAULT_SPACE_SOU
     if not (space_source / "app.py").is_file():
         raise GlobMedError(f"{space_source / 'app.py'}: not found; pass --space-src DIR (the space_app folder)")
     with atomic_dir(space_dir(root)) as tmp:
-        shutil.copytree(space_source, tmp, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests", ".*"))
+        copy_space_code(space_source, tmp)
         (tmp / RESULTS_SUBDIR).mkdir(exist_ok=True)
         for run_file in sorted(results.glob("*.json")) if results.is_dir() else []:
             shutil.copy2(run_file, tmp / RESULTS_SUBDIR / run_file.name)

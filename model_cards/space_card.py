@@ -18,7 +18,7 @@ from model_cards.common import DISCLAIMER, dataset_repo_id, library_versions, pe
 
 logger = logging.getLogger(__name__)
 
-APP_FILE = "app.py"
+APP_FILE = "space_app/app.py"
 RESULTS_SUBDIR = "results"
 
 

@@ -138,31 +138,13 @@ def write_run(folder: Path, run) -> Path:
     return path
 
 
-SYNTHETIC_APP = '''"""Stand-in Space app for tests (the real one is space_app/app.py): no work at import."""
-import gradio as gr
-
-from benchmark.results_schema import load_results_dir
-
-
-def create_app(results="results"):
-    runs = load_results_dir(results)
-    with gr.Blocks() as app:
-        gr.Markdown(f"{len(runs)} runs")
-    return app
-
-
-if __name__ == "__main__":
-    create_app().launch()
-'''
-
-
 def write_space_source(folder: Path) -> Path:
-    """A minimal Space source folder (app.py, requirements.txt, README.md) following the space_app contract."""
+    """An assembled Space folder (README.md, requirements.txt, space_app/, core modules) from the kit's app."""
+    from globmed.release import DEFAULT_SPACE_SOURCE, copy_space_code
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "app.py").write_text(SYNTHETIC_APP, encoding="utf-8")
-    (folder / "requirements.txt").write_text("gradio>=6,<7\npandas>=2\n", encoding="utf-8")
-    (folder / "README.md").write_text("---\ntitle: x\nemoji: 🩺\ncolorFrom: blue\n---\n# space\n", encoding="utf-8")
+    copy_space_code(DEFAULT_SPACE_SOURCE, folder)
     return folder
 
 

@@ -12,15 +12,12 @@ import pytest
 
 from globmed.cli import main
 from globmed.release import DEFAULT_SPACE_SOURCE, assemble, plan_repo, push_all, remote_listing, repo_files
-from model_cards.testing import make_release_root, write_space_source
+from model_cards.testing import make_release_root
 
 
 @pytest.fixture(scope="module")
-def space_source(tmp_path_factory) -> Path:
-    """The kit's space_app/ when it is there, else a folder following its contract."""
-    if (DEFAULT_SPACE_SOURCE / "app.py").is_file():
-        return DEFAULT_SPACE_SOURCE
-    return write_space_source(tmp_path_factory.mktemp("space_app"))
+def space_source() -> Path:
+    return DEFAULT_SPACE_SOURCE
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +38,6 @@ def test_release_folder_is_usable_offline_from_root(released):
         assert set(load_dataset("globmed", "sw-mcqa", split="test")["task"]) == {"mcqa"}
         model = AutoModelForCausalLM.from_pretrained("globmed-llm-tiny")
         AutoTokenizer.from_pretrained("globmed-llm-tiny")
-        sys.path.insert(0, "globmed-space")
-        import app
         print("OK", model.config.model_type, len(ds["test"]))
     """)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
@@ -52,9 +47,29 @@ def test_release_folder_is_usable_offline_from_root(released):
     assert proc.stdout.strip().startswith("OK qwen3")
 
 
+def test_space_folder_runs_without_the_kit_installed(released):
+    """The Space repo carries the core modules it imports, so the Hub can run it from its requirements alone."""
+    kit_root = str(Path(__file__).resolve().parents[2])
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path[:] = [p for p in sys.path if p.rstrip("/") != {kit_root!r}]
+        sys.path.insert(0, ".")
+        import benchmark.results_schema, globmed.languages, space_app.app
+        from space_app.app import create_app
+        for module in (benchmark.results_schema, globmed.languages, space_app.app):
+            assert module.__file__.startswith({str(released / "globmed-space")!r}), module.__file__
+        print("OK", len(globmed.languages.all_languages()))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], cwd=released / "globmed-space", capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "OK 12"
+
+
 def test_release_layout(released):
     space = released / "globmed-space"
-    assert {"app.py", "requirements.txt", "README.md"} <= {p.name for p in space.iterdir()}
+    assert {"space_app", "globmed", "benchmark", "requirements.txt", "README.md"} <= {p.name for p in space.iterdir()}
+    assert (space / "space_app" / "app.py").is_file()
     assert sorted(p.name for p in (space / "results").glob("*.json")) == sorted(
         p.name for p in (released / "results").glob("*.json"))
     assert "TestOrg/globmed-llm-tiny" in (space / "README.md").read_text()

@@ -170,7 +170,7 @@ def test_space_card(root, tmp_path):
     runs = load_results_dir(root / "results")
     meta, body = front(write_space_card(space, ["TestOrg/globmed-llm-tiny"], "TestOrg", runs))
     assert meta["sdk"] == "gradio" and meta["sdk_version"] == metadata.version("gradio")
-    assert meta["app_file"] == "app.py" and meta["license"] == "apache-2.0"
+    assert meta["app_file"] == "space_app/app.py" and meta["license"] == "apache-2.0"
     assert meta["models"] == ["TestOrg/globmed-llm-tiny"] and meta["datasets"] == ["TestOrg/globmed"]
     assert meta["emoji"] == "🩺"  # author's keys kept
     assert "| globmed-llm-tiny | globmed |" in body
