@@ -32,9 +32,10 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_dataset_dir(tmp_path_factory) -> Path:
-    """A small dataset folder in the published layout (data/<lang>/<task>/<split>-00000-of-00001.parquet).
+    """A small synthetic dataset folder in the published layout (data/<lang>/<task>/<split>-00000-of-00001.parquet).
 
-    Stand-in until the builder lands; then this fixture builds the bundled sample instead.
+    Its rows are predictable (answer index = row % options), which the training and benchmark tests rely on;
+    the builder's own tests build the bundled sample with the real pipeline.
     """
     from datasets import Dataset
 
