@@ -95,7 +95,8 @@ def demo_stages(root: Path, host: str = "127.0.0.1", port: int = 7860, serve: bo
 
     def announce_and_serve() -> int:
         print(f"Space: http://{host}:{port}  (Ctrl-C to stop)", flush=True)
-        return cli_stage("space", "", ["space", "--results", results, "--host", host, "--port", port]).call()
+        return cli_stage("space", "", ["space", "--results", results, "--host", host, "--port", port,
+                                          "--data-dir", root / "work" / "space-data", "--chat-model", tiny]).call()
 
     stages = [
         cli_stage("build", "build the dataset from the bundled sample",
