@@ -156,7 +156,9 @@ def write_rejects(path: Path, rejects: list[dict[str, Any]]) -> None:
 
 def write_manifest(out: Path, data_rows: dict[str, int], rejects_rows: int, inputs: dict[str, Any]) -> None:
     files = {rel: {"sha256": sha256_file(out / rel), "rows": n} for rel, n in sorted(data_rows.items())}
-    for name, rows in ((REPORT_FILE, None), ("README.md", None), (REJECTS_FILE, rejects_rows)):
+    # README.md is left out: it is the card, rewritten by `globmed card dataset` after the build, and the
+    # MANIFEST's hash is what benchmark results record as the dataset's identity.
+    for name, rows in ((REPORT_FILE, None), (REJECTS_FILE, rejects_rows)):
         entry: dict[str, Any] = {"sha256": sha256_file(out / name)}
         if rows is not None:
             entry["rows"] = rows

@@ -110,6 +110,7 @@ def test_build_twice_is_byte_identical_also_with_processes(built, published, tmp
     assert sum(e["rows"] for rel, e in manifest["files"].items() if rel.startswith("data/")) == \
         result.report["rows_kept"]
     assert len(manifest["inputs"]["files"]) == len(LANGS) * (3 * 3 + 1)
+    assert "README.md" not in manifest["files"]  # the card is rewritten after the build; the hash must not go stale
 
 
 def test_crash_leaves_no_half_folder(published, tmp_path, monkeypatch):
