@@ -11,15 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import random
 from typing import Any
 
 from benchmark.backends.base import Backend, BackendConfig, Request
 from benchmark.backends.cache import ResponseCache, request_key
 from globmed.errors import GlobMedError
+from globmed.http_retry import NotRetried, RetriesExhausted, RetryPolicy, send_with_retries
 
 logger = logging.getLogger(__name__)
-RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
 
 
 class OpenAIBackend(Backend):
@@ -34,6 +33,7 @@ class OpenAIBackend(Backend):
         self.use_chat = config.chat_template != "off"
         self.cache = ResponseCache(config.cache_path) if config.cache_path else None
         self.requests_sent = 0
+        self.retry = RetryPolicy(max_retries=config.max_retries, backoff_base_s=1.0, backoff_max_s=60.0)
 
     def _body(self, request: Request) -> tuple[str, dict[str, Any]]:
         common = {
@@ -79,29 +79,21 @@ class OpenAIBackend(Backend):
                 bar.close()
 
     async def _post(self, client, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        import httpx
+        def send():
+            self.requests_sent += 1
+            return client.post(path, json=body)
 
-        delay = 1.0
-        for attempt in range(self.config.max_retries + 1):
-            try:
-                self.requests_sent += 1
-                response = await client.post(path, json=body)
-                if response.status_code < 400:
-                    return response.json()
-                if response.status_code not in RETRY_STATUS or attempt == self.config.max_retries:
-                    raise GlobMedError(
-                        f"{self.config.base_url}{path}: HTTP {response.status_code} for model "
-                        f"{self.config.model}: {response.text[:200]}"
-                    )
-                wait = float(response.headers.get("retry-after", delay))
-            except (httpx.TransportError, ValueError) as err:
-                if attempt == self.config.max_retries:
-                    raise GlobMedError(f"{self.config.base_url}{path}: {type(err).__name__}: {err}") from None
-                wait = delay
-            logger.debug("retrying %s in %.1fs (attempt %d)", path, wait, attempt + 1)
-            await asyncio.sleep(wait + random.uniform(0, 0.25 * wait))
-            delay = min(delay * 2, 60.0)
-        raise AssertionError("unreachable")
+        def parse(response) -> dict[str, Any]:
+            data = response.json()
+            _raw_text(data, path)  # a 200 that is not a completion is retried like a 5xx
+            return data
+
+        where = f"{self.config.base_url}{path} (model {self.config.model})"
+        try:
+            data, _ = await send_with_retries(send, parse, self.retry, self.config.timeout_s)
+        except (NotRetried, RetriesExhausted) as err:
+            raise GlobMedError(f"{where}: {err}") from None
+        return data
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -118,14 +110,17 @@ class OpenAIBackend(Backend):
             self.cache.close()
 
 
+def _raw_text(response: dict[str, Any], path: str) -> str:
+    choice = response["choices"][0]
+    if path == "/chat/completions":
+        return choice["message"].get("content") or ""
+    return choice["text"]
+
+
 def _text(response: dict[str, Any], path: str) -> str:
     try:
-        choice = response["choices"][0]
-        if path == "/chat/completions":
-            message = choice["message"]
-            return message.get("content") or ""
-        return choice["text"]
-    except (KeyError, IndexError, TypeError):
+        return _raw_text(response, path)
+    except (KeyError, IndexError, TypeError, AttributeError):
         raise GlobMedError(f"unexpected response shape from {path}: {str(response)[:200]}") from None
 
 

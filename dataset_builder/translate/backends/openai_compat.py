@@ -14,19 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import socket
 import ssl
+from dataclasses import replace
 
 import certifi
 import httpx
 
 from dataset_builder.translate.backends.base import BackendError, ChatBackend, ChatResult, estimate_tokens
 from dataset_builder.translate.config import BackendConfig
+from globmed.http_retry import NotRetried, RetriesExhausted, RetryPolicy, send_with_retries
 
 logger = logging.getLogger(__name__)
 
-RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
 
 class OpenAICompatBackend(ChatBackend):
@@ -54,15 +54,7 @@ class OpenAICompatBackend(ChatBackend):
         for client in self._clients:
             self._free.put_nowait(client)
         self.requests = 0  # HTTP requests sent, retries included
-
-    def _delay(self, attempt: int, retry_after: str | None) -> float:
-        cap = self.config.backoff_max_s
-        if retry_after:
-            try:
-                return min(cap, max(0.0, float(retry_after)))
-            except ValueError:
-                pass
-        return random.uniform(0, min(cap, self.config.backoff_base_s * (2**attempt)))
+        self.retry = RetryPolicy(config.max_retries, config.backoff_base_s, config.backoff_max_s)
 
     async def chat(self, messages: list[dict[str, str]], model: str | None = None) -> ChatResult:
         body = {
@@ -74,47 +66,32 @@ class OpenAICompatBackend(ChatBackend):
         }
         if self.config.json_mode:
             body["response_format"] = {"type": "json_object"}
-        last = "no attempt"
-        for attempt in range(self.config.max_retries + 1):
-            retry_after = None
+
+        async def send() -> httpx.Response:
             client = await self._free.get()
             self.requests += 1
             try:
-                response = await client.post("/chat/completions", json=body)
-            except httpx.TimeoutException:
-                last = f"timeout after {self.config.timeout_s:g}s"
-                response = None
-            except httpx.TransportError as err:
-                last = f"connection error ({err.__class__.__name__})"
-                response = None
+                return await client.post("/chat/completions", json=body)
             finally:
                 self._free.put_nowait(client)
-            if response is not None:
-                if response.status_code == 200:
-                    try:
-                        return self._parse(response.json(), messages, attempt + 1)
-                    except (ValueError, KeyError, IndexError, TypeError):
-                        last = "HTTP 200 with a body that is not a chat completion"
-                elif response.status_code in RETRY_STATUS:
-                    last = f"HTTP {response.status_code}"
-                    retry_after = response.headers.get("retry-after")
-                else:
-                    raise BackendError(f"HTTP {response.status_code}: {response.text[:120]!r} (not retried)")
-            if attempt < self.config.max_retries:
-                delay = self._delay(attempt, retry_after)
-                logger.debug("retrying after %s (attempt %d, sleeping %.2fs)", last, attempt + 1, delay)
-                await asyncio.sleep(delay)
-        raise BackendError(f"{last} after {self.config.max_retries + 1} attempts")
+
+        try:
+            result, attempts = await send_with_retries(
+                send, lambda response: self._parse(response.json(), messages), self.retry, self.config.timeout_s
+            )
+        except (NotRetried, RetriesExhausted) as err:
+            raise BackendError(str(err)) from None
+        return replace(result, attempts=attempts)
 
     @staticmethod
-    def _parse(data: dict, messages: list[dict[str, str]], attempts: int) -> ChatResult:
+    def _parse(data: dict, messages: list[dict[str, str]]) -> ChatResult:
         content = data["choices"][0]["message"]["content"]
         if not isinstance(content, str):
             raise TypeError("content is not a string")
         usage = data.get("usage") or {}
         prompt_tokens = usage.get("prompt_tokens") or estimate_tokens("".join(m["content"] for m in messages))
         completion_tokens = usage.get("completion_tokens") or estimate_tokens(content)
-        return ChatResult(content, int(prompt_tokens), int(completion_tokens), attempts)
+        return ChatResult(content, int(prompt_tokens), int(completion_tokens))
 
     async def aclose(self) -> None:
         for client in self._clients:

@@ -97,7 +97,7 @@ def test_bad_server_behaviour_is_retried_then_flagged(tmp_path, tiny_dataset_dir
     assert "malformed_json" in flagged[by_mode["malformed"]]["reason"] and flagged[by_mode["malformed"]]["rounds"] == 2
     assert flagged[by_mode["error500"]]["reason"] == "backend: HTTP 500 after 3 attempts"
     assert flagged[by_mode["slow"]]["reason"] == "backend: timeout after 1.5s after 3 attempts"
-    assert "not a chat completion" in flagged[by_mode["garbage_http"]]["reason"]
+    assert "not the expected response" in flagged[by_mode["garbage_http"]]["reason"]
     wrong = flagged[by_mode["wrong_language"]]["reason"]
     assert "wrong_language" in wrong and "expected Swahili" in wrong
     review = flagged[by_mode["review_revise"]]["reason"]
