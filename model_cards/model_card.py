@@ -150,7 +150,9 @@ def build_model_card(model_dir: Path, runs: list[RunResult], org: str | None = N
     hyper = info.get("hyperparameters") or {}
     card = render_card(
         ModelCard, data, "model_card.md.jinja",
-        name=name, repo_id=model_repo_id(org, name), dataset_id=dataset_id, info=info, base_model=base_model,
+        name=name, repo_id=model_repo_id(org, name), dataset_id=dataset_id, info=info,
+        # a local base (the tiny demo model) is named by its folder: the card must not carry this machine's paths
+        base_model=base_model if is_hub_id(base_model) else "/".join(Path(base_model).parts[-2:]),
         base_is_hub=is_hub_id(base_model), hyperparameters=sorted(hyper.items()),
         mixture=sorted((info.get("mixture") or {}).items(), key=lambda kv: language_codes().index(kv[0])
                        if kv[0] in language_codes() else 99),
