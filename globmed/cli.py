@@ -26,6 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "card": ("model_cards.cli:CardCommand", "write dataset, model and Space cards"),
     "release": ("globmed.release:ReleaseCommand", "assemble the release folder and push it to the Hub"),
     "space": ("space_app.cli:SpaceCommand", "serve the leaderboard and chat Space"),
+    "validate": (
+        "globmed.validate:ValidateCommand",
+        "check the declarative files (languages, sources, recipes, rosters, tasks, prompts) without running anything",
+    ),
     "demo": ("globmed.demo:DemoCommand", "end to end on the bundled sample, CPU, offline"),
 }
 

@@ -1,0 +1,173 @@
+"""`globmed validate`: every shipped declarative file is valid (a regression test for recipes, sources, prompts),
+and broken files give exit 2 with one line naming the file and the bad key."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from globmed.cli import main
+from globmed.validate import CHECKERS, package_dir, shipped_files
+
+SAMPLE_SOURCES = package_dir("dataset_builder") / "sources" / "sample.yaml"
+TINY_RECIPE = package_dir("training") / "recipes" / "globmed-llm-tiny" / "sft" / "config_lora.yaml"
+PROMPTS_DIR = package_dir("benchmark") / "prompts"
+
+
+def run(capsys, *argv: str) -> tuple[int, list[str]]:
+    code = main(["validate", *argv])
+    return code, capsys.readouterr().out.splitlines()
+
+
+def user_sources(tmp_path: Path, edit=None) -> Path:
+    """The bundled sample's sources YAML as a user's own file: absolute paths to the sample, optionally edited."""
+    data = yaml.safe_load(SAMPLE_SOURCES.read_text(encoding="utf-8"))
+    for entry in data["sources"]:
+        entry["path"] = str((SAMPLE_SOURCES.parent / entry["path"]).resolve())
+    if edit:
+        edit(data)
+    path = tmp_path / "my_sources.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_every_shipped_file_validates(capsys):
+    code, lines = run(capsys)
+    files = shipped_files()
+    assert code == 0, "\n".join(line for line in lines if not line.startswith("ok"))
+    assert len(lines) == len(files) + 1  # one line per file, then the summary
+    assert all(line.startswith("ok  ") for line in lines[:-1])
+    assert lines[-1] == f"{len(files)} files checked: {len(files)} ok, 0 with errors"
+    assert {kind for _, kind in files} == set(CHECKERS)  # every kind's checker is exercised on a real file
+    recipes = [line for line in lines if "(recipe: " in line]
+    assert len(recipes) == sum(kind == "recipe" for _, kind in files) >= 8
+    assert any("(sources: 3 sources (lfqa, mcqa, nli), 12 languages" in line for line in lines)
+
+
+def test_user_sources_yaml_detected_by_content(tmp_path, capsys):
+    path = user_sources(tmp_path)
+    code, lines = run(capsys, str(path))
+    assert code == 0
+    assert lines[0].startswith(f"ok  {path}  (sources: 3 sources")
+    assert lines[-1] == "1 file checked: 1 ok, 0 with errors"
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda d: d["sources"][1].update(colour="red"), "sources[1]: unknown key(s) colour"),
+        (lambda d: d["sources"][0].update(task="qa"), "source 'medqa': task 'qa' is not one of mcqa"),
+        (lambda d: d["sources"][2].update(files="{lang}/missing_{split}.json"), "source file not found"),
+        (lambda d: d.update(build={"near_treshold": 0.8}), "unknown build option(s) near_treshold"),
+    ],
+    ids=["unknown-key", "bad-task", "missing-file", "unknown-build-option"],
+)
+def test_broken_sources_yaml(tmp_path, capsys, edit, expected):
+    path = user_sources(tmp_path, edit)
+    code, lines = run(capsys, str(path))
+    assert code == 2
+    assert len(lines) == 2 and lines[-1] == "1 file checked: 0 ok, 1 with errors"
+    assert lines[0].startswith(f"ERROR {path}: ")
+    assert expected in lines[0]
+
+
+def test_recipe_with_unknown_sft_key(tmp_path, capsys):
+    data = yaml.safe_load(TINY_RECIPE.read_text(encoding="utf-8"))
+    data["sft"]["learnin_rate"] = 1e-4
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    code, lines = run(capsys, str(path))
+    assert code == 2
+    assert lines[0].startswith(f"ERROR {path}: ")
+    assert "'learnin_rate'" in lines[0] and "did you mean 'learning_rate'" in lines[0]
+
+
+def test_malformed_yaml_names_the_line(tmp_path, capsys):
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n  - id: x\n    task: [mcqa\n", encoding="utf-8")
+    code, lines = run(capsys, str(path))
+    assert code == 2
+    assert lines[0].startswith(f"ERROR {path}: malformed YAML at line ")
+    assert len(lines) == 2  # the reason stays on one line
+
+
+def test_bad_roster_and_task(tmp_path, capsys):
+    roster = tmp_path / "roster.yaml"
+    roster.write_text("models:\n  - {name: m1, model: x, type: open}\n  - {name: m2, gpus: 2}\n", encoding="utf-8")
+    task = tmp_path / "task.yaml"
+    task.write_text("task: mcqa\nversion: 1\nmetrics: [accuracy, bleu]\n", encoding="utf-8")
+    code, lines = run(capsys, str(roster), str(task))
+    assert code == 2
+    assert lines[0] == f"ERROR {roster}: models[1] (m2): unknown key(s) gpus"
+    assert lines[1].startswith(f"ERROR {task}: metrics: unknown metric 'bleu'")
+
+
+def test_stale_prompt_file(tmp_path, capsys):
+    """Editing the table without regenerating makes the generated file out of date, naming the changed key."""
+    for name in ("_table.yaml", "sw.yaml", "en.yaml"):
+        shutil.copy(PROMPTS_DIR / name, tmp_path / name)
+    table = tmp_path / "_table.yaml"
+    table.write_text(table.read_text(encoding="utf-8").replace("lfqa: \"Jibu", "lfqa: \"Tafadhali jibu"), "utf-8")
+    code, lines = run(capsys, str(tmp_path / "en.yaml"), str(tmp_path / "sw.yaml"))
+    assert code == 2
+    assert lines[0].startswith(f"ok  {tmp_path / 'en.yaml'}  (bench-prompts: en")
+    assert lines[1] == (
+        f"ERROR {tmp_path / 'sw.yaml'}: out of date with _table.yaml (key templates.lfqa.description); "
+        "run `python -m benchmark.prompts.generate --force`"
+    )
+
+
+def test_unknown_kind_named_vs_in_folder(tmp_path, capsys):
+    (tmp_path / "notes.yaml").write_text("colour: red\n", encoding="utf-8")
+    user_sources(tmp_path)
+    code, lines = run(capsys, str(tmp_path / "notes.yaml"))
+    assert code == 2 and "cannot tell what kind of file this is" in lines[0]
+    code, lines = run(capsys, str(tmp_path))  # a folder: unknown files are listed as skipped, kit files checked
+    assert code == 0
+    assert lines[0].startswith("ok  ") and "my_sources.yaml" in lines[0]
+    assert lines[1].startswith("skip ") and "notes.yaml" in lines[1]
+    assert lines[-1] == "1 file checked: 1 ok, 0 with errors, 1 skipped"
+
+
+def test_kind_flag_forces_the_loader(capsys):
+    code, lines = run(capsys, "--kind", "sources", str(TINY_RECIPE))
+    assert code == 2
+    assert "expected a mapping with a non-empty `sources:` list" in lines[0]
+
+
+def test_missing_path_is_one_line_error(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_help_has_examples(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["validate", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out and "globmed validate my_sources.yaml" in out and "--kind" in out
+
+
+def test_heavy_imports_stay_lazy(tmp_path):
+    """--help and a sources-only check never import TRL (slow); only a recipe does."""
+    import subprocess
+    import sys
+
+    sources = user_sources(tmp_path)
+    script = (
+        "import sys, contextlib, io\n"
+        "from globmed.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        main(['validate', '--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "    help_trl = 'trl' in sys.modules\n"
+        f"    code = main(['validate', {str(sources)!r}])\n"
+        "print(help_trl, 'trl' in sys.modules, 'torch' in sys.modules, code)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False", "False", "0"]
