@@ -105,6 +105,22 @@ def test_bad_roster_and_task(tmp_path, capsys):
     assert lines[1].startswith(f"ERROR {task}: metrics: unknown metric 'bleu'")
 
 
+def test_bad_accelerate_config(tmp_path, capsys):
+    path = tmp_path / "launch.yaml"
+    path.write_text("compute_environment: LOCAL_MACHINE\ndistributed_type: MULTI_GPU\nnum_proceses: 8\n", "utf-8")
+    code, lines = run(capsys, str(path))
+    assert code == 2
+    assert lines[0].startswith(f"ERROR {path}: ValueError: ") and "num_proceses" in lines[0]
+
+
+def test_shipped_only_table_elsewhere_is_an_error(tmp_path, capsys):
+    copy = tmp_path / "examples.yaml"
+    shutil.copy(package_dir("space_app") / "examples.yaml", copy)
+    code, lines = run(capsys, "--kind", "space-examples", str(copy))
+    assert code == 2
+    assert lines[0] == f"ERROR {copy}: the kit reads only space_app/examples.yaml; edit that file and validate it"
+
+
 def test_stale_prompt_file(tmp_path, capsys):
     """Editing the table without regenerating makes the generated file out of date, naming the changed key."""
     for name in ("_table.yaml", "sw.yaml", "en.yaml"):

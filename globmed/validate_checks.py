@@ -1,0 +1,260 @@
+"""The checkers behind `globmed validate`: one function per kind of declarative file.
+
+A checker takes the file's path and its parsed YAML, hands the path to the loader its part uses at run time (so the
+rules are never written twice) and returns a short summary, or raises `GlobMedError` naming the key or row. Each
+imports its loader inside, so checking a sources YAML never imports TRL, and `--help` imports nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from globmed.errors import GlobMedError
+
+
+def package_dir(name: str) -> Path:
+    """Folder of a top-level package of the kit, found without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise GlobMedError(f"package {name} is not installed")
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 file`, `3 files`: summaries read as sentences."""
+    return f"{count} {noun}{'' if count == 1 else 'es' if noun.endswith('s') else 's'}"
+
+
+# -- one checker per kind: (path, parsed YAML) -> summary, raising on the first problem --------------------------
+
+
+def check_languages(path: Path, data: Any) -> str:
+    from globmed.languages import all_languages, language_registry
+
+    _shipped_only(path, "globmed", "languages.yaml")
+    language_registry.cache_clear()
+    langs = all_languages()
+    low = sum(lang.low_resource for lang in langs)
+    return f"{len(langs)} languages, {len(langs) - low} high-resource, {low} low-resource"
+
+
+def check_sources(path: Path, data: Any) -> str:
+    from dataset_builder.pipeline import plan_files, resolve_config
+
+    specs, config = resolve_config(path)
+    jobs = plan_files(specs, config)  # local source files must exist; Hub files are not looked up
+    tasks = sorted({spec.task for spec in specs})
+    langs = {lang for spec in specs for lang in spec.languages}
+    counts = f"{plural(len(langs), 'language')}, {plural(len(jobs), 'file')}"
+    return f"{plural(len(specs), 'source')} ({', '.join(tasks)}), {counts}"
+
+
+def check_recipe(path: Path, data: Any) -> str:
+    from training.config import load_recipe
+
+    recipe = load_recipe(path)  # the sft block is checked against trl.SFTConfig's fields
+    model = recipe.model
+    return f"{model.name}, {model.method} on {model.base_model}, {len(recipe.sft)} sft keys"
+
+
+def check_roster(path: Path, data: Any) -> str:
+    from benchmark.results_schema import ModelInfo
+    from benchmark.roster import load_roster
+    from benchmark.runner import RunConfig
+
+    configs = load_roster(path, RunConfig(model=ModelInfo(name="validate")))
+    backends = sorted({config.backend for config in configs})
+    return f"{len(configs)} models, backends {', '.join(backends)}"
+
+
+def check_task(path: Path, data: Any) -> str:
+    from benchmark.metrics import metric_names
+    from benchmark.tasks import parse_task
+    from globmed.schema import TASKS
+
+    if not isinstance(data, dict):
+        raise GlobMedError("a task file is a mapping (task, version, output_type, metrics, ...)")
+    task = parse_task(data, str(path))
+    if task.task not in TASKS:
+        raise GlobMedError(f"task {task.task!r} is not one of {', '.join(TASKS)}")
+    for name in task.metrics:
+        if name not in metric_names():
+            raise GlobMedError(f"metrics: unknown metric {name!r}; known: {', '.join(metric_names())}")
+    return f"{task.task} v{task.version}, {task.output_type}, metrics {', '.join(task.metrics) or 'none'}"
+
+
+def _prompt_table(table_path: Path) -> dict[str, Any]:
+    table = yaml.safe_load(table_path.read_text(encoding="utf-8"))
+    if not isinstance(table, dict) or not isinstance(table.get("languages"), dict) or "prompt_version" not in table:
+        raise GlobMedError(f"{table_path}: expected a mapping with prompt_version and a languages table")
+    return table
+
+
+def check_prompt_table(path: Path, data: Any) -> str:
+    from benchmark.prompts.generate import render_language
+    from globmed.languages import language_codes
+
+    table = _prompt_table(path)
+    for code in language_codes():
+        if code not in table["languages"]:
+            raise GlobMedError(f"languages: no row for {code!r} (listed in globmed/languages.yaml)")
+    for code, row in table["languages"].items():
+        try:
+            render_language(code, row, str(table["prompt_version"]))
+        except (KeyError, TypeError) as err:
+            raise GlobMedError(f"languages.{code}: missing or malformed key {err}") from None
+    return f"{len(table['languages'])} languages, prompt_version {table['prompt_version']}"
+
+
+def _first_difference(got: Any, want: Any, where: str = "") -> str | None:
+    """Dotted key of the first place two parsed YAML documents differ, or None when they are equal."""
+    if isinstance(got, dict) and isinstance(want, dict):
+        for key in [*want, *(k for k in got if k not in want)]:
+            if key not in got or key not in want:
+                return f"{where}{key}"
+            found = _first_difference(got[key], want[key], f"{where}{key}.")
+            if found:
+                return found
+        return None
+    return None if got == want else where.rstrip(".") or "(top level)"
+
+
+def check_bench_prompts(path: Path, data: Any) -> str:
+    from benchmark.prompts import jinja_env, load_prompts
+    from benchmark.prompts.generate import render_language
+
+    if not isinstance(data, dict) or "language" not in data:
+        raise GlobMedError("a prompt file is a generated mapping with language, templates, ...")
+    code = data["language"]
+    table_path = path.parent / "_table.yaml"
+    if not table_path.is_file():
+        table_path = package_dir("benchmark") / "prompts" / "_table.yaml"
+    table = _prompt_table(table_path)
+    if code not in table["languages"]:
+        raise GlobMedError(f"language {code!r} has no row in {table_path}")
+    differs = _first_difference(data, render_language(code, table["languages"][code], str(table["prompt_version"])))
+    if differs:
+        raise GlobMedError(
+            f"out of date with {table_path.name} (key {differs}); run `python -m benchmark.prompts.generate --force`"
+        )
+    import jinja2
+
+    for task, template in data["templates"].items():
+        try:
+            jinja_env().from_string(template["doc_to_text"])
+        except jinja2.TemplateSyntaxError as err:
+            raise GlobMedError(f"templates.{task}.doc_to_text: Jinja syntax error line {err.lineno}: {err}") from None
+    if path.resolve() == package_dir("benchmark") / "prompts" / f"{code}.yaml":
+        load_prompts(code)  # the benchmark's own loader reads the shipped file
+    return f"{code}, {len(data['templates'])} tasks, up to date with {table_path.name}"
+
+
+def check_translate_prompts(path: Path, data: Any) -> str:
+    from dataset_builder.translate.prompts import load_prompts
+
+    prompts = load_prompts(path)
+    return f"version {prompts.version}, steps {', '.join(prompts.templates)}"
+
+
+def check_translate_checks(path: Path, data: Any) -> str:
+    from dataset_builder.translate import checks
+
+    _shipped_only(path, "dataset_builder", "translate/checks.yaml")
+    checks.check_settings.cache_clear()
+    checks._unit_patterns.cache_clear()
+    settings = checks.check_settings()
+    patterns = checks._unit_patterns()  # compiles every unit alias the checks search for
+    return f"version {settings.get('version')}, {len(patterns)} units"
+
+
+def check_translate_config(path: Path, data: Any) -> str:
+    from dataset_builder.translate.config import load_config
+
+    config = load_config(path)
+    return f"backend {config.backend.kind}, model {config.backend.model}, {len(config.prices)} prices"
+
+
+def check_training_prompts(path: Path, data: Any) -> str:
+    from globmed.languages import language_codes
+    from training.formatting import load_prompts, prompts_for
+
+    load_prompts.cache_clear()
+    table = load_prompts(str(path))
+    for code in language_codes():
+        prompts_for(code, str(path))  # every registry language needs its prompts
+    return f"{len(table)} languages"
+
+
+def check_accelerate(path: Path, data: Any) -> str:
+    from accelerate.commands.config.config_args import ClusterConfig
+
+    config = ClusterConfig.from_yaml_file(str(path))  # what `accelerate launch --config_file` reads
+    kind = getattr(config.distributed_type, "value", config.distributed_type)
+    return f"{kind}, {plural(config.num_processes, 'process')}, mixed precision {config.mixed_precision}"
+
+
+def _shipped_only(path: Path, package: str, name: str) -> None:
+    """Some tables are read from the installed package only: a copy elsewhere would never be used."""
+    if path.resolve() != package_dir(package) / name:
+        raise GlobMedError(f"the kit reads only {package}/{name}; edit that file and validate it")
+
+
+def check_judge_prompt(path: Path, data: Any) -> str:
+    from benchmark.judge import judge_prompt
+
+    _shipped_only(path, "benchmark", "judge_prompt.yaml")
+    judge_prompt.cache_clear()
+    prompt = judge_prompt()
+    if not isinstance(prompt, dict) or not isinstance(prompt.get("template"), str):
+        raise GlobMedError("expected a mapping with a `template:` string")
+    fields = {"language": "sw", "question": "q", "reference": "r", "answer": "a"}  # what the runner passes
+    try:
+        prompt["template"].format(**fields)
+    except (KeyError, IndexError, ValueError) as err:
+        raise GlobMedError(f"template: bad placeholder {err}; available: {', '.join(fields)}") from None
+    return f"version {prompt.get('version')}, placeholders {', '.join(fields)}"
+
+
+def check_card_tasks(path: Path, data: Any) -> str:
+    from model_cards.dataset_card import task_table
+
+    _shipped_only(path, "model_cards", "tasks.yaml")
+    task_table.cache_clear()
+    return f"{len(task_table())} tasks"
+
+
+def check_space_examples(path: Path, data: Any) -> str:
+    from globmed.languages import language_codes
+    from space_app.chat import example_questions
+
+    _shipped_only(path, "space_app", "examples.yaml")
+    missing_dir = path.parent / "no-such-sample"  # forces the shipped examples, never the sample's questions
+    counts = {code: len(example_questions(code, missing_dir, limit=1000)) for code in language_codes()}
+    empty = [code for code, n in counts.items() if not n]
+    if empty:
+        raise GlobMedError(f"no example questions for {', '.join(empty)} (listed in globmed/languages.yaml)")
+    return f"{len(counts)} languages, {sum(counts.values())} questions"
+
+
+CHECKERS: dict[str, Callable[[Path, Any], str]] = {
+    "languages": check_languages,
+    "sources": check_sources,
+    "translate-prompts": check_translate_prompts,
+    "translate-checks": check_translate_checks,
+    "translate-config": check_translate_config,
+    "training-prompts": check_training_prompts,
+    "recipe": check_recipe,
+    "accelerate": check_accelerate,
+    "roster": check_roster,
+    "task": check_task,
+    "prompt-table": check_prompt_table,
+    "bench-prompts": check_bench_prompts,
+    "judge-prompt": check_judge_prompt,
+    "card-tasks": check_card_tasks,
+    "space-examples": check_space_examples,
+}
