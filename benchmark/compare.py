@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -257,7 +258,7 @@ def format_comparison(c: dict[str, Any]) -> str:
 
     ci = c.get("ci", {})
 
-    def with_ci(name: str, fmt) -> str:
+    def with_ci(name: str, fmt: Callable[[float | None], str]) -> str:
         if name not in ci:
             return fmt(c[name])
         low, high = ci[name]
