@@ -2,7 +2,7 @@
 
     globmed bench --model PATH_OR_ID [--backend transformers|vllm|openai] [--tasks] [--languages] [--out DIR]
     globmed bench --roster benchmark/rosters/globmed.yaml
-    globmed bench compare RUN_A.json RUN_B.json
+    globmed bench compare RUN_A.json RUN_B.json [--bootstrap N] [--seed S] [--json OUT]
     globmed bench export-lmeval --dataset DIR_OR_REPO --out DIR
 
 Flags are merged in a fixed order: built-in defaults < roster `defaults:` < roster entry; for a single model,
@@ -44,6 +44,7 @@ class BenchCommand(Command):
   globmed bench --model gpt-4o --backend openai --base-url https://api.openai.com/v1 --api-key-env OPENAI_API_KEY
   globmed bench --roster benchmark/rosters/globmed.yaml          (resumes: finished runs are skipped)
   globmed bench compare release/results/base.json release/results/globmed-llm-tiny.json
+  globmed bench compare base.json tuned.json --bootstrap 2000 --seed 7 --json compare.json   (95% paired CIs)
   globmed bench export-lmeval --dataset release/globmed --out lm_eval_tasks/globmed
 """
 
@@ -112,12 +113,22 @@ class BenchCommand(Command):
         out.add_argument(
             "--overwrite", action="store_true", help="rerun even if a results file with this config exists"
         )
+        comp = parser.add_argument_group("compare")
+        comp.add_argument(
+            "--bootstrap",
+            type=int,
+            metavar="N",
+            help="compare: paired bootstrap replicates for the 95%% CIs (default 1000; 0 = point estimates only)",
+        )
+        comp.add_argument("--json", type=Path, metavar="OUT", help="compare: also write the figures and CIs as JSON")
 
     def run(self, args: argparse.Namespace) -> int:
         if args.action == "compare":
             return self._compare(args)
         if args.files:
             raise GlobMedError(f"unexpected argument(s) {' '.join(args.files)}; only `compare` takes files")
+        if args.bootstrap is not None or args.json is not None:
+            raise GlobMedError("--bootstrap and --json only apply to `globmed bench compare`")
         if args.action == "export-lmeval":
             return self._export(args)
         if bool(args.model) == bool(args.roster):
@@ -210,11 +221,18 @@ class BenchCommand(Command):
     def _compare(self, args: argparse.Namespace) -> int:
         if len(args.files) != 2:
             raise GlobMedError(f"compare takes two results files (base, then new run), got {len(args.files)}")
-        from benchmark.compare import compare_runs, format_comparison
-        from benchmark.results_schema import RunResult
+        from benchmark.aggregate import DEFAULT_RESAMPLES
+        from benchmark.compare import compare_files, format_comparison
+        from globmed.atomic import atomic_write_json
 
-        a, b = (RunResult.load(path) for path in args.files)
-        print(format_comparison(compare_runs(a, b)))
+        resamples = DEFAULT_RESAMPLES if args.bootstrap is None else args.bootstrap
+        if resamples < 0:
+            raise GlobMedError(f"--bootstrap must be 0 (skip) or a positive number of replicates, got {resamples}")
+        comparison = compare_files(args.files[0], args.files[1], resamples=resamples, seed=args.seed)
+        print(format_comparison(comparison))
+        if args.json is not None:
+            atomic_write_json(args.json, comparison)
+            print(f"wrote {args.json}")
         return 0
 
     def _export(self, args: argparse.Namespace) -> int:
