@@ -26,7 +26,7 @@ def test_trained_embeddings_drive_the_logits_and_survive_the_merge(tiny_model_di
     from peft import get_peft_model
     from transformers import AutoModelForCausalLM
 
-    recipe = load_recipe("globmed-llm-tiny/sft/config_lora.yaml", ["lora.modules_to_save=[embed_tokens,norm]"])
+    recipe = load_recipe("globmed-llm-tiny/sft/config_lora.yaml")  # trains embed_tokens and the norms
     base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
     assert base.config.tie_word_embeddings
     before = _logits(base)
