@@ -62,11 +62,30 @@ def quantization_config(recipe: Recipe):
     )
 
 
-def lora_config(recipe: Recipe):
+EMBEDDING_MODULES = frozenset({"embed_tokens", "lm_head"})
+
+
+def ties_embeddings(model) -> bool:
+    """Whether the model's output layer shares its weight with the input embeddings (Qwen3 <= 4B, the tiny model)."""
+    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    return bool(getattr(config, "tie_word_embeddings", False))
+
+
+def lora_config(recipe: Recipe, model=None):
+    """The peft LoraConfig of the recipe.
+
+    When the embeddings are trained in full (`modules_to_save: [embed_tokens, ...]`) and the base ties them to
+    the output layer, peft must tie the trained copy too (`ensure_weight_tying`): otherwise training updates the
+    input copy while the logits still come from the frozen original, and the merged model (saved tied) computes
+    something different from what was trained.
+    """
     from peft import LoraConfig
 
     lora = recipe.lora
+    trains_embeddings = bool(EMBEDDING_MODULES & set(lora.modules_to_save or []))
+    tie = trains_embeddings and (model is None or ties_embeddings(model))
     return LoraConfig(
+        ensure_weight_tying=tie,
         r=lora.r,
         lora_alpha=lora.alpha,
         lora_dropout=lora.dropout,

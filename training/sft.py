@@ -128,7 +128,7 @@ def run_training(
         base = recipe.model.base_model
     tokenizer = load_tokenizer(base, recipe)
     model = load_model(base, recipe)
-    peft = lora_config(recipe) if recipe.model.method in ("lora", "qlora") else None
+    peft = lora_config(recipe, model) if recipe.model.method in ("lora", "qlora") else None
 
     from trl import SFTTrainer
 
