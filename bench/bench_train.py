@@ -154,9 +154,14 @@ def bench_packing(out: Path, tokenizer_dir: Path | None) -> list[dict]:
         from transformers import AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    from training.config import load_recipe
+
+    # the packing lengths the shipped recipes use: the tiny CPU recipe's and the GPU recipes'
+    recipes = ("globmed-llm-tiny/sft/config_lora.yaml", "globmed-llm-8b/sft/config_qlora.yaml")
+    lengths = sorted({load_recipe(path).sft["max_length"] for path in recipes})
     for name, folder in ((sample_name, sample_dir), ("synthetic 50k rows", big_dir)):
         tokenized = tokenized_lengths(folder, tokenizer)
-        for max_length in (512, 2048):
+        for max_length in lengths:
             result = {"dataset": name, **packing_efficiency(tokenized, max_length, batch_size=4)}
             results.append(result)
             print(f"packing  {name:<48} L={max_length:<5} rows={result['rows']:<6} packs={result['packs']:<6} "
