@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +25,58 @@ def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.skip(f"{REALDATA} not present")
     return REALDATA
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def free_port_factory():
+    """Call it for a port on 127.0.0.1 that was free a moment ago."""
+    return _free_port
+
+
+@pytest.fixture(scope="session")
+def transformers_server(tiny_model_dir, tmp_path_factory):
+    """A real OpenAI-compatible server, `transformers serve` on the tiny model on loopback; yields its base URL.
+
+    One per session: the benchmark's and the translation's OpenAI-compatible paths are both tested against it.
+    """
+    pytest.importorskip("fastapi")
+    pytest.importorskip("uvicorn")
+    exe = Path(sys.executable).parent / "transformers"
+    command = [str(exe) if exe.exists() else shutil.which("transformers") or "transformers", "serve",
+               str(tiny_model_dir), "--host", "127.0.0.1", "--port", str(port := _free_port()), "--device", "cpu"]
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with open(log, "w") as handle:
+        proc = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT,
+                                env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    url = f"http://127.0.0.1:{port}"
+    import httpx
+
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"transformers serve exited: {log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"transformers serve did not become healthy in 120 s: {log.read_text()[-2000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 @pytest.fixture(scope="session")

@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 
 from benchmark.backends import BackendConfig, Request, make_backend
@@ -17,49 +9,9 @@ from benchmark.backends import BackendConfig, Request, make_backend
 pytestmark = pytest.mark.server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(tiny_model_dir, tmp_path_factory):
-    pytest.importorskip("fastapi")
-    pytest.importorskip("uvicorn")
-    exe = Path(sys.executable).parent / "transformers"
-    if not exe.exists():
-        exe = shutil.which("transformers")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    with open(log, "w") as handle:
-        proc = subprocess.Popen(
-            [str(exe), "serve", str(tiny_model_dir), "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"],
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    import httpx
-
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"transformers serve exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    else:
-        proc.terminate()
-        pytest.fail(f"transformers serve did not start: {log.read_text()[-2000:]}")
-    yield f"http://127.0.0.1:{port}/v1"
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+def server(transformers_server):
+    return f"{transformers_server}/v1"
 
 
 def test_generation_through_the_server_and_cache(server, tiny_model_dir, tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import socket
 from pathlib import Path
 
 import pytest
@@ -49,18 +48,6 @@ def run_dict():
         return make_run(index, rng, **kwargs)
 
     return make
-
-
-@pytest.fixture(scope="session")
-def free_port_factory():
-    """Call it for a port on 127.0.0.1 that was free a moment ago."""
-    return _free_port
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

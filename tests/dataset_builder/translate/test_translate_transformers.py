@@ -7,70 +7,13 @@ real protocol, are counted, fail the JSON parse, go through the revise round, an
 from __future__ import annotations
 
 import json
-import shutil
-import socket
-import subprocess
-import time
-from pathlib import Path
 
-import httpx
 import pytest
 from translate_helpers import english_items, flagged_rows, published_rows
 
 from globmed.cli import main
 
 pytestmark = pytest.mark.server
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def transformers_server(tiny_model_dir):
-    exe = shutil.which("transformers") or str(Path(__import__("sys").executable).parent / "transformers")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            exe,
-            "serve",
-            str(tiny_model_dir),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--device",
-            "cpu",
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"transformers serve exited: {proc.stderr.read()[-2000:]}")
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("transformers serve did not become healthy in 120 s")
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _args(dataset, out, *extra):
