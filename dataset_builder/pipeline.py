@@ -31,7 +31,7 @@ from dataset_builder.writer import (
 )
 from globmed.atomic import atomic_dir, dumps_json, sha256_file
 from globmed.errors import GlobMedError
-from globmed.languages import language_codes, parse_languages
+from globmed.languages import known_language_codes, parse_languages
 from globmed.layout import dataset_dir
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def plan_files(specs: list[SourceSpec], config: BuildConfig) -> list[tuple[Sourc
     Languages of the registry that were not selected are skipped; languages outside the registry are read and
     their rows rejected as language_not_in_registry (so they are counted, never silently ignored).
     """
-    known = frozenset(language_codes())
+    known = frozenset(known_language_codes())  # opt-in languages are in the registry, read only if selected
     selected = set(config.languages or known)
     jobs = []
     for spec in specs:
@@ -82,7 +82,7 @@ def plan_files(specs: list[SourceSpec], config: BuildConfig) -> list[tuple[Sourc
 def _ingest(jobs: list[tuple[SourceSpec, FileTask]], config: BuildConfig, progress: bool) -> list[FileResult]:
     from tqdm.auto import tqdm
 
-    known = frozenset(language_codes())
+    known = frozenset(known_language_codes())  # opt-in languages are in the registry, read only if selected
     bar = tqdm(total=len(jobs), desc="read sources", unit="file", disable=None if progress else True)
     results: list[FileResult] = []
     if config.num_proc > 1 and len(jobs) > 1:
@@ -186,7 +186,7 @@ def _sources_label(sources: str | Path) -> str:
 def _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved) -> dict[str, Any]:
     by_reason = Counter(r["reason"] for r in rejects)
     by_source = Counter(r["source"] for r in rejects)
-    langs_with_rows = [code for code in language_codes() if code in counts]
+    langs_with_rows = [code for code in known_language_codes() if code in counts]
     cfg = config.fingerprint()
     cfg["sources"] = _sources_label(sources)
     return {

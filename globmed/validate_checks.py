@@ -34,13 +34,15 @@ def plural(count: int, noun: str) -> str:
 
 
 def check_languages(path: Path, data: Any) -> str:
-    from globmed.languages import all_languages, language_registry
+    from globmed.languages import all_languages, known_languages, language_registry
 
     _shipped_only(path, "globmed", "languages.yaml")
     language_registry.cache_clear()
     langs = all_languages()
     low = sum(lang.low_resource for lang in langs)
-    return f"{len(langs)} languages, {len(langs) - low} high-resource, {low} low-resource"
+    opt_in = [lang.code for lang in known_languages() if lang.opt_in]
+    extra = f", opt-in {', '.join(opt_in)}" if opt_in else ""
+    return f"{len(langs)} languages, {len(langs) - low} high-resource, {low} low-resource{extra}"
 
 
 def check_sources(path: Path, data: Any) -> str:
