@@ -139,12 +139,12 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
         slot[rec["split"]] = slot.get(rec["split"], 0) + 1
     if rows_read != len(records) + len(rejects):  # a bug, not a user error: keep the traceback
         raise RuntimeError(f"invariant broken: read {rows_read} != kept {len(records)} + rejected {len(rejects)}")
-    if not records:
-        reasons = ", ".join(f"{k} {v}" for k, v in Counter(r["reason"] for r in rejects).most_common(3))
-        raise GlobMedError(f"no rows kept ({rows_read} read, all rejected: {reasons or 'no input rows'}); "
-                           f"nothing written to {dataset_dir(out_root)}; check --languages and the sources YAML")
     report = _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved)
     report["filters"] = _filter_totals(results)
+    if not records:  # the evidence goes to ROOT/globmed.rejected; ROOT/globmed is left as it was
+        from dataset_builder.rejected import all_rejected_error
+
+        raise all_rejected_error(out_root, report, rejects, jobs)
     target = dataset_dir(out_root)
     with atomic_dir(target) as tmp, Stage(stats, "write") as st:
         st.rows = len(records)
