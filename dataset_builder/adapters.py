@@ -162,6 +162,7 @@ class FieldMapping:
         if not isinstance(extra, list):
             raise GlobMedError(f"{where}: absent_option_values must be a list, e.g. ['-', 'N/A']")
         self.absent = {""} | (TEXT_PLACEHOLDERS if placeholders else set()) | {clean_text(v).casefold() for v in extra}
+        self.absent_len = max(map(len, self.absent))
         self.counts: Counter[str] = Counter()
 
     def _get(self, row: dict[str, Any], key: str, default: Any = "", required: bool = False, join: bool = True
@@ -200,9 +201,10 @@ class FieldMapping:
         return clean_text(get_path(row, self.id))
 
     def is_absent(self, value: Any) -> bool:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return True
-        return isinstance(value, str) and clean_text(value).casefold() in self.absent
+        if isinstance(value, str):  # the common case first, and only short cells can be placeholders
+            stripped = value.strip()
+            return not stripped or (len(stripped) <= self.absent_len and stripped.casefold() in self.absent)
+        return value is None or (isinstance(value, float) and math.isnan(value))
 
     def __call__(self, row: dict[str, Any], ctx: RowContext) -> Draft:
         draft = Draft(
