@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from dataset_builder.readers import read_rows
 SAMPLE_ROWS = 50  # rows read from the head of a file
 _SHOWN_FIELDS = 20  # fields listed in a message before "..."
 _ITEMS = "[]."  # `options[].atext`: the key `atext` inside each item of the list `options` (HEAD-QA)
+_TEMPLATE_VALUES = {"row", "lang", "split"}  # what an id template gets besides the file's vars and row fields
 # keys whose field a row may lack: the adapter then reads "", an absent option or "not flagged"
 _OPTIONAL_KEYS = ("context", "explanation", "needs_image.field", "reject_when")
 
@@ -60,11 +62,15 @@ def _keyed(key: str, value: Any) -> list[tuple[str, str]]:
     return []
 
 
-def _mapping_fields(fields: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+def _mapping_fields(fields: dict[str, Any], prefix: str = "", variables: Iterable[str] = ()) -> list[tuple[str, str]]:
     """(key, path) pairs of one `fields:` mapping (also used for each language of parallel_fields)."""
     pairs: list[tuple[str, str]] = []
     ident = fields.get("id")
-    if isinstance(ident, str) and "{" not in ident:  # a template such as "{split}-{row}" names no field
+    if isinstance(ident, str) and "{" in ident:  # a template: "{exam}-{qid}" reads qid from the row
+        given = _TEMPLATE_VALUES | set(variables)
+        names = [name for _, name, _, _ in string.Formatter().parse(ident) if name and name not in given]
+        pairs += [(f"{prefix}id", name) for name in dict.fromkeys(names)]
+    elif isinstance(ident, str):
         pairs.append((f"{prefix}id", ident))
     for key in ("question", "context", "options", "answer", "explanation", "translation"):
         pairs += _keyed(f"{prefix}{key}", fields.get(key))
@@ -92,7 +98,8 @@ def mapped_fields(spec: Any) -> list[tuple[str, str]]:
     if getattr(spec, "adapter", None):
         return []
     fields = getattr(spec, "fields", None) or {}
-    pairs = _mapping_fields(fields)
+    variables = list(getattr(spec, "vars", None) or {})
+    pairs = _mapping_fields(fields, variables=variables)
     for key in ("select", "language"):
         name = _field_of(getattr(spec, key, None))
         if name:
@@ -103,7 +110,7 @@ def mapped_fields(spec: Any) -> list[tuple[str, str]]:
             pairs.append((f"reject_when[{index}].field", name))
     for lang, overrides in (getattr(spec, "parallel_fields", None) or {}).items():
         if isinstance(overrides, dict):  # the keys it does not override come from `fields:`, checked above
-            pairs += _mapping_fields(overrides, f"parallel_fields.{lang}.")
+            pairs += _mapping_fields(overrides, f"parallel_fields.{lang}.", variables)
     return pairs
 
 
@@ -190,7 +197,7 @@ def check_files(spec: Any, files: Iterable[tuple[str, Path]], every_file: bool =
 
 def head_rows(spec: Any, path: Path, limit: int = SAMPLE_ROWS) -> list[dict[str, Any]]:
     """The first parsable rows of a file, read with the builder's own reader (malformed rows skipped)."""
-    rows: Iterable = read_rows(path, spec.format, getattr(spec, "csv", None))
+    rows: Iterable = read_rows(path, spec.format, getattr(spec, "csv", None), getattr(spec, "records", None))
     return [row for _, row in itertools.islice(rows, limit) if isinstance(row, dict)]
 
 

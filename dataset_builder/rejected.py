@@ -58,7 +58,7 @@ def _row_text(jobs: list[tuple[Any, Any]], reject: dict[str, Any]) -> str:
             path = spec.path / task.relpath
         if path is None or not path.is_file():
             return ""
-        rows = read_rows(path, spec.format, spec.csv)
+        rows = read_rows(path, spec.format, spec.csv, spec.records)
         for _, row in itertools.islice(rows, int(reject["row"]), int(reject["row"]) + 1):
             return json.dumps(row, ensure_ascii=False, default=str) if isinstance(row, dict) else str(row)
     return ""

@@ -46,8 +46,10 @@ def spec(fields: dict, **extra) -> SimpleNamespace:
           "parallel_fields.en.question: no field 'question_EN' (fields: id, question, opa, opb, cop, meta, exp, lang;"
           " did you mean 'question'?)",
           "parallel_fields.en.options: no field 'options_EN' (fields: id, question, opa, opb, cop, meta, exp, lang)"]),
+        ({"id": "{split}-{exam}-{qid}-{row}", "question": "question", "answer": "cop"}, {"vars": {"exam": ["x"]}},
+         ["id: no field 'qid' (fields: id, question, opa, opb, cop, meta, exp, lang; did you mean 'id'?)"]),
     ],
-    ids=["typo", "option-column", "nested", "all-present", "select", "contract-keys"],
+    ids=["typo", "option-column", "nested", "all-present", "select", "contract-keys", "id-template-row-field"],
 )
 def test_missing_fields_named_with_fields_present_and_close_match(fields, extra, expected):
     assert [m.message() for m in missing_fields(spec(fields, **extra), ROWS)] == expected
@@ -63,6 +65,23 @@ def test_mapped_fields_of_a_real_sources_yaml():
     assert [m.message() for m in missing] == [
         "option_key: no field 'answers[].atext' (fields: qid, qtext, ra, answers; did you mean 'answers[].text'?)",
         "needs_image.field: no field 'image' (fields: qid, qtext, ra, answers)",
+    ]
+
+
+def test_records_path_rows_checked_on_the_real_headqa_file(realdata):
+    """Rows come through the source's `records:` path (HEAD-QA nests them in exams.{exam}.data); the bound
+    exam name is a field of every record, so an id template may use it."""
+    path = realdata / "english_sources/head_qa/data/HEAD_EN/dev_HEAD_EN.json"
+    fields = {"id": "{exam}-{qid}", "question": "qtext", "options": "answers", "option_key": "atext", "answer": "ra"}
+    headqa = spec(fields, format="json", csv={}, records="exams.{exam}.data")
+    assert check_files(headqa, [("dev.json", path)]) == []
+    typo = spec({**fields, "id": "{exam}-{qid_}", "option_key": "text"}, format="json", csv={},
+                records="exams.{exam}.data")
+    [(_, _, missing)] = check_files(typo, [("dev.json", path)])
+    assert [m.message() for m in missing] == [
+        "id: no field 'qid_' (fields: exam, qid, qtext, ra, answers, image; did you mean 'qid'?)",
+        "option_key: no field 'answers[].text' (fields: exam, qid, qtext, ra, answers, image; "
+        "did you mean 'answers[].atext'?)",
     ]
 
 
@@ -112,11 +131,14 @@ def test_all_rejected_build_writes_evidence_beside_the_dataset(tmp_path, capsys)
     assert len(lines) == 1 and lines[0].startswith("globmed build: error: no rows kept (4 read, all rejected: ")
     rejected = root / "globmed.rejected"
     assert f"written to {rejected}" in lines[0] and f"nothing written to {root / 'globmed'}" in lines[0]
-    # top reasons, most frequent first, each with its first row: file:row and the detail or the row itself
-    assert "answer_not_among_options 2 (e.g. tiny en.jsonl:0: " in lines[0] and '"q": "Which nerve?"' in lines[0]
-    assert "malformed_row 1 (e.g. tiny en.jsonl:3: invalid JSON" in lines[0]
-    assert 'no_answer 1 (e.g. tiny en.jsonl:1: {"id": 2, "q": "Which bone?"' in lines[0]
     rejects = [json.loads(x) for x in (rejected / "rejects.jsonl").read_text(encoding="utf-8").splitlines()]
+    # top reasons, most frequent first, each with its first row: file:row and the reject's detail, or (no_answer
+    # has none) the row as the file holds it
+    detail = next(r["detail"] for r in rejects if r["reason"] == "answer_not_among_options")
+    assert lines[0].index(f"answer_not_among_options 2 (e.g. tiny en.jsonl:0: {detail})") < lines[0].index("no_answer")
+    assert "malformed_row 1 (e.g. tiny en.jsonl:3: invalid JSON" in lines[0]
+    row = (yaml_path.parent / "src" / "en.jsonl").read_text(encoding="utf-8").splitlines()[1]
+    assert f"no_answer 1 (e.g. tiny en.jsonl:1: {row})" in lines[0]
     report = json.loads((rejected / "build_report.json").read_text(encoding="utf-8"))
     assert sorted(r["row"] for r in rejects) == [0, 1, 2, 3]
     assert report["rows_read"] == 4 and report["rows_kept"] == 0 and report["counts"] == {}
