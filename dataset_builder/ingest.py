@@ -97,37 +97,44 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
     translations: dict[str, dict[str, Any]] = {}
     ctx = RowContext(task.language, task.split, 0, task.vars)
     records = result.records
-    language_error = ""
+    file_units = [(task.language, adapter), *parallel]
+    tag = bool(parallel)  # rejects of a row giving several languages say which language they are about
+    gates: dict[str, tuple[str, str] | None] = {}
+
+    def gate(lang: str) -> tuple[str, str] | None:
+        """Why a row in this language cannot be used, decided once per language."""
+        if lang not in gates:
+            if lang not in known_languages:
+                gates[lang] = ("language_not_in_registry", f"language {lang!r} is not in globmed/languages.yaml")
+            elif lang not in selected:
+                gates[lang] = ("language_not_selected", f"language {lang!r} not in --languages")
+            else:
+                gates[lang] = None
+        return gates[lang]
+
     for row_no, row in rows:
         if isinstance(row, Malformed):
-            result.rows_read += 1 + len(parallel)
-            for _ in range(1 + len(parallel)):
+            result.rows_read += len(file_units)
+            for _ in file_units:
                 reject(row_no, "malformed_row", row.detail)
             continue
-        try:
-            lang = row_language(row) if row_language else task.language
-        except MissingField as err:
-            lang, language_error = "", str(err)
-        units = [(lang, adapter), *parallel]
+        units = file_units
+        if row_language is not None:
+            try:
+                units = [(row_language(row), adapter), *parallel]
+            except MissingField as err:  # no language column: the row (all its units) is malformed
+                result.rows_read += len(file_units)
+                for _ in file_units:
+                    reject(row_no, "malformed_row", str(err))
+                continue
         result.rows_read += len(units)
-        tag = len(units) > 1
         ctx.row = row_no
         ruled = rules.check(row) if rules else None
         source_id = None
         for unit_lang, unit_adapter in units:
-            prefix = f"[{unit_lang}] " if tag else ""
-            if not unit_lang:
-                reject(row_no, "malformed_row", prefix + language_error)
-                continue
-            if unit_lang not in known_languages:
-                reject(row_no, "language_not_in_registry",
-                       f"{prefix}language {unit_lang!r} is not in globmed/languages.yaml")
-                continue
-            if unit_lang not in selected:
-                reject(row_no, "language_not_selected", f"{prefix}language {unit_lang!r} not in --languages")
-                continue
-            if ruled is not None:
-                reject(row_no, ruled[0], prefix + ruled[1])
+            stop = gate(unit_lang) or ruled
+            if stop is not None:
+                reject(row_no, stop[0], f"[{unit_lang}] {stop[1]}" if tag else stop[1])
                 continue
             ctx.language = unit_lang
             try:
@@ -136,11 +143,11 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
                 if not warned:
                     logger.warning("%s %s row %d: %s", src, file_label, row_no, err)
                     warned = True
-                reject(row_no, "malformed_row", prefix + str(err))
+                reject(row_no, "malformed_row", f"[{unit_lang}] {err}" if tag else str(err))
                 continue
             reason = apply_filters(filters, draft, tname)
             if reason is not None:
-                reject(row_no, reason, prefix + draft.detail if draft.detail else "")
+                reject(row_no, reason, f"[{unit_lang}] {draft.detail}" if tag and draft.detail else draft.detail)
                 continue
             source_id = source_id or draft.source_id  # parallel units share the row's own id
             pid = f"{src}:{source_id}"
