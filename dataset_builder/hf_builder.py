@@ -19,7 +19,8 @@ import pyarrow.parquet as pq
 from globmed.languages import known_language_codes
 from globmed.schema import SPLITS, TASKS, features
 
-_DESCRIPTION = "GlobMed: a 12-language medical dataset (mcqa, nli, lfqa), parallel across languages."
+_DESCRIPTION = ("GlobMed: a multilingual medical dataset (12 languages, 7 more opt-in; mcqa, nli, lfqa), "
+                "parallel across languages.")
 _HOMEPAGE = "https://huggingface.co/datasets/globmed"
 
 
