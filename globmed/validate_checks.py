@@ -54,8 +54,10 @@ def check_sources(path: Path, data: Any) -> str:
     if problems:
         raise GlobMedError("; ".join(problems))
     tasks = sorted({spec.task for spec in specs})
-    langs = {lang for spec in specs for lang in spec.languages}
-    counts = f"{plural(len(langs), 'language')}, {plural(len(jobs), 'file')}"
+    langs = {lang for spec in specs if not spec.language for lang in spec.languages}
+    columns = sorted({spec.language["field"] for spec in specs if spec.language})
+    from_column = f" + per-row language from column {', '.join(columns)}" if columns else ""
+    counts = f"{plural(len(langs), 'language')}{from_column}, {plural(len(jobs), 'file')}"
     return f"{plural(len(specs), 'source')} ({', '.join(tasks)}), {counts}"
 
 
