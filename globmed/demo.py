@@ -74,7 +74,7 @@ def run_stages(stages: Sequence[Stage], out: TextIO | None = None) -> None:
 
 def latest_run_file(results: Path, model_name: str) -> Path:
     """The newest results JSON of `model_name`, by `provenance.date` (run ids are hashes, not times)."""
-    from benchmark.results_schema import load_results_dir
+    from globmed.results import load_results_dir
 
     runs = [run for run in load_results_dir(results) if run.model.name == model_name] if results.is_dir() else []
     if not runs:

@@ -99,7 +99,7 @@ def write_training_info(model_dir: Path, **kwargs: Any) -> Path:
 def synthetic_run(name: str, scores: dict[str, float], *, base_model: str | None = None, model_type: str = "open",
                   run_id: str | None = None, tasks: tuple[str, ...] = ("mcqa", "nli")):
     """A RunResult whose every task of a language scores `scores[lang]` (task k adds k/100 to tell tasks apart)."""
-    from benchmark.results_schema import ModelInfo, RunResult, TaskResult
+    from globmed.results import ModelInfo, RunResult, TaskResult
 
     results = {}
     for lang, score in scores.items():

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmark.results_schema import SCHEMA_VERSION
 from globmed.atomic import atomic_write_json
 from globmed.languages import all_languages
+from globmed.results import SCHEMA_VERSION
 from globmed.schema import TASKS
 
 FAMILIES = [("Qwen3", "open"), ("Llama-3.1", "open"), ("Mistral", "open"), ("GPT-4o", "proprietary"),

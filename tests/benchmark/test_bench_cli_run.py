@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from benchmark.results_schema import RunResult
 from globmed.cli import main
+from globmed.results import RunResult
 
 
 @pytest.fixture(scope="module")

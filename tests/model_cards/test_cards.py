@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from benchmark.results_schema import load_results_dir
 from globmed.cli import main
 from globmed.errors import GlobMedError
+from globmed.results import load_results_dir
 from model_cards.checks import CardCheckError, check_model_card, check_space_card
 from model_cards.common import percent, split_front_matter
 from model_cards.dataset_card import write_dataset_card

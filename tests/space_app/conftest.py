@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.results_schema import RunResult
 from globmed.languages import low_resource_codes
+from globmed.results import RunResult
 from space_app.synthetic import make_run, write_runs
 
 LOW = set(low_resource_codes())

@@ -100,7 +100,7 @@ def test_cli_help_lists_the_admin_flags(capsys):
 
 
 def test_cli_admin_flow(tmp_path, run_dict, capsys):
-    from benchmark.results_schema import RunResult
+    from globmed.results import RunResult
     from space_app.submission import store_pending
 
     data_dir = tmp_path / "data"
