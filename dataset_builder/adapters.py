@@ -8,14 +8,17 @@ quality filters (dataset_builder.quality) keep it or reject it with a reason.
 from __future__ import annotations
 
 import logging
+import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dataset_builder.answers import NONE, Answer, parse_answer, parse_options
-from dataset_builder.normalise import clean_option, clean_text
+from dataset_builder.answers import NONE, Answer, option_keys, parse_answer, parse_options
+from dataset_builder.normalise import clean_option, clean_text, strip_stray_quote
 from globmed.errors import GlobMedError
 from globmed.registry import Registry
+from globmed.schema import OPTION_LETTERS
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +29,15 @@ _NLI_SYNONYMS = {
 }
 _FIELD_KEYS = {
     "id", "context", "question", "options", "option_key", "answer", "answer_format", "answer_base", "labels",
-    "explanation", "needs_image", "translation", "fixed_options",
+    "explanation", "needs_image", "translation", "fixed_options", "absent_option_values",
 }
+# Option cells that mean "no option here" (a 4-option row in a 5-column file). Everywhere: JSON null, NaN and
+# empty cells. In CSV/TSV, which have no null, also the placeholders that exports write for a missing value
+# ("None", "null", "nan"). Not in JSON or parquet: there a missing value is null, so the string "None" is text,
+# and real exams use it as an option (MedMCQA: "Both" / "None" in 41 questions of its dev split).
+# `absent_option_values:` adds a source's own ("-", "N/A", or "None" for a JSON file written with str()).
+PLACEHOLDER_FORMATS = ("csv", "tsv")
+TEXT_PLACEHOLDERS = frozenset({"none", "null", "nan"})
 
 
 class MissingField(Exception):
@@ -48,6 +58,8 @@ class Draft:
     needs_image: bool = False
     translation: dict[str, Any] | None = None
     index: int = -1  # resolved answer index, set by the AnswerAmongOptions filter
+    option_gap: str = ""  # letter of an absent option between present ones (rejected "option_gap")
+    detail: str = ""  # why a filter dropped the row, when the reason alone does not say
 
 
 class RowContext:
@@ -78,7 +90,8 @@ def get_path(row: dict[str, Any], path: str) -> Any:
     return value
 
 
-def _optional(row: dict[str, Any], path: str) -> Any:
+def get_optional(row: dict[str, Any], path: str) -> Any:
+    """`get_path`, with None for a missing field."""
     try:
         return get_path(row, path)
     except MissingField:
@@ -98,10 +111,26 @@ def _join(value: Any) -> Any:
     return value
 
 
-class FieldMapping:
-    """The generic, YAML-only adapter built from a source's `fields:` mapping (see the README)."""
+class _TemplateValues(dict):
+    """Values of an id template: the file's variables first, then the row's own top-level fields."""
 
-    def __init__(self, task: str, mapping: dict[str, Any], where: str) -> None:
+    def __init__(self, values: dict[str, Any], row: dict[str, Any]) -> None:
+        super().__init__(values)
+        self.row = row
+
+    def __missing__(self, key: str) -> Any:
+        return clean_text(get_path(self.row, key))
+
+
+class FieldMapping:
+    """The generic, YAML-only adapter built from a source's `fields:` mapping (see the README).
+
+    It counts what it normalised (`counts`: stray trailing quotes, absent trailing options dropped) so the
+    build report shows every change made to a question.
+    """
+
+    def __init__(self, task: str, mapping: dict[str, Any], where: str, default_id: str = "{split}-{row}",
+                 placeholders: bool = False) -> None:
         unknown = sorted(set(mapping) - _FIELD_KEYS)
         if unknown:
             known = ", ".join(sorted(_FIELD_KEYS))
@@ -114,8 +143,10 @@ class FieldMapping:
             raise GlobMedError(f"{where}: an {task} source needs field answer")
         self.task = task
         self.m = mapping
-        self.id = str(mapping.get("id", "{split}-{row}"))
+        self.id = str(mapping.get("id", default_id))
         self.answer_format = mapping.get("answer_format", "auto")
+        if self.answer_format not in ("auto", "letter", "index", "text", "key"):
+            raise GlobMedError(f"{where}: answer_format must be auto, letter, index, text or key")
         self.answer_base = int(mapping.get("answer_base", 0))
         labels = mapping.get("labels") or {}
         self.labels = {str(k).strip().casefold(): v for k, v in labels.items()}
@@ -127,6 +158,12 @@ class FieldMapping:
         self.option_columns = mapping.get("options") if isinstance(mapping.get("options"), list) else None
         self.option_key = mapping.get("option_key")
         self.fixed_options = list(mapping["fixed_options"]) if "fixed_options" in mapping else None
+        extra = mapping.get("absent_option_values") or []
+        if not isinstance(extra, list):
+            raise GlobMedError(f"{where}: absent_option_values must be a list, e.g. ['-', 'N/A']")
+        self.absent = {""} | (TEXT_PLACEHOLDERS if placeholders else set()) | {clean_text(v).casefold() for v in extra}
+        self.absent_len = max(map(len, self.absent))
+        self.counts: Counter[str] = Counter()
 
     def _get(self, row: dict[str, Any], key: str, default: Any = "", required: bool = False, join: bool = True
              ) -> Any:
@@ -147,52 +184,85 @@ class FieldMapping:
                 raise
             return default
 
+    def _text(self, value: Any, option: bool = False) -> str:
+        """A cleaned text field; a stray trailing quote (CSV export residue) is removed and counted."""
+        text = clean_option(value) if option else clean_text(value)
+        if text.endswith('"'):
+            fixed = strip_stray_quote(text)
+            if fixed != text:
+                self.counts["stray_trailing_quote"] += 1
+                return fixed
+        return text
+
     def source_id(self, row: dict[str, Any], ctx: RowContext) -> str:
         if self.id_is_template:
             values = {**ctx.variables, "row": ctx.row, "lang": ctx.language, "split": ctx.split or "all"}
-            return self.id.format(**values)
+            return self.id.format_map(_TemplateValues(values, row))
         return clean_text(get_path(row, self.id))
+
+    def is_absent(self, value: Any) -> bool:
+        if isinstance(value, str):  # the common case first, and only short cells can be placeholders
+            stripped = value.strip()
+            return not stripped or (len(stripped) <= self.absent_len and stripped.casefold() in self.absent)
+        return value is None or (isinstance(value, float) and math.isnan(value))
 
     def __call__(self, row: dict[str, Any], ctx: RowContext) -> Draft:
         draft = Draft(
             source_id=self.source_id(row, ctx),
-            question=clean_text(self._get(row, "question", required=True)),
+            question=self._text(self._get(row, "question", required=True)),
             context=_context(self._get(row, "context")),
-            explanation=clean_text(self._get(row, "explanation")),
+            explanation=self._text(self._get(row, "explanation")),
         )
         if self.image is not None:
-            try:
-                value = get_path(row, self.image["field"])
-            except MissingField:
-                value = None
+            value = get_optional(row, self.image["field"])
             when = self.image.get("when", "nonempty")
             draft.needs_image = bool(value) if when == "nonempty" else value == when
         if "translation" in self.m:
             raw = get_path(row, self.m["translation"])
             draft.translation = raw if isinstance(raw, dict) else None
-        raw_answer = get_path(row, self.m["answer"])
+        raw_answer = get_optional(row, self.m["answer"])  # a row without its answer field has no answer
+        if self.labels and isinstance(raw_answer, (str, int, float, bool)):
+            raw_answer = self.labels.get(str(raw_answer).strip().casefold(), raw_answer)
         if self.task == "mcqa":
-            if self.fixed_options is not None:  # e.g. PubMedQA: yes / no / maybe for every row
-                raw_options = self.fixed_options
-            elif self.option_columns is not None:  # columns A..J: a column the row lacks is an absent option
-                raw_options = [_optional(row, col) for col in self.option_columns]
-            else:
-                raw_options = self._get(row, "options", None, required=True, join=False)
-            options = parse_options(raw_options, self.option_key)
-            if options is None:
-                raise MissingField(f"options field has an unknown shape ({type(raw_options).__name__})")
-            if self.option_columns is not None:  # missing trailing columns are absent options
-                while options and (options[-1] is None or str(options[-1]).strip() == ""):
-                    options.pop()
-            draft.options = [clean_option(o) for o in options]
-            draft.answer = parse_answer(raw_answer, self.answer_format, self.answer_base, draft.options)
+            self._options(row, raw_answer, draft)
         elif self.task == "nli":
             draft.options = list(NLI_LABELS)
-            draft.answer = nli_answer(raw_answer, self.labels)
+            draft.answer = nli_answer(raw_answer, {})
         else:
-            draft.long_answer = clean_text(_join(raw_answer))
+            draft.long_answer = self._text(_join(raw_answer))
             draft.answer = Answer("text", draft.long_answer) if draft.long_answer else NONE
         return draft
+
+    def _options(self, row: dict[str, Any], raw_answer: Any, draft: Draft) -> None:
+        """Options in letter order, absent ones dropped at the end and flagged in the middle (never shifted),
+        and the answer classified against them (a key of dict-shaped options resolves to that key's option)."""
+        keys = None
+        if self.fixed_options is not None:  # e.g. PubMedQA: yes / no / maybe for every row
+            raw_options = self.fixed_options
+        elif self.option_columns is not None:  # columns A..J: a column the row lacks is an absent option
+            raw_options = [get_optional(row, col) for col in self.option_columns]
+        else:
+            raw_options = self._get(row, "options", None, required=True, join=False)
+            keys = option_keys(raw_options)
+        options = parse_options(raw_options, self.option_key)
+        if options is None:
+            raise MissingField(f"options field has an unknown shape ({type(raw_options).__name__})")
+        absent = [self.is_absent(o) for o in options]
+        while absent and absent[-1]:
+            absent.pop()
+            options.pop()
+            if keys:
+                keys.pop()
+            self.counts["absent_options_dropped"] += 1
+        if any(absent):
+            draft.option_gap = OPTION_LETTERS[absent.index(True)]
+        draft.options = [self._text(o, option=True) for o in options]
+        if keys and isinstance(raw_answer, (str, int)) and not isinstance(raw_answer, bool) and (
+                self.answer_format == "key" or (self.answer_format == "auto" and str(raw_answer).strip() in keys)):
+            key = str(raw_answer).strip()
+            draft.answer = Answer("index", keys.index(key)) if key in keys else Answer("text", key)
+        else:
+            draft.answer = parse_answer(raw_answer, self.answer_format, self.answer_base, draft.options)
 
 
 def nli_answer(raw: Any, labels: dict[str, str]) -> Answer:
@@ -254,11 +324,13 @@ ADAPTERS.register("globmed_native", globmed_native)
 ADAPTERS.register("expertqa", expertqa)
 
 
-def make_adapter(spec) -> Adapter:
-    """The callable for a SourceSpec: its named adapter or its compiled field mapping."""
+def make_adapter(spec, language: str | None = None) -> Adapter:
+    """The callable for a SourceSpec: its named adapter or its compiled field mapping; with `language`, the
+    mapping of that language's `parallel_fields` (the source's `fields:` with that language's overrides)."""
     if spec.adapter:
         return ADAPTERS.get(spec.adapter)
-    return FieldMapping(spec.task, spec.fields, spec.where())
+    mapping = spec.fields if language is None else {**spec.fields, **spec.parallel_fields[language]}
+    return FieldMapping(spec.task, mapping, spec.where(), spec.default_id(), spec.format in PLACEHOLDER_FORMATS)
 
 
 def check_spec(spec) -> None:
@@ -269,4 +341,5 @@ def check_spec(spec) -> None:
     else:
         if not isinstance(spec.fields, dict):
             raise GlobMedError(f"{spec.where()}: fields must be a mapping")
-        FieldMapping(spec.task, spec.fields, spec.where())
+        for language in [None, *spec.parallel_fields]:
+            make_adapter(spec, language)

@@ -1,7 +1,9 @@
 """Parse the many shapes options and answers come in, as pure functions (table-tested).
 
 Options: a list of strings, a list of dicts (text under `option_key`), a dict keyed by letters (any case) or
-numbers, one "(A) ...\\n(B) ..." string, or the values of columns A..J.
+numbers, one "(A) ...\\n(B) ..." string, one string holding a JSON or Python-literal dict or list (parsed with
+json, then ast.literal_eval: never eval), or the values of columns A..J. `option_keys` gives a dict's keys in
+the same order, so an answer given as a key ("2" of "1".."4") resolves to that key's option, not to index 2.
 Answers: a letter ("C", "c", "(C)", "C."), an index (0- or 1-based), a one-item list of any of these, or the
 option text. Several letters ("(ACE)", "a or d", ["a", "c"]) mean several correct answers; "", "NA", None or
 [] mean no answer. The result is an `Answer` whose `kind` tells the quality filters what to do.
@@ -9,6 +11,8 @@ option text. Several letters ("(ACE)", "a or d", ["a", "c"]) mean several correc
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -97,7 +101,8 @@ def parse_options(raw: Any, option_key: str | None = None) -> list[Any] | None:
     if raw is None:
         return []
     if isinstance(raw, str):
-        return split_option_string(raw)
+        literal = literal_container(raw)
+        return parse_options(literal, option_key) if literal is not None else split_option_string(raw)
     if isinstance(raw, dict):
         return [raw[k] for k in _ordered_keys(list(raw))]
     if isinstance(raw, (list, tuple)):
@@ -107,6 +112,30 @@ def parse_options(raw: Any, option_key: str | None = None) -> list[Any] | None:
     if hasattr(raw, "tolist"):  # numpy arrays from parquet
         return parse_options(raw.tolist(), option_key)
     return None
+
+
+def option_keys(raw: Any) -> list[str] | None:
+    """The keys of dict-shaped options in option order (as strings), or None for other shapes."""
+    if isinstance(raw, str):
+        raw = literal_container(raw)
+    if isinstance(raw, dict):
+        return [str(k).strip() for k in _ordered_keys(list(raw))]
+    return None
+
+
+def literal_container(text: str) -> dict | list | None:
+    """A string that holds a dict or list literal ('{"A": "x"}', "{'A': 'x'}", '["x", "y"]') parsed safely."""
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "{[" or stripped[-1] not in "}]":
+        return None
+    try:
+        value = json.loads(stripped)
+    except ValueError:
+        try:
+            value = ast.literal_eval(stripped)  # Python literals only: never eval
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return None
+    return value if isinstance(value, (dict, list)) else None
 
 
 def split_option_string(text: str) -> list[str]:

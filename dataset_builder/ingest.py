@@ -1,7 +1,10 @@
-"""Read one source file into records: reader -> adapter -> quality filters, every row kept or rejected.
+"""Read one source file into records: reader -> row language and rules -> adapter -> quality filters, every
+row kept or rejected.
 
 `ingest_file` is a pure function of (spec, file) so files can be read in parallel processes; it returns the
 kept records as plain dicts (cheaper than dataclasses at 500k rows) and one reject entry per dropped row.
+A row with `parallel_fields` gives one unit per language (its own and each parallel one); each unit counts as
+one row read and ends kept or rejected, so rows read = kept + rejected still holds.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dataset_builder.adapters import MissingField, RowContext, get_path, make_adapter
+from dataset_builder.adapters import FieldMapping, MissingField, RowContext, make_adapter
 from dataset_builder.dedup import item_text
 from dataset_builder.quality import apply_filters, default_filters
 from dataset_builder.readers import Malformed, read_rows
-from dataset_builder.sources import FileTask, SourceSpec
+from dataset_builder.row_rules import LanguageColumn, RowRules
+from dataset_builder.sources import ROW_LANGUAGE, FileTask, SourceSpec
 from globmed.atomic import sha256_file
 from globmed.schema import TRANSLATION_METHODS
 
@@ -33,6 +37,7 @@ class FileResult:
     rows_read: int = 0
     sha256: str = ""
     filter_counts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    normalisation: Counter[str] = field(default_factory=Counter)  # what the adapters changed, by kind
 
 
 def local_path(spec: SourceSpec, task: FileTask) -> Path:
@@ -44,7 +49,9 @@ def local_path(spec: SourceSpec, task: FileTask) -> Path:
 
 
 def _translation(spec: SourceSpec, language: str, provenance: dict[str, Any] | None) -> dict[str, Any]:
-    if language in spec.original_language:
+    original = language in spec.original_language or (
+        ROW_LANGUAGE in spec.original_language and language not in spec.parallel_fields)
+    if original:
         return {"method": "original", "model": "", "qc_score": -1.0, "reviewed": False}
     info = dict(spec.translation)
     if provenance:
@@ -59,71 +66,110 @@ def _translation(spec: SourceSpec, language: str, provenance: dict[str, Any] | N
     }
 
 
-def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str]) -> FileResult:
-    """Every row of one file, kept as a record or rejected with (source, file, row, reason, detail)."""
+def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str],
+                selected_languages: frozenset[str] | None = None) -> FileResult:
+    """Every row of one file, kept as a record or rejected with (source, file, row, reason, detail).
+
+    `known_languages` are the registry's codes; `selected_languages` (default: all known) those the build wants.
+    """
     path = local_path(spec, task)
     result = FileResult(task=task, sha256=sha256_file(path) if path.is_file() else "")
     file_label = task.relpath
     rejects = result.rejects
+    selected = known_languages if selected_languages is None else selected_languages
 
     def reject(row: int, reason: str, detail: str = "") -> None:
         rejects.append({"source": spec.id, "file": file_label, "row": row, "reason": reason, "detail": detail})
 
-    rows = read_rows(path, spec.format, spec.csv)
-    if task.language not in known_languages:
+    rows = read_rows(path, spec.format, spec.csv, spec.records)
+    if task.language != ROW_LANGUAGE and task.language not in known_languages:
         for row_no, _ in rows:
             result.rows_read += 1
             reject(row_no, "language_not_in_registry", f"language {task.language!r} is not in globmed/languages.yaml")
         return result
+    row_language = LanguageColumn(spec.language) if spec.language else None
+    rules = RowRules(spec.select, spec.reject_when)
     adapter = make_adapter(spec)
+    parallel = [(lang, make_adapter(spec, lang)) for lang in spec.parallel_fields]
     filters = default_filters()
-    select_field = spec.select.get("field") if spec.select else None
-    select_values = {str(v) for v in spec.select.get("values", [])} if spec.select else set()
     warned = False
-    lang, src, lic, tname = task.language, spec.id, spec.license, spec.task
-    default_translation = _translation(spec, lang, None)
-    ctx = RowContext(lang, task.split, 0, task.vars)
+    src, lic, tname = spec.id, spec.license, spec.task
+    translations: dict[str, dict[str, Any]] = {}
+    ctx = RowContext(task.language, task.split, 0, task.vars)
     records = result.records
+    file_units = [(task.language, adapter), *parallel]
+    tag = bool(parallel)  # rejects of a row giving several languages say which language they are about
+    gates: dict[str, tuple[str, str] | None] = {}
+
+    def gate(lang: str) -> tuple[str, str] | None:
+        """Why a row in this language cannot be used, decided once per language."""
+        if lang not in gates:
+            if lang not in known_languages:
+                gates[lang] = ("language_not_in_registry", f"language {lang!r} is not in globmed/languages.yaml")
+            elif lang not in selected:
+                gates[lang] = ("language_not_selected", f"language {lang!r} not in --languages")
+            else:
+                gates[lang] = None
+        return gates[lang]
+
     for row_no, row in rows:
-        result.rows_read += 1
         if isinstance(row, Malformed):
-            reject(row_no, "malformed_row", row.detail)
+            result.rows_read += len(file_units)
+            for _ in file_units:
+                reject(row_no, "malformed_row", row.detail)
             continue
-        if select_field is not None:
+        units = file_units
+        if row_language is not None:
             try:
-                selected = get_path(row, select_field)
-            except MissingField:
-                selected = None
-            if str(selected) not in select_values:
-                reject(row_no, "not_selected", f"{select_field}={selected!r}")
+                units = [(row_language(row), adapter), *parallel]
+            except MissingField as err:  # no language column: the row (all its units) is malformed
+                result.rows_read += len(file_units)
+                for _ in file_units:
+                    reject(row_no, "malformed_row", str(err))
                 continue
-        try:
-            ctx.row = row_no
-            draft = adapter(row, ctx)
-        except MissingField as err:
-            if not warned:
-                logger.warning("%s %s row %d: %s", src, file_label, row_no, err)
-                warned = True
-            reject(row_no, "malformed_row", str(err))
-            continue
-        reason = apply_filters(filters, draft, tname)
-        if reason is not None:
-            reject(row_no, reason)
-            continue
-        pid = f"{src}:{draft.source_id}"
-        answer = draft.long_answer if tname == "lfqa" else draft.options[draft.index]
-        records.append({
-            "id": f"{pid}:{lang}", "parallel_id": pid, "language": lang, "task": tname, "source": src,
-            "context": draft.context, "question": draft.question, "options": draft.options,
-            "answer_index": draft.index, "answer": answer, "explanation": draft.explanation, "license": lic,
-            "translation": _translation(spec, lang, draft.translation) if draft.translation else default_translation,
-            "split": task.split,
-            "_file": file_label, "_row": row_no,
-        })
-        records[-1]["_text"] = item_text(records[-1])  # dedup key text, computed here so it runs in parallel
+        result.rows_read += len(units)
+        ctx.row = row_no
+        ruled = rules.check(row) if rules else None
+        source_id = None
+        for unit_lang, unit_adapter in units:
+            stop = gate(unit_lang) or ruled
+            if stop is not None:
+                reject(row_no, stop[0], f"[{unit_lang}] {stop[1]}" if tag else stop[1])
+                continue
+            ctx.language = unit_lang
+            try:
+                draft = unit_adapter(row, ctx)
+            except MissingField as err:
+                if not warned:
+                    logger.warning("%s %s row %d: %s", src, file_label, row_no, err)
+                    warned = True
+                reject(row_no, "malformed_row", f"[{unit_lang}] {err}" if tag else str(err))
+                continue
+            reason = apply_filters(filters, draft, tname)
+            if reason is not None:
+                reject(row_no, reason, f"[{unit_lang}] {draft.detail}" if tag and draft.detail else draft.detail)
+                continue
+            source_id = source_id or draft.source_id  # parallel units share the row's own id
+            pid = f"{src}:{source_id}"
+            answer = draft.long_answer if tname == "lfqa" else draft.options[draft.index]
+            if unit_lang not in translations:
+                translations[unit_lang] = _translation(spec, unit_lang, None)
+            records.append({
+                "id": f"{pid}:{unit_lang}", "parallel_id": pid, "language": unit_lang, "task": tname, "source": src,
+                "context": draft.context, "question": draft.question, "options": draft.options,
+                "answer_index": draft.index, "answer": answer, "explanation": draft.explanation, "license": lic,
+                "translation": _translation(spec, unit_lang, draft.translation) if draft.translation
+                else translations[unit_lang],
+                "split": task.split,
+                "_file": file_label, "_row": row_no,
+            })
+            records[-1]["_text"] = item_text(records[-1])  # dedup key text, computed here so it runs in parallel
     result.filter_counts = {
         f.name: {"seen": f.seen, "kept": f.kept, "dropped": dict(f.dropped)} for f in filters
     }
+    for unit_adapter in [adapter, *(a for _, a in parallel)]:
+        if isinstance(unit_adapter, FieldMapping):
+            result.normalisation.update(unit_adapter.counts)
     return result
 
 

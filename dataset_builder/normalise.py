@@ -4,12 +4,16 @@
 - non-breaking spaces (U+00A0, U+202F, U+2007) become plain spaces;
 - CRLF and bare CR become LF; runs of spaces/tabs collapse to one; each line and the text are stripped;
 - Unicode NFC, so the same word always has the same code points;
-- options: a doubled trailing dot ("Colágeno..") left by a converter becomes one ("Colágeno."), an ellipsis stays.
+- options: a doubled trailing dot ("Colágeno..") left by a converter becomes one ("Colágeno."), an ellipsis stays;
+- a stray trailing double quote (an unbalanced `"` at the end, often after a line break: `Propranolol\\n"`, left
+  by CSV exports) is removed by `strip_stray_quote`; balanced quotes (`called "X"`) stay. The adapters count it.
 
     >>> clean_text("\\ufeffA\\u00a0 b\\r\\nc ")
     'A b\\nc'
     >>> clean_option("Colágeno..")
     'Colágeno.'
+    >>> strip_stray_quote('Propranolol\\n"'), strip_stray_quote('The "X" sign"'), strip_stray_quote('called "X"')
+    ('Propranolol', 'The "X" sign', 'called "X"')
 """
 
 from __future__ import annotations
@@ -51,6 +55,13 @@ def clean_option(value: object) -> str:
     text = clean_text(value)
     if text.endswith(".."):
         text = _DOUBLE_DOT.sub(".", text)
+    return text
+
+
+def strip_stray_quote(text: str) -> str:
+    """Drop an unbalanced trailing `"` (and the whitespace before it); a text with balanced quotes is kept."""
+    if text.endswith('"') and text.count('"') % 2:
+        return text[:-1].rstrip()
     return text
 
 

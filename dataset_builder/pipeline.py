@@ -17,7 +17,7 @@ from typing import Any
 from dataset_builder.config import BuildConfig
 from dataset_builder.dedup_stage import drop_repeated_ids, remove_duplicates
 from dataset_builder.ingest import FileResult, ingest_file
-from dataset_builder.sources import BUNDLED, FileTask, SourceSpec, load_sources, resolve_sources_path
+from dataset_builder.sources import BUNDLED, ROW_LANGUAGE, FileTask, SourceSpec, load_sources, resolve_sources_path
 from dataset_builder.splits import assign_splits
 from dataset_builder.stats import Stage, StageStats
 from dataset_builder.writer import (
@@ -57,7 +57,8 @@ def plan_files(specs: list[SourceSpec], config: BuildConfig) -> list[tuple[Sourc
     """Every file the build will read; a local file that is missing fails now, before any work is done.
 
     Languages of the registry that were not selected are skipped; languages outside the registry are read and
-    their rows rejected as language_not_in_registry (so they are counted, never silently ignored).
+    their rows rejected as language_not_in_registry (so they are counted, never silently ignored). A file whose
+    rows carry their language is always read: its rows are routed (or rejected) one by one.
     """
     known = frozenset(language_codes())
     selected = set(config.languages or known)
@@ -65,7 +66,7 @@ def plan_files(specs: list[SourceSpec], config: BuildConfig) -> list[tuple[Sourc
     for spec in specs:
         wanted = [lg for lg in spec.languages if lg in selected or lg not in known]
         skipped = [lg for lg in spec.languages if lg in known and lg not in selected]
-        unknown = [lg for lg in spec.languages if lg not in known]
+        unknown = [lg for lg in spec.languages if lg not in known and lg != ROW_LANGUAGE]
         if unknown:
             logger.warning("source %s: languages %s are not in globmed/languages.yaml; their rows are read and "
                            "rejected as language_not_in_registry", spec.id, ",".join(unknown))
@@ -83,6 +84,7 @@ def _ingest(jobs: list[tuple[SourceSpec, FileTask]], config: BuildConfig, progre
     from tqdm.auto import tqdm
 
     known = frozenset(language_codes())
+    selected = frozenset(config.languages or known)
     bar = tqdm(total=len(jobs), desc="read sources", unit="file", disable=None if progress else True)
     results: list[FileResult] = []
     if config.num_proc > 1 and len(jobs) > 1:
@@ -90,13 +92,13 @@ def _ingest(jobs: list[tuple[SourceSpec, FileTask]], config: BuildConfig, progre
 
         ctx = mp.get_context("fork") if hasattr(mp, "get_context") else mp
         with ctx.Pool(min(config.num_proc, len(jobs))) as pool:
-            for res in pool.imap(_ingest_job, [(s, t, known) for s, t in jobs], chunksize=1):
+            for res in pool.imap(_ingest_job, [(s, t, known, selected) for s, t in jobs], chunksize=1):
                 results.append(res)
                 bar.update(1)
                 bar.set_postfix(rows=sum(r.rows_read for r in results), refresh=False)
     else:
         for spec, task in jobs:
-            results.append(ingest_file(spec, task, known))
+            results.append(ingest_file(spec, task, known, selected))
             bar.update(1)
             bar.set_postfix(rows=sum(r.rows_read for r in results), refresh=False)
     bar.close()
@@ -145,6 +147,7 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
                            f"nothing written to {dataset_dir(out_root)}; check --languages and the sources YAML")
     report = _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved)
     report["filters"] = _filter_totals(results)
+    report["normalisation"] = dict(sorted(sum((r.normalisation for r in results), Counter()).items()))
     target = dataset_dir(out_root)
     with atomic_dir(target) as tmp, Stage(stats, "write") as st:
         st.rows = len(records)
@@ -187,6 +190,9 @@ def _report(specs, config, sources, counts, rows_read, records, rejects, counter
     by_reason = Counter(r["reason"] for r in rejects)
     by_source = Counter(r["source"] for r in rejects)
     langs_with_rows = [code for code in language_codes() if code in counts]
+    source_langs: dict[str, set[str]] = {}
+    for rec in records:
+        source_langs.setdefault(rec["source"], set()).add(rec["language"])
     cfg = config.fingerprint()
     cfg["sources"] = _sources_label(sources)
     return {
@@ -201,7 +207,7 @@ def _report(specs, config, sources, counts, rows_read, records, rejects, counter
         "split_alignment": {"rows_moved": moved},
         "sources": [
             {"id": s.id, "name": s.name, "task": s.task, "license": s.license, "citation": s.citation,
-             "homepage": s.homepage, "languages": [lg for lg in s.languages if lg in counts]}
+             "homepage": s.homepage, "languages": [lg for lg in langs_with_rows if lg in source_langs.get(s.id, ())]}
             for s in specs
         ],
         "languages": langs_with_rows,

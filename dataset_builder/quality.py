@@ -1,9 +1,10 @@
 """Quality filters: each answers "keep" or "drop, because <reason>", and counts what it saw.
 
 Order matters when a row has several problems; the first failing filter names the reason:
-empty_question, needs_missing_image, no_answer, several_correct_answers, too_few_options, too_many_options,
-answer_not_among_options. (Earlier stages give language_not_in_registry, not_selected and malformed_row;
-later ones duplicate_id, exact_duplicate, near_duplicate and test_contamination.)
+empty_question, needs_missing_image, no_answer, several_correct_answers, option_gap, too_few_options,
+too_many_options, answer_not_among_options. (Earlier stages give malformed_row, language_not_in_registry,
+language_not_selected, not_selected and source_flagged; later ones duplicate_id, exact_duplicate, near_duplicate
+and test_contamination.) A filter may explain itself in `draft.detail`, which goes into the reject.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from globmed.schema import MAX_OPTIONS
 
 # Every reason a row can be rejected with, in pipeline order (the README table lists them too).
 REASONS = (
-    "language_not_in_registry", "not_selected", "malformed_row", "empty_question", "needs_missing_image",
-    "no_answer", "several_correct_answers", "too_few_options", "too_many_options", "answer_not_among_options",
+    "malformed_row", "language_not_in_registry", "language_not_selected", "not_selected", "source_flagged",
+    "empty_question", "needs_missing_image", "no_answer", "several_correct_answers", "option_gap",
+    "too_few_options", "too_many_options", "answer_not_among_options",
     "duplicate_id", "exact_duplicate", "near_duplicate", "test_contamination",
 )
 
@@ -77,6 +79,18 @@ class SingleAnswer(Filter):
         return "several_correct_answers" if draft.answer.kind == "multi" else None
 
 
+class OptionGap(Filter):
+    """An absent option between present ones (A, B, <empty>, D): closing the gap would shift the letters."""
+
+    name = "option_gap"
+
+    def check(self, draft: Draft, task: str) -> str | None:
+        if not draft.option_gap:
+            return None
+        draft.detail = f"option {draft.option_gap} is absent between present options"
+        return "option_gap"
+
+
 class OptionCount(Filter):
     """mcqa needs 2..10 options, none of them empty."""
 
@@ -105,13 +119,15 @@ class AnswerAmongOptions(Filter):
             return None
         index = draft.answer.resolve(draft.options)
         if index is None:
+            draft.detail = f"answer {draft.answer.value!r} ({draft.answer.kind}) with {len(draft.options)} options"
             return "answer_not_among_options"
         draft.index = index
         return None
 
 
 def default_filters() -> list[Filter]:
-    return [EmptyQuestion(), NeedsImage(), HasAnswer(), SingleAnswer(), OptionCount(), AnswerAmongOptions()]
+    return [EmptyQuestion(), NeedsImage(), HasAnswer(), SingleAnswer(), OptionGap(), OptionCount(),
+            AnswerAmongOptions()]
 
 
 def apply_filters(filters: list[Filter], draft: Draft, task: str) -> str | None:

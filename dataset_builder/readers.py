@@ -27,14 +27,20 @@ class Malformed:
 Row = dict[str, Any] | Malformed
 
 
-def read_rows(path: Path, fmt: str, csv_options: dict[str, Any] | None = None) -> Iterator[tuple[int, Row]]:
-    """Rows of one file. A missing or undecodable file is a one-line `GlobMedError` naming it."""
+def read_rows(path: Path, fmt: str, csv_options: dict[str, Any] | None = None, records: str | None = None
+              ) -> Iterator[tuple[int, Row]]:
+    """Rows of one file. A missing or undecodable file is a one-line `GlobMedError` naming it.
+
+    `records` (json only) is the dotted path to the record list inside a top-level JSON object; see `walk_records`.
+    """
     if not path.is_file():
         raise GlobMedError(f"{path}: source file not found")
     if fmt in ("json", "jsonl"):
-        yield from _read_json(path, fmt)
-    elif fmt == "csv":
-        yield from _read_csv(path, csv_options or {})
+        yield from _read_json(path, fmt, records)
+    elif fmt in ("csv", "tsv"):
+        options = dict(csv_options or {})
+        options.setdefault("delimiter", "\t" if fmt == "tsv" else ",")
+        yield from _read_csv(path, options)
     elif fmt == "parquet":
         yield from _read_parquet(path)
     else:  # checked when the YAML is loaded
@@ -48,17 +54,40 @@ def _decode(path: Path) -> str:
         raise GlobMedError(f"{path}: not UTF-8 (byte {err.start}); re-encode the file as UTF-8") from None
 
 
-def _read_json(path: Path, fmt: str) -> Iterator[tuple[int, Row]]:
-    """JSON array or JSON Lines, whatever the file's extension says (`json` autodetects)."""
+def _as_row(index: int, row: Any) -> tuple[int, Row]:
+    return index, row if isinstance(row, dict) else Malformed(f"expected an object, got {type(row).__name__}")
+
+
+def _read_json(path: Path, fmt: str, records: str | None) -> Iterator[tuple[int, Row]]:
+    """A JSON array, a JSON object holding the records (`records:` says where), or JSON Lines.
+
+    `json` decides by content, not by extension: real files named .json are often JSON Lines, and a
+    one-line JSON object (HEAD-QA) is not one record per line. A top-level object that holds record lists but
+    has no `records:` path is an error naming its keys, never parsed line by line.
+    """
     text = _decode(path)
-    if fmt == "json" and text.lstrip()[:1] == "[":
+    start = text.lstrip()[:1]
+    if records is not None or (fmt == "json" and start == "["):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as err:
             raise GlobMedError(f"{path}: malformed JSON at line {err.lineno} column {err.colno}: {err.msg}") from None
-        for index, row in enumerate(data):
-            yield index, row if isinstance(row, dict) else Malformed(f"expected an object, got {type(row).__name__}")
-        return
+        if records is not None:
+            for index, row in enumerate(walk_records(data, records, path)):
+                yield _as_row(index, row)
+            return
+        if isinstance(data, list):
+            for index, row in enumerate(data):
+                yield _as_row(index, row)
+            return
+    if start == "{":
+        whole = _whole_object(text)
+        if whole is not None and ((fmt == "jsonl" and "\n" in text.strip()) or _holds_records(whole)):
+            keys = ", ".join(map(str, list(whole)[:12])) + (", ..." if len(whole) > 12 else "")
+            raise GlobMedError(
+                f"{path}: one JSON object (keys: {keys}), not a list of records; say where the records are with "
+                f"`records:` in the source entry (e.g. records: {_records_hint(whole)}), or run "
+                f"`globmed sources infer {path}`")
     index = 0
     for line in text.splitlines():
         if not line.strip():
@@ -68,8 +97,78 @@ def _read_json(path: Path, fmt: str) -> Iterator[tuple[int, Row]]:
         except json.JSONDecodeError as err:
             yield index, Malformed(f"invalid JSON: {err.msg}")
         else:
-            yield index, row if isinstance(row, dict) else Malformed(f"expected an object, got {type(row).__name__}")
+            yield _as_row(index, row)
         index += 1
+
+
+def _whole_object(text: str) -> dict[str, Any] | None:
+    """The file parsed as one JSON object, or None when it is not one (JSON Lines with several objects)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _holds_records(obj: dict[str, Any]) -> bool:
+    """True when an object holds a list of objects or maps keys to objects: a container, not one record."""
+    values = list(obj.values())
+    if values and all(isinstance(v, dict) for v in values):
+        return True
+    return any(isinstance(v, list) and v and all(isinstance(x, dict) for x in v) for v in values) or any(
+        isinstance(v, dict) and _holds_records(v) for v in values)
+
+
+def _records_hint(obj: dict[str, Any], prefix: str = "") -> str:
+    """A `records:` path to the first record list found, for the error message."""
+    values = list(obj.values())
+    if values and all(isinstance(v, dict) for v in values):  # a mapping of records or of containers
+        return _records_hint(values[0], prefix + "{key}.") if _holds_records(values[0]) else prefix + "{id}"
+    for key, value in obj.items():
+        if isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
+            return prefix + str(key)
+    for key, value in obj.items():
+        if isinstance(value, dict) and _holds_records(value):
+            return _records_hint(value, f"{prefix}{key}.")
+    return "?"
+
+
+def walk_records(data: Any, path: str, where: Path | str) -> Iterator[dict[str, Any] | Any]:
+    """The records at a dotted `path` inside parsed JSON.
+
+    A segment `{name}` (or `*`) stands for every key of the mapping (or item of the list) at that level, in file
+    order; with `{name}`, the key is copied into each record below as field `name` (unless the record has that
+    field), so id templates can use it: `exams.{exam}.data` gives HEAD-QA's questions with their exam name,
+    `{pmid}` gives PubMedQA's records keyed by PMID. The path must end at a list of records, or at records.
+    """
+    parts = [p for p in path.split(".") if p]
+
+    def walk(node: Any, depth: int, bound: dict[str, Any]) -> Iterator[Any]:
+        if depth == len(parts):
+            items = node if isinstance(node, list) else [node]
+            for item in items:
+                yield {**bound, **item} if bound and isinstance(item, dict) else item
+            return
+        part = parts[depth]
+        if part == "*" or (part.startswith("{") and part.endswith("}")):
+            name = part[1:-1] if part != "*" else None
+            pairs = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else None
+            if pairs is None:
+                raise GlobMedError(f"{where}: records: {path!r}: {'.'.join(parts[:depth]) or 'the top level'} is a "
+                                   f"{type(node).__name__}, not a mapping or list")
+            for key, child in pairs:
+                yield from walk(child, depth + 1, {**bound, name: key} if name else bound)
+            return
+        if isinstance(node, dict) and part in node:
+            yield from walk(node[part], depth + 1, bound)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            yield from walk(node[int(part)], depth + 1, bound)
+        else:
+            held = ", ".join(map(str, list(node)[:12])) if isinstance(node, dict) else type(node).__name__
+            raise GlobMedError(f"{where}: records: {path!r}: no key {part!r} at "
+                               f"{'.'.join(parts[:depth]) or 'the top level'} (holds: {held})")
+
+    yield from walk(data, 0, {})
 
 
 def _read_csv(path: Path, options: dict[str, Any]) -> Iterator[tuple[int, Row]]:

@@ -1,12 +1,15 @@
 """The declarative source registry: YAML files whose entries say where a source's files are and how to read them.
 
 `load_sources("sample" | "hub" | "english" | PATH)` returns the entries as typed `SourceSpec`s plus the YAML's
-`build:` options. `SourceSpec.files_to_read()` expands the file pattern into one `FileTask` per language, split
-and extra variable, so the reader never needs to know a source's layout. See SOURCES_CONTRACT in the README.
+`build:` options. `SourceSpec.files_to_read()` expands the file pattern (or the explicit file list) into one
+`FileTask` per language, split, split part and extra variable, so the reader never needs to know a source's
+layout. A source whose rows name their own language (`language: {field: ...}`) gets tasks with language
+ROW_LANGUAGE: the file is read once and each row is routed. See the source contract in the README.
 """
 
 from __future__ import annotations
 
+import glob
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -19,13 +22,15 @@ import yaml
 from globmed.errors import GlobMedError
 from globmed.schema import SPLITS, TASKS
 
-FORMATS = ("json", "jsonl", "csv", "parquet")
+FORMATS = ("json", "jsonl", "csv", "tsv", "parquet")
+ROW_LANGUAGE = "*"  # FileTask.language of a file whose rows carry their language in a column
 BUNDLED = ("sample", "hub", "english")
 _SOURCE_KEYS = {
     "id", "name", "task", "license", "citation", "homepage", "format", "path", "hub", "files", "languages",
     "splits", "adapter", "fields", "translation", "original_language", "file_overrides", "vars", "csv", "select",
-    "split_ratios", "lang_codes", "description",
+    "split_ratios", "lang_codes", "description", "records", "language", "reject_when", "parallel_fields",
 }
+_GLOB = re.compile(r"[*?\[]")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -34,7 +39,7 @@ class FileTask:
     """One file to read: which source, language, split (or None: hash split) and where it is."""
 
     source: str
-    language: str  # our code (or the file's own code if not in the registry)
+    language: str  # our code (or the file's own code if not in the registry), or ROW_LANGUAGE
     split: str | None
     relpath: str  # path inside the source folder / Hub repo
     variables: tuple[tuple[str, str], ...] = ()
@@ -51,7 +56,7 @@ class SourceSpec:
     id: str
     task: str
     format: str
-    files: str
+    files: str | list[dict[str, str]]  # a pattern, or explicit entries {path, split?, language?}
     name: str = ""
     license: str = ""
     citation: str = ""
@@ -60,7 +65,7 @@ class SourceSpec:
     path: Path | None = None
     hub: dict[str, str] | None = None
     languages: list[str] = field(default_factory=lambda: ["en"])
-    splits: dict[str, str] | None = None  # our split -> value of {split} in file names
+    splits: dict[str, list[str]] | None = None  # our split -> values of {split} in file names (one file each)
     adapter: str | None = None
     fields: dict[str, Any] | None = None
     translation: dict[str, Any] = field(default_factory=lambda: {"method": "machine", "model": ""})
@@ -71,6 +76,10 @@ class SourceSpec:
     select: dict[str, Any] | None = None  # {field: F, values: [...]}: other rows are rejected "not_selected"
     split_ratios: dict[str, float] | None = None
     lang_codes: dict[str, str] = field(default_factory=dict)  # our code -> code used in file names
+    records: str | None = None  # dotted path to the record list inside a JSON object (readers.walk_records)
+    language: dict[str, Any] | None = None  # {field: F, codes: {JP: ja}}: each row's language from a column
+    reject_when: list[dict[str, Any]] = field(default_factory=list)  # rules -> reject "source_flagged"
+    parallel_fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # language -> fields overrides
     yaml_file: str = ""  # where the entry came from, for messages
 
     def where(self) -> str:
@@ -81,17 +90,25 @@ class SourceSpec:
         return f"hub:{self.hub['repo']}" if self.hub else str(self.path)
 
     def files_to_read(self, languages: list[str]) -> list[FileTask]:
-        """Every file of this source for the given languages, in a stable order (language, split, vars)."""
+        """Every file of this source for the given languages, in a stable order (language, split, vars).
+
+        A local pattern with glob characters (`train-*.parquet`) expands to the matching files, sorted.
+        """
+        if isinstance(self.files, list):
+            return self._listed_files(languages)
         names = sorted(self.vars)
         combos = list(itertools.product(*(self.vars[n] for n in names))) or [()]
-        split_items = list(self.splits.items()) if self.splits else [(None, None)]
+        split_items = [(s, v) for s, values in self.splits.items() for v in values] if self.splits else [(None, None)]
+        several = bool(self.splits) and any(len(v) > 1 for v in self.splits.values())
+        langs = [ROW_LANGUAGE] if self.language else [code for code in self.languages if code in languages]
         tasks = []
-        for lang in [code for code in self.languages if code in languages]:
+        for lang in langs:
             pattern = self.file_overrides.get(lang, self.files)
             for split, split_value in split_items:
                 for combo in combos:
                     values = dict(zip(names, combo, strict=True))
-                    values["lang"] = self.lang_codes.get(lang, lang)
+                    if lang != ROW_LANGUAGE:
+                        values["lang"] = self.lang_codes.get(lang, lang)
                     if split_value is not None:
                         values["split"] = split_value
                     try:
@@ -99,8 +116,42 @@ class SourceSpec:
                     except KeyError as err:
                         raise GlobMedError(
                             f"{self.where()}: files pattern {pattern!r} uses unknown {{{err.args[0]}}}") from None
-                    tasks.append(FileTask(self.id, lang, split, relpath, tuple(sorted(values.items()))))
+                    if several:
+                        values["part"] = split_value
+                    for path in self._expand(relpath):
+                        named = {**values, "file": Path(path).stem}
+                        tasks.append(FileTask(self.id, lang, split, path, tuple(sorted(named.items()))))
         return tasks
+
+    def _listed_files(self, languages: list[str]) -> list[FileTask]:
+        """The explicit `files:` list: each entry names its path and, where the source has several, its split
+        and language."""
+        tasks = []
+        for entry in self.files:
+            lang = ROW_LANGUAGE if self.language else entry.get("language") or self.languages[0]
+            if lang != ROW_LANGUAGE and lang not in languages:
+                continue
+            values = {"file": Path(entry["path"]).stem}
+            tasks += [FileTask(self.id, lang, entry.get("split"), path, tuple(sorted(values.items())))
+                      for path in self._expand(entry["path"])]
+        return tasks
+
+    def _expand(self, relpath: str) -> list[str]:
+        """A glob pattern in a local source -> the matching files (sorted); anything else as it is."""
+        if self.path is None or not _GLOB.search(relpath):
+            return [relpath]
+        matches = sorted(str(Path(m).relative_to(self.path)) for m in glob.glob(str(self.path / relpath)))
+        if not matches:
+            raise GlobMedError(f"{self.where()}: no file matches {self.path / relpath}")
+        return matches
+
+    def default_id(self) -> str:
+        """The id template when `fields:` gives none: row numbers are unique within one file."""
+        if isinstance(self.files, list) or _GLOB.search(self.files):
+            return "{split}-{file}-{row}"
+        if any(len(v) > 1 for v in (self.splits or {}).values()):
+            return "{split}-{part}-{row}"
+        return "{split}-{row}"
 
 
 def bundled_sources_dir() -> Path:
@@ -163,7 +214,7 @@ def _parse_entry(entry: Any, index: int, path: Path) -> SourceSpec:
     if unknown:
         raise GlobMedError(f"{where}: unknown key(s) {', '.join(unknown)}")
     for key in ("id", "task", "format", "files"):
-        if not entry.get(key):
+        if entry.get(key) in (None, "", []):
             raise GlobMedError(f"{where}: missing required key {key!r}")
     sid = str(entry["id"])
     where = f"{path}: source {sid!r}"
@@ -190,23 +241,84 @@ def _parse_entry(entry: Any, index: int, path: Path) -> SourceSpec:
     if splits is not None:
         if not isinstance(splits, dict) or set(splits) - set(SPLITS):
             raise GlobMedError(f"{where}: splits must map {', '.join(SPLITS)} to file values, got {splits!r}")
-        splits = {k: str(v) for k, v in splits.items()}
+        splits = {k: [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in splits.items()}
+    files = _files(entry["files"], where, splits, languages, entry.get("language"))
+    if isinstance(files, list) and any("language" in e for e in files):
+        languages = list(dict.fromkeys(e.get("language", languages[0]) for e in files))
+    language = _language_column(entry.get("language"), where)
+    if language:
+        languages = [ROW_LANGUAGE]
+        if isinstance(files, str) and "{lang}" in files:
+            raise GlobMedError(f"{where}: files uses {{lang}} but the rows' language comes from `language:`")
+    records = entry.get("records")
+    if records is not None and (not isinstance(records, str) or entry["format"] != "json"):
+        raise GlobMedError(f"{where}: records must be a dotted path (e.g. exams.{{exam}}.data); format must be json")
+    reject_when = entry.get("reject_when") or []
+    if isinstance(reject_when, dict):
+        reject_when = [reject_when]
+    for rule in reject_when:
+        if not isinstance(rule, dict) or "field" not in rule or set(rule) - {"field", "values"}:
+            raise GlobMedError(f"{where}: each reject_when rule is {{field: F, values: [...]}} (values optional), "
+                               f"got {rule!r}")
+    parallel = entry.get("parallel_fields") or {}
+    if not isinstance(parallel, dict) or not all(isinstance(v, dict) for v in parallel.values()):
+        raise GlobMedError(f"{where}: parallel_fields maps a language code to fields overrides, e.g. "
+                           f"{{en: {{question: question_EN}}}}")
+    original = entry.get("original_language", ROW_LANGUAGE if language else "en")
     translation = {"method": "machine", "model": ""} | dict(entry.get("translation") or {})
     spec = SourceSpec(
-        id=sid, task=entry["task"], format=entry["format"], files=str(entry["files"]),
+        id=sid, task=entry["task"], format=entry["format"], files=files,
         name=str(entry.get("name", sid)), license=str(entry.get("license", "")),
         citation=str(entry.get("citation", "")).strip(), homepage=str(entry.get("homepage", "")),
         description=str(entry.get("description", "")), path=local, hub=hub, languages=list(languages),
-        splits=splits, adapter=entry.get("adapter"), fields=entry.get("fields"), translation=translation,
-        original_language=_codes(entry.get("original_language", "en")),
+        splits=splits, records=records, language=language, reject_when=list(reject_when),
+        parallel_fields={str(k): dict(v) for k, v in parallel.items()}, adapter=entry.get("adapter"),
+        fields=entry.get("fields"), translation=translation,
+        original_language=[ROW_LANGUAGE] if original == ROW_LANGUAGE else _codes(original),
         file_overrides={str(k): str(v) for k, v in (entry.get("file_overrides") or {}).items()},
         vars={str(k): [str(x) for x in v] for k, v in (entry.get("vars") or {}).items()},
         csv=dict(entry.get("csv") or {}), select=entry.get("select"), split_ratios=entry.get("split_ratios"),
         lang_codes={str(k): str(v) for k, v in (entry.get("lang_codes") or {}).items()}, yaml_file=str(path),
     )
-    if "{split}" in spec.files and not spec.splits:
+    if isinstance(spec.files, str) and "{split}" in spec.files and not spec.splits:
         raise GlobMedError(f"{where}: files uses {{split}} but no splits mapping is given")
     from dataset_builder.adapters import check_spec
 
     check_spec(spec)
     return spec
+
+
+def _files(value: Any, where: str, splits: dict[str, list[str]] | None, languages: list[str],
+           language_column: Any) -> str | list[dict[str, str]]:
+    """`files:` is a pattern string or a list of {path, split?, language?} entries (files sharing no pattern)."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, list) or not all(isinstance(e, dict) and e.get("path") for e in value):
+        raise GlobMedError(f"{where}: files must be a pattern string or a list of {{path, split, language}} entries")
+    entries = []
+    for entry in value:
+        unknown = sorted(set(entry) - {"path", "split", "language"})
+        if unknown:
+            raise GlobMedError(f"{where}: files entry {entry['path']!r}: unknown key(s) {', '.join(unknown)}")
+        if entry.get("split") is not None and entry["split"] not in SPLITS:
+            raise GlobMedError(f"{where}: files entry {entry['path']!r}: split must be one of {', '.join(SPLITS)}")
+        if not language_column and not entry.get("language") and len(languages) != 1:
+            raise GlobMedError(f"{where}: files entry {entry['path']!r} needs a language (the source has several)")
+        entries.append({k: str(v) for k, v in entry.items() if v is not None})
+    if splits:
+        raise GlobMedError(f"{where}: with a files list, give each file's split in its entry, not splits:")
+    return entries
+
+
+def _language_column(value: Any, where: str) -> dict[str, Any] | None:
+    """`language: {field: F, codes: {JP: ja}}` (or just the field name) -> normalised mapping, or None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"field": value}
+    if not isinstance(value, dict) or not value.get("field") or set(value) - {"field", "codes"}:
+        raise GlobMedError(f"{where}: language must be {{field: F, codes: {{JP: ja, ...}}}} (codes optional)")
+    codes = value.get("codes") or {}
+    if not isinstance(codes, dict):
+        raise GlobMedError(f"{where}: language.codes must map the file's codes to ours, e.g. {{JP: ja}}")
+    return {"field": str(value["field"]), "codes": {str(k): str(v) for k, v in codes.items()}}

@@ -23,6 +23,8 @@ REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 @pytest.fixture(scope="session")
 def realdata() -> Path:
     if not REALDATA.is_dir():
+        if os.environ.get("CI"):  # in CI a missing input is a failure, never a silent skip
+            pytest.fail(f"{REALDATA} not present: CI runs with ../shared beside the checkout")
         pytest.skip(f"{REALDATA} not present")
     return REALDATA
 

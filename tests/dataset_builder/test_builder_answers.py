@@ -115,7 +115,7 @@ CTX = RowContext("en", "test", 0, {})
          "several_correct_answers", None),
         ({"question": "q", "options": "o", "answer": "a"}, {"q": "Q", "o": ["x"], "a": "A"}, "too_few_options", None),
         ({"question": "q", "options": "o", "answer": "a"}, {"q": "Q", "o": ["x", "", "z"], "a": "A"},
-         "too_few_options", None),
+         "option_gap", None),
         ({"question": "q", "options": "o", "answer": "a"}, {"q": "Q", "o": list("abcdefghijk"), "a": "A"},
          "too_many_options", None),
         ({"question": "q", "options": "o", "answer": "a"}, {"q": "Q", "o": ["x", "y"], "a": "D"},

@@ -173,7 +173,7 @@ def test_filter_stats_add_up(built):
     result, planted = built
     filters = result.report["filters"]
     assert list(filters) == ["empty_question", "needs_missing_image", "no_answer", "several_correct_answers",
-                             "option_count", "answer_not_among_options"]
+                             "option_gap", "option_count", "answer_not_among_options"]
     for stats in filters.values():
         assert stats["seen"] == stats["kept"] + sum(stats["dropped"].values())
     assert filters["no_answer"]["dropped"] == {"no_answer": planted["no_answer"]}
