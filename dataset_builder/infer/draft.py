@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dataset_builder.infer.common import Guess, split_of, words
-from dataset_builder.infer.fields import FieldDraft, field_names, find_id, infer_fields, value_of
+from dataset_builder.infer.fields import FieldDraft, field_names, find_id, id_candidates, infer_fields, value_of
 from dataset_builder.infer.language import code_of, detect_language
 from dataset_builder.infer.layout import Layout, infer_layouts, list_layout
 from dataset_builder.infer.read import FileSample, sample_file
@@ -70,17 +70,19 @@ def _file_language(sample: FileSample, question: str) -> Guess | None:
 
 def _draft_group(group: list[FileSample], root: Path) -> list[SourceDraft]:
     where = str(group[0].path) if len(group) == 1 else f"{len(group)} files like {group[0].path}"
-    fields = infer_fields([r for s in group for r in s.rows], where)
+    text_format = group[0].format in ("csv", "tsv")
+    fields = infer_fields([r for s in group for r in s.rows], where, text_format)
     languages = {s.path: _file_language(s, fields.question) for s in group}
     codes = {p: g.value if g else None for p, g in languages.items()}
     layouts = infer_layouts(group, root, codes)
     if layouts is None:
-        if not fields.id_field:
+        if len({s.path.stem for s in group}) < len(group):  # `{file}` (the stem) would not tell them apart
             return [d for s in group for d in _draft_group([s], root)]
         layouts = [list_layout(group, root, codes)]
     drafts = []
     for layout in layouts:
-        own = fields if len(layouts) == 1 else infer_fields([r for s in layout.samples for r in s.rows], where)
+        own = fields if len(layouts) == 1 else infer_fields([r for s in layout.samples for r in s.rows], where,
+                                                             text_format)
         drafts.append(_assemble(layout, own, languages, group))
     return drafts
 
@@ -131,10 +133,10 @@ def _assemble(layout: Layout, fd: FieldDraft, file_languages: dict[Path, Guess |
         keys["language"] = fd.language
     if layout.splits is not None:
         keys["splits"] = layout.splits
-    else:
+    elif not _listed(layout) or not any("split" in e for e in layout.files.value):
         keys["splits"] = Guess(None, "no split word (train/dev/val/test) in the file names: rows are hash-split "
                                      "(build: split_ratios)")
-    original = _original(layout, languages.value)
+    original = _original(layout, languages.value) if fd.language is None else None
     if original is not None:
         keys["original_language"] = original
     if fd.reject_when is not None:
@@ -176,28 +178,51 @@ def _original(layout: Layout, languages: list[str]) -> Guess | None:
     return Guess(languages, why)
 
 
+def _listed(layout: Layout) -> bool:
+    return isinstance(layout.files.value, list)
+
+
+def _unique_within(groups: list[list[dict]]) -> str | None:
+    """An id field present and unique within each group of rows (each language, each file)."""
+    found = {find_id(rows, field_names(rows), set())[0] for rows in groups}
+    return found.pop() if len(found) == 1 else None
+
+
 def _row_id(layout: Layout, fd: FieldDraft, first: FileSample) -> Guess:
-    """An id field unique in the sample (within each language for parallel files), else a template."""
+    """An id field unique in the sample, else one unique within each language (parallel files) or file (list
+    form), else one unique with a record key (`{exam}-{qid}`), else a template of file variables and `{row}`."""
+    record_vars = [v.strip("{}") for v in (first.records.value.split(".") if first.records else [])
+                   if v.startswith("{")]
     if fd.id_field:
-        return Guess(fd.id_field, fd.id_why)
-    parallel = layout.parallel is not None and layout.parallel.value
-    by_language: dict[str | None, list] = {}
-    for s in layout.samples:
-        by_language.setdefault(layout.file_language.get(s.path) or s.path.name, []).extend(s.rows)
+        copied = f"; each record's key, copied into it by records: {first.records.value}" if (
+            fd.id_field in record_vars) else ""
+        return Guess(fd.id_field, fd.id_why + copied)
+    parallel = layout.parallel is not None and bool(layout.parallel.value)
+    if _listed(layout):
+        name = _unique_within([s.rows for s in layout.samples])
+        if name:
+            return Guess(f"{{file}}-{{{name}}}", f"{name} is unique within each file, not across them")
+        return Guess("{file}-{row}", f"{fd.id_why}; {{file}}: the file's name tells the files apart")
     if len(layout.languages) > 1 and parallel:
-        per_language = {find_id(rows, field_names(rows), set())[0] for rows in by_language.values()}
-        if len(per_language) == 1 and None not in per_language:
-            name = per_language.pop()
+        by_language: dict[str | None, list[dict]] = {}
+        for s in layout.samples:
+            by_language.setdefault(layout.file_language.get(s.path), []).extend(s.rows)
+        name = _unique_within(list(by_language.values()))
+        if name:
             return Guess(name, "unique within each language; the same ids in every language (parallel files)")
-    record_vars = [s for s in (first.records.value.split(".") if first.records else []) if s.startswith("{")]
+    rows = [r for s in layout.samples for r in s.rows]
+    for var in record_vars:
+        for name in id_candidates(field_names(rows), {var}):
+            pairs = {(str(r.get(var)), str(value_of(r, name))) for r in rows}
+            if len(pairs) == len(rows) and all(value_of(r, name) is not None for r in rows):
+                return Guess(f"{{{var}}}-{{{name}}}", f"{fd.id_why}; ({var}, {name}) is unique in {len(rows)}/"
+                                                      f"{len(rows)} rows")
     parts = ["{lang}"] if len(layout.languages) > 1 and not parallel else []
-    if first.records and first.records.value.split(".")[-1].startswith("{"):
-        parts += record_vars
-        return Guess("-".join(parts), f"the record's key in the object; {fd.id_why}")
     parts += ["{" + v + "}" for v in layout.var_names]
     if layout.splits is not None:
-        parts.append("{split}")
-    parts += [*record_vars, "{row}"]
+        several = any(isinstance(v, list) for v in layout.splits.value.values())
+        parts.append("{part}" if several else "{split}")  # {part}: the file's own split word
+    parts += ["{" + v + "}" for v in record_vars] + ["{row}"]
     why = fd.id_why + ("; {lang}: row numbers of different languages are different items" if parts[0] == "{lang}"
                        else "; no {lang}: row i is the same item in every language" if parallel else "")
     return Guess("-".join(parts), why)

@@ -9,8 +9,10 @@ another language than English); free text -> lfqa.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from dataset_builder.adapters import NLI_LABELS, MissingField, get_path, nli_answer
@@ -18,7 +20,7 @@ from dataset_builder.infer.common import Guess, hint_rank, is_blank, norm, words
 from dataset_builder.infer.language import language_column, registry_codes
 from dataset_builder.infer.shapes import find_answer, find_options
 from globmed.errors import GlobMedError
-from globmed.languages import language_codes
+from globmed.languages import all_languages, language_codes
 
 _MNLI = {"0": "entailment", "1": "neutral", "2": "contradiction"}
 
@@ -48,7 +50,7 @@ def value_of(row: dict[str, Any], name: str) -> Any:
 def field_names(rows: list[dict[str, Any]]) -> list[str]:
     """Field names in first-seen order, plus `a.b` for the keys of nested objects (not option dicts)."""
     names: dict[str, None] = {}
-    for row in rows[:500]:
+    for row in rows[:: max(1, len(rows) // 5000)]:  # rows of several files: look at all of them
         for key, value in row.items():
             names.setdefault(str(key))
             if isinstance(value, dict) and not all(str(k).isdigit() or len(str(k)) == 1 for k in value):
@@ -78,11 +80,12 @@ def _pick_text(rows: list[dict[str, Any]], names: list[str], role: str, used: se
     return None
 
 
-def infer_fields(rows: list[dict[str, Any]], where: str) -> FieldDraft:
-    """Guess the `fields:` mapping of sample rows; a row shape with no question or answer is an error."""
+def infer_fields(rows: list[dict[str, Any]], where: str, text_format: bool = False) -> FieldDraft:
+    """Guess the `fields:` mapping of sample rows; a row shape with no question or answer is an error.
+    `text_format`: the rows come from CSV/TSV (where a cell "None" means no option)."""
     names = field_names(rows)
     top = [n for n in names if "." not in n]
-    options = find_options(rows, top)
+    options = find_options(rows, top, text_format)
     used = set(options.columns) if options else set()
     question = _pick_text(rows, names, "question", used) or _longest_text(rows, names, used)
     if question is None:
@@ -206,11 +209,17 @@ def _needs_image(rows: list[dict[str, Any]], names: list[str]) -> Guess | None:
     return None
 
 
-def find_id(rows: list[dict[str, Any]], names: list[str], used: set[str]) -> tuple[str | None, str]:
+def id_candidates(names: list[str], used: set[str]) -> list[str]:
+    """Fields that may be row ids: hinted names (in hint order), then other names ending in "id"."""
     ranks = hint_rank("id")
     candidates = [n for n in names if n not in used and (norm(n) in ranks or norm(n).endswith("id"))]
+    return sorted(candidates, key=lambda n: ranks.get(norm(n), len(ranks)))
+
+
+def find_id(rows: list[dict[str, Any]], names: list[str], used: set[str]) -> tuple[str | None, str]:
+    """The first id candidate whose values are all present and unique, and the evidence (or why none is)."""
     notes = []
-    for name in sorted(candidates, key=lambda n: ranks.get(norm(n), len(ranks))):
+    for name in id_candidates(names, used):
         values = [value_of(r, name) for r in rows]
         if any(is_blank(v) or not isinstance(v, (str, int)) for v in values):
             notes.append(f"{name} is missing in some rows")
@@ -229,7 +238,9 @@ def _language_column(rows: list[dict[str, Any]], names: list[str]) -> tuple[Gues
         if found is None:
             continue
         codes, counts = found
-        mapping = {value: code for value, code in codes.items() if value != code}
+        # the builder reads ISO codes in any case, "pt-BR" and registry names itself: map only the others
+        mapping = {value: code for value, code in codes.items()
+                   if re.split(r"[-_]", value.casefold())[0] != code and value.casefold() not in _registry_names()}
         order = {c: i for i, c in enumerate(language_codes())}
         languages = sorted(set(codes.values()), key=lambda c: (order.get(c, len(order)), c))
         shown = ", ".join(f"{v} {n}" for v, n in counts.most_common(6))
@@ -240,6 +251,11 @@ def _language_column(rows: list[dict[str, Any]], names: list[str]) -> tuple[Gues
         value = {"field": name, "codes": mapping} if mapping else {"field": name}
         return Guess(value, why), languages
     return None, []
+
+
+@lru_cache(maxsize=1)
+def _registry_names() -> frozenset[str]:
+    return frozenset(lang.name.casefold() for lang in all_languages())
 
 
 def _reject_when(rows: list[dict[str, Any]], names: list[str], used: set[str]) -> Guess | None:

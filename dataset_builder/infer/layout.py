@@ -12,6 +12,7 @@ otherwise the caller falls back to the list form or one source per file.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
@@ -235,5 +236,7 @@ def list_layout(samples: list[FileSample], root: Path, read_language: dict[Path,
     layout = Layout(samples, Guess(entries, f"{len(samples)} files whose names share no pattern"))
     layout.file_language = dict(read_language)
     layout.languages = language_order({e["language"] for e in entries if "language" in e})
-    layout.languages_why = "lingua, per file"
+    per = Counter(e["language"] for e in entries if "language" in e)
+    layout.languages_why = "lingua, per file: " + ", ".join(f"{code} {n} file{'s' * (n > 1)}" for code, n in
+                                                            per.most_common())
     return layout

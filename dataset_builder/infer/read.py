@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.infer.common import Guess
-from dataset_builder.readers import _decode, read_rows
+from dataset_builder.readers import _decode, read_rows, walk_records
 from globmed.errors import GlobMedError
 
 SUFFIX_FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv",
@@ -112,7 +112,9 @@ def _sample_object(path: Path, data: dict[str, Any], limit: int) -> FileSample:
     else:
         why = f"{len(records)} records at {dotted}{others}"
     top = {k: v for k, v in data.items() if isinstance(v, (str, int, float, bool))}
-    return FileSample(path, "json", records[:limit], len(records), "a JSON object holding the records",
+    # read as the builder will: each `{name}` key is copied into its records as field `name`
+    rows = [r for r in islice(walk_records(data, dotted, path), limit) if isinstance(r, dict)]
+    return FileSample(path, "json", rows, len(records), "a JSON object holding the records",
                       records=Guess(dotted, why), top=top)
 
 

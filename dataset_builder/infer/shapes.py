@@ -36,26 +36,31 @@ class Options:
     keys: list[list[str] | None]  # per row: dict keys (dict shapes) or item ids (list of objects)
     key_kind: str | None = None  # letters | digits | ids
     columns: set[str] = field(default_factory=set)  # row fields the options use
+    text_format: bool = False  # csv/tsv: the words None/null/nan are absent cells
 
 
 # -- options -----------------------------------------------------------------------------------------------------
 
 
-def find_options(rows: list[dict[str, Any]], names: list[str]) -> Options | None:
-    """The options of the rows: option columns first, then one field (hinted names first), else None."""
-    found = _option_columns(rows, names)
+def find_options(rows: list[dict[str, Any]], names: list[str], text_format: bool) -> Options | None:
+    """The options of the rows: option columns first, then one field (hinted names first), else None.
+
+    `text_format` (csv, tsv): the words None/null/nan in a cell are absent by default, as the builder reads them;
+    in JSON and Parquet they are real option text (MedMCQA's "None" = none of these)."""
+    found = _option_columns(rows, names, text_format)
     if found is None:
         ranks = hint_rank("options")
         ordered = sorted(names, key=lambda n: ranks.get(norm(n), len(ranks)))
-        found = next((o for n in ordered if (o := _option_field(rows, n, norm(n) in ranks)) is not None), None)
+        found = next((o for n in ordered if (o := _option_field(rows, n, norm(n) in ranks, text_format)) is not None),
+                     None)
     if found is not None:
-        absent = absent_values(found.cells)
+        absent = absent_values(found.cells, text_format)
         if absent is not None:
             found.fields["absent_option_values"] = absent
     return found
 
 
-def _option_columns(rows: list[dict[str, Any]], names: list[str]) -> Options | None:
+def _option_columns(rows: list[dict[str, Any]], names: list[str], text_format: bool) -> Options | None:
     prefixes = {norm(p) for p in words()["option_column_prefixes"]}
     groups: dict[tuple[str, bool], list[tuple[str, str]]] = {}
     for name in names:
@@ -80,8 +85,9 @@ def _option_columns(rows: list[dict[str, Any]], names: list[str]) -> Options | N
     if texts < 0.8 * len(rows) * len(best):
         return None
     cells = [[r.get(c) for c in best] for r in rows]
-    why = f"columns {best[0]}..{best[-1]}: {_count_text(cells)}"
-    return Options({"options": Guess(best, why)}, cells, [None] * len(rows), columns=set(best))
+    why = f"columns {best[0]}..{best[-1]}: {_count_text(cells, text_format)}"
+    return Options({"options": Guess(best, why)}, cells, [None] * len(rows), columns=set(best),
+                   text_format=text_format)
 
 
 def _literal(text: str) -> Any:
@@ -122,7 +128,7 @@ def _value_shape(value: Any) -> tuple[str, Any]:
     return "", None
 
 
-def _option_field(rows: list[dict[str, Any]], name: str, hinted: bool) -> Options | None:
+def _option_field(rows: list[dict[str, Any]], name: str, hinted: bool, text_format: bool) -> Options | None:
     shapes = [_value_shape(r.get(name)) for r in rows]
     counts = Counter(s for s, _ in shapes if s)
     if not counts:
@@ -156,8 +162,8 @@ def _option_field(rows: list[dict[str, Any]], name: str, hinted: bool) -> Option
         else:
             cells.append(parse_options(value))
             keys.append(None)
-    fields["options"] = Guess(name, f"{shape}: {_count_text(cells)}")
-    return Options(fields, cells, keys, key_kind, {name})
+    fields["options"] = Guess(name, f"{shape}: {_count_text(cells, text_format)}")
+    return Options(fields, cells, keys, key_kind, {name}, text_format)
 
 
 def _object_keys(values: list[list[dict[str, Any]]]) -> tuple[str, str | None]:
@@ -176,25 +182,26 @@ def _object_keys(values: list[list[dict[str, Any]]]) -> tuple[str, str | None]:
     return text_key, (ids[0] if ids else None)
 
 
-def option_count(cells: list[Any] | None) -> int:
-    """Options in a row once trailing absent cells are dropped."""
+def option_count(cells: list[Any] | None, text_format: bool) -> int:
+    """Options in a row once trailing absent cells (and absent markers such as "-") are dropped."""
     if not cells:
         return 0
     n = len(cells)
-    while n and _absent_kind(cells[n - 1]):
+    while n and _absent_kind(cells[n - 1], text_format):
         n -= 1
     return n
 
 
-def _count_text(cells: list[list[Any] | None]) -> str:
-    counts = Counter(option_count(c) for c in cells if c is not None)
+def _count_text(cells: list[list[Any] | None], text_format: bool) -> str:
+    counts = Counter(option_count(c, text_format) for c in cells if c is not None)
     parts = [f"{k} options in {v} rows" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:3]]
     return ", ".join(parts) + (", ..." if len(counts) > 3 else "")
 
 
-def _absent_kind(value: Any) -> str:
+def _absent_kind(value: Any, text_format: bool) -> str:
     """"default" for cells the builder drops as absent, "marker" for ones that need absent_option_values."""
-    if is_blank(value) or (isinstance(value, str) and value.strip().casefold() in words()["absent_by_default"]):
+    if is_blank(value) or (text_format and isinstance(value, str)
+                           and value.strip().casefold() in words()["absent_by_default"]):
         return "default"
     markers = {str(m).casefold() for m in words()["absent_markers"]}
     if isinstance(value, str) and value.strip().casefold() in markers:
@@ -202,7 +209,7 @@ def _absent_kind(value: Any) -> str:
     return ""
 
 
-def absent_values(cells: list[list[Any] | None]) -> Guess | None:
+def absent_values(cells: list[list[Any] | None], text_format: bool) -> Guess | None:
     """`absent_option_values` from the trailing option cells that mean "no option" ("-", "N/A")."""
     markers: Counter[str] = Counter()
     defaults: Counter[str] = Counter()
@@ -211,18 +218,18 @@ def absent_values(cells: list[list[Any] | None]) -> Guess | None:
         if not row:
             continue
         end = len(row)
-        while end and _absent_kind(row[end - 1]):
-            kind = _absent_kind(row[end - 1])
+        while end and _absent_kind(row[end - 1], text_format):
+            kind = _absent_kind(row[end - 1], text_format)
             cell = row[end - 1]
             (markers if kind == "marker" else defaults)[cell if isinstance(cell, str) else f"({cell})"] += 1
             end -= 1
-        gaps += any(_absent_kind(c) for c in row[:end])
+        gaps += any(_absent_kind(c, text_format) for c in row[:end])
     if not markers and not defaults:
         return None
     seen = "; ".join(f"{v!r} x{n}" for v, n in (markers + defaults).most_common(4))
     why = f"trailing option cells meaning no option: {seen}"
     if defaults:
-        why += " (empty/None/null/NaN are absent by default)"
+        why += " (absent by default: empty, null" + (", None, nan in CSV)" if text_format else ")")
     words_seen = sorted(v for v in defaults if v.strip() and not v.startswith("("))
     if words_seen:
         why += f"; check: the text {', '.join(map(repr, words_seen))} may be a real option ('none of these')"
@@ -255,7 +262,7 @@ class AnswerFit:
 def _fit(name: str, rank: int, rows: list[dict[str, Any]], options: Options) -> AnswerFit:
     fit = AnswerFit(name, rank)
     for row, cells, keys in zip(rows, options.cells, options.keys, strict=True):
-        n = option_count(cells)
+        n = option_count(cells, options.text_format)
         raw = row.get(name)
         if isinstance(raw, float):  # parquet/pandas integers with a missing value become floats
             raw = int(raw) if raw.is_integer() else None if raw != raw else str(raw)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -14,7 +15,6 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from dataset_builder.answers import parse_options
 from dataset_builder.infer import infer_yaml
 from dataset_builder.pipeline import run_build
 from dataset_builder.sources import load_sources
@@ -37,59 +37,35 @@ def _write_yaml(data: dict, path: Path) -> Path:
 
 
 def _plain(text: str) -> str:
-    """Text compared across the raw file and the build: whitespace collapsed, stray edge quotes dropped."""
+    """Text compared across the raw file and the build: NFC, no zero-width characters, whitespace collapsed,
+    stray edge quotes dropped."""
+    text = "".join(ch for ch in unicodedata.normalize("NFC", text) if unicodedata.category(ch) != "Cf")
     return " ".join(text.split()).strip('" ')
-
-
-def _builder_knows(key: str) -> bool:
-    """Whether the builder on this branch accepts a key of ISSUE10_CONTRACT (the lead adds them on main)."""
-    from dataset_builder import adapters, sources
-
-    return key in sources._SOURCE_KEYS or key in adapters._FIELD_KEYS
 
 
 # -- (a) the real families of ../shared/realdata: the draft builds with the hand-written YAML's counts ----------
 
 
-def _apollo_keep_dot_options(data: dict) -> str:
-    """fields.absent_option_values: infer reads the "(E) ." cell of 4-option Chinese questions as no option (the
-    converter appended "." to an empty fifth option), but the hand-written YAML keeps it as an option and the
-    expected counts were computed that way; the builder here does not know the key yet either."""
-    for source in data["sources"]:
-        assert source["fields"].pop("absent_option_values") == ["."]
-    return "absent_option_values"
-
-
-def _afr_dev_is_train(data: dict) -> str:
-    """splits: MMLU's dev files are its few-shot examples, which the hand-written YAML maps to train; infer reads
-    both dev and val as validation (a list: the contract's several-files split), and which one of a dev/val
-    duplicate pair is removed depends on that choice."""
-    (source,) = data["sources"]
-    assert source["splits"] == {"validation": ["dev", "val"], "test": "test"}
-    source["splits"] = {"train": "dev", "validation": "val", "test": "test"}
-    return "splits"
-
-
+# family -> its files; no family needs a hand edit: the drafts are built as printed, with the hand-written YAML's
+# `build:` block (near-dup and decontamination off) appended
 FAMILIES = {
-    "aistairc": ("aistairc_medllm_qa/data/*/*/*.jsonl", None),
-    "apollo": ("apollo_xmedbench/metadata/*/*.json", _apollo_keep_dot_options),
-    "afr": ("idm_bridging_gap_afr/data/evaluation_benchmarks_afr_release/mmlu_cm_ck_vir/*.csv", _afr_dev_is_train),
+    "aistairc": "aistairc_medllm_qa/data/*/*/*.jsonl",
+    "apollo": "apollo_xmedbench/metadata/*/*.json",
+    "afr": "idm_bridging_gap_afr/data/evaluation_benchmarks_afr_release/mmlu_cm_ck_vir/*.csv",
 }
 
 
 @pytest.fixture(scope="module", params=list(FAMILIES))
 def family(request, realdata, tmp_path_factory):
     name = request.param
-    pattern, edit = FAMILIES[name]
     tmp = tmp_path_factory.mktemp(f"infer-{name}")
-    text, data = _draft(sorted(realdata.glob(pattern)), tmp / "draft.yaml")
-    edited = edit(data) if edit else None
+    path = tmp / "draft.yaml"
+    text, data = _draft(sorted(realdata.glob(FAMILIES[name])), path)
     hand = yaml.safe_load((REALDATA_YAMLS / f"{name}.yaml").read_text(encoding="utf-8"))
-    data["build"] = hand["build"]
-    path = _write_yaml(data, tmp / "edited.yaml")
+    path.write_text(text + yaml.safe_dump({"build": hand["build"]}), encoding="utf-8")
     result = run_build(path, tmp / "out", progress=False)
     base = (REALDATA_YAMLS / hand["sources"][0]["path"]).resolve()
-    return name, text, data, path, edited, result, base
+    return name, text, data, path, result, base
 
 
 def _counts_per_file(yaml_path: Path, data: dict, dataset: Path, base: Path) -> dict[str, dict[str, int]]:
@@ -113,18 +89,19 @@ def _counts_per_file(yaml_path: Path, data: dict, dataset: Path, base: Path) -> 
 
 
 def test_family_draft_builds_with_hand_written_counts(family):
-    name, _text, data, path, edited, result, base = family
-    assert _counts_per_file(path, data, result.out, base) == EXPECTED[name], f"hand edit: {edited}"
+    name, _text, data, path, result, base = family
+    assert _counts_per_file(path, data, result.out, base) == EXPECTED[name]
 
 
 def test_family_draft_guesses(family):
-    name, text, data, _path, _edited, _result, _base = family
+    name, text, data, _path, _result, _base = family
     sources = data["sources"]
-    if name == "aistairc":  # ten datasets whose row ids repeat across files: one source per file
-        assert len(sources) == 10
-        assert {s["languages"][0] for s in sources} == {"en", "ja", "zh"}
-        igaku = next(s for s in sources if s["id"] == "igakuqa")
-        assert igaku["languages"] == ["ja"] and igaku["fields"]["needs_image"] == {"field": "text_only", "when": False}
+    if name == "aistairc":  # ten files in per-dataset folders: the list form, ids told apart by the file name
+        (source,) = sources
+        assert len(source["files"]) == 10 and source["fields"]["id"] == "{file}-{problem_id}"
+        languages = {e["path"].split("/")[0]: e["language"] for e in source["files"]}
+        assert languages == {"en": "en", "ja": "ja", "zh": "zh"}  # lingua agrees with the folder names
+        assert source["fields"]["needs_image"] == {"field": "text_only", "when": False}
         assert "# a list of letters — " in text and "(rejected several_correct_answers)" in text
         assert "splits: not set — no split word" in text
     elif name == "apollo":  # en has no test file: one source per split
@@ -133,13 +110,16 @@ def test_family_draft_guesses(family):
                    for s in sources)
         assert sources[0]["languages"] == ["en", "zh", "fr", "es", "ar", "hi"]
         assert "one '(A) ...' string" in text and "letter — 1114/1114 values in A–E" in text
+        # the converter turned an empty fifth option into "(E) ." (Chinese 4-option questions)
+        assert all(s["fields"]["absent_option_values"] == ["."] for s in sources)
     else:
         (source,) = sources
         assert source["files"] == "{subset}_{split}_{lang}.csv"
         assert source["file_overrides"] == {"en": "{subset}_{split}.csv"}
         assert source["vars"] == {"subset": ["clinical_knowledge", "college_medicine", "virology"]}
         assert source["csv"] == {"header": False, "columns": ["question", "A", "B", "C", "D", "answer"]}
-        assert source["fields"]["id"] == "{subset}-{split}-{row}"  # row i is the same item in every language
+        assert source["splits"] == {"validation": ["dev", "val"], "test": "test"}
+        assert source["fields"]["id"] == "{subset}-{part}-{row}"  # row i is the same item in every language
         assert set(source["languages"]) == {"en", "zu", "af", "am", "bm", "ig", "nso", "sn", "st", "tn", "ts", "xh"}
         assert source["original_language"] == ["en"]
 
@@ -163,20 +143,20 @@ def test_headqa_nested_exams(realdata, tmp_path):
     assert (fields["options"], fields["option_key"], fields["answer"]) == ("answers", "atext", "ra")
     assert (fields["answer_format"], fields["answer_base"]) == ("index", 1)
     assert fields["needs_image"] == {"field": "image", "when": "nonempty"}
-    assert fields["id"] == "{split}-{exam}-{row}"  # qid restarts in every exam
+    assert fields["id"] == "{exam}-{qid}"  # qid restarts in every exam
     assert "records: exams.{exam}.data  # 2657 records at exams.{exam}.data" in text
-    if not _builder_knows("records"):
-        pytest.skip("the builder on this branch does not read `records:` yet (issue 10, lead)")
     _write_yaml({"build": OFF, **data}, tmp_path / "headqa.yaml")
     result = run_build(tmp_path / "headqa.yaml", tmp_path / "out", progress=False)
-    right = {}  # question -> text of the answer whose aid is ra, read straight from the files
+    right = {}  # (question, options) -> text of the answer whose aid is ra, read straight from the files
     for file in files:
         for exam in json.loads(file.read_text(encoding="utf-8"))["exams"].values():
             for q in exam["data"]:
-                right[_plain(q["qtext"])] = next(a["atext"] for a in q["answers"] if str(a["aid"]) == q["ra"])
+                key = (_plain(q["qtext"]), tuple(_plain(a["atext"]) for a in q["answers"]))
+                right[key] = next(a["atext"] for a in q["answers"] if str(a["aid"]) == q["ra"])
     rows = pq.read_table(result.out / "data" / "en" / "mcqa").to_pylist()
     assert result.report["rows_read"] == 6765 and len(rows) > 6000
-    assert all(_plain(r["answer"]) == _plain(right[_plain(r["question"])]) for r in rows)
+    assert all(_plain(r["answer"]) == _plain(right[_plain(r["question"]), tuple(map(_plain, r["options"]))])
+               for r in rows)
 
 
 def test_medmcqa_columns_and_one_based_cop(realdata, tmp_path):
@@ -189,7 +169,9 @@ def test_medmcqa_columns_and_one_based_cop(realdata, tmp_path):
     assert fields["options"] == ["opa", "opb", "opc", "opd"]
     assert (fields["answer"], fields["answer_format"], fields["answer_base"]) == ("cop", "index", 1)
     assert (fields["id"], fields["explanation"]) == ("id", "exp")
-    assert "none is 0" in text and "'None' may be a real option" in text
+    assert "none is 0" in text
+    # "None" is a real option of 41 questions ("none of these"): in JSON it is not an absent cell
+    assert "columns opa..opd: 4 options in 2000 rows" in text and "absent_option_values" not in text
     result = run_build(_write_yaml({"build": OFF, **data}, tmp_path / "medmcqa.yaml"), tmp_path / "out",
                        progress=False)
     raw = {r["id"]: r for r in map(json.loads, file.read_text(encoding="utf-8").splitlines())}
@@ -198,37 +180,43 @@ def test_medmcqa_columns_and_one_based_cop(realdata, tmp_path):
     assert all(r["answer_index"] == raw[r["id"].split(":")[1]]["cop"] - 1 for r in rows)
 
 
-def test_medqa_options_dict_and_letter(realdata, tmp_path):
+def test_medqa_two_files_in_the_list_form(realdata, tmp_path):
     folder = _english(realdata) / "medqa"
     files = [folder / "datasets/MedQA/test.jsonl", folder / "benchmark/english_medqa/MedQA_USMLE_test.jsonl"]
     text, data = _draft(files, tmp_path / "medqa.yaml")
-    assert [s["id"] for s in data["sources"]] == ["medqa", "medqa_usmle"]  # no id field: one source per file
-    for source in data["sources"]:
-        fields = source["fields"]
-        assert (fields["options"], fields["answer"], fields["answer_format"]) == ("options", "answer_idx", "letter")
-        assert fields["id"] == "{split}-{row}" and source["splits"] == {"test": "test"}
-    assert "answer holds the option text in 1273/1273 rows" in text
+    (source,) = data["sources"]
+    assert source["files"] == [{"path": "datasets/MedQA/test.jsonl", "split": "test", "language": "en"},
+                               {"path": "benchmark/english_medqa/MedQA_USMLE_test.jsonl", "split": "test",
+                                "language": "en"}]
+    fields = source["fields"]
+    assert (fields["options"], fields["answer"], fields["answer_format"]) == ("options", "answer_idx", "letter")
+    assert fields["id"] == "{file}-{row}"  # no id field; row numbers repeat across the two files
+    assert "answer holds the option text in 2546/2546 rows" in text
     result = run_build(_write_yaml({"build": OFF, **data}, tmp_path / "medqa.yaml"), tmp_path / "out",
                        progress=False)
-    raw = {s["id"]: [json.loads(x) for x in (folder / s["files"].format(split="test")).read_text().splitlines()]
-           for s in data["sources"]}
+    raw = {f.stem: [json.loads(x) for x in f.read_text(encoding="utf-8").splitlines()] for f in files}
     rows = pq.read_table(result.out / "data" / "en" / "mcqa").to_pylist()
     assert len(rows) == result.report["rows_read"] == 2 * 1273
     for r in rows:  # the letter picked the option whose text the file's own `answer` field holds
-        source, sid, _ = r["id"].split(":")
-        expected = raw[source][int(sid.split("-")[1])]["answer"]
-        assert _plain(r["answer"]) == _plain(expected)
+        stem, row = r["id"].split(":")[1].rsplit("-", 1)
+        assert _plain(r["answer"]) == _plain(raw[stem][int(row)]["answer"])
 
 
 def test_pubmedqa_object_of_ids_and_yes_no(realdata, tmp_path):
-    text, data = _draft([_english(realdata) / "pubmedqa/data/ori_pqal.json"], tmp_path / "pqa.yaml")
+    file = _english(realdata) / "pubmedqa/data/ori_pqal.json"
+    text, data = _draft([file], tmp_path / "pqa.yaml")
     (source,) = data["sources"]
     fields = source["fields"]
-    assert source["records"] == "{id}" and fields["id"] == "{id}"
+    assert source["records"] == "{id}" and fields["id"] == "id"  # the PMID, copied into each record
     assert fields["fixed_options"] == ["yes", "no", "maybe"]
     assert (fields["answer"], fields["answer_format"]) == ("final_decision", "text")
     assert (fields["context"], fields["explanation"]) == ("CONTEXTS", "LONG_ANSWER")
     assert "yes 552, no 338, maybe 110" in text
+    result = run_build(_write_yaml({"build": OFF, **data}, tmp_path / "pqa.yaml"), tmp_path / "out", progress=False)
+    raw = json.loads(file.read_text(encoding="utf-8"))
+    rows = pq.read_table(result.out / "data" / "en" / "mcqa").to_pylist()
+    assert len(rows) == 1000
+    assert all(r["answer"] == raw[r["id"].split(":")[1]]["final_decision"] for r in rows)
 
 
 # -- (b) written files in the shapes of issue 10 -----------------------------------------------------------------
@@ -269,10 +257,9 @@ def test_nested_exam_json_with_annulled_flag(tmp_path):
     assert source["reject_when"] == [{"field": "annulled", "values": [True]}]
     assert "annulled set in 2/30 rows (rejected source_flagged)" in text
     assert "answer: correct  # letter — 30/30 values in A–D" in text
-    if _builder_knows("records") and _builder_knows("reject_when"):
-        result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"),
-                           tmp_path / "out", progress=False)
-        assert result.report["rejects_by_reason"] == {"source_flagged": 2} and result.report["rows_kept"] == 28
+    result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"), tmp_path / "out",
+                       progress=False)
+    assert result.report["rejects_by_reason"] == {"source_flagged": 2} and result.report["rows_kept"] == 28
 
 
 def test_multilingual_csv_with_language_column(tmp_path):
@@ -284,8 +271,13 @@ def test_multilingual_csv_with_language_column(tmp_path):
             for i in range(30)]
     path = _rows_csv(tmp_path / "multi.csv", ["id", "lang", "question", "A", "B", "C", "D", "answer"], rows)
     text, source = _one(tmp_path, [path])
-    assert source["language"] == {"field": "lang", "codes": {"JP": "ja", "KR": "ko"}}
+    assert source["language"] == {"field": "lang", "codes": {"JP": "ja", "KR": "ko"}}  # en needs no entry
     assert source["languages"] == ["en", "ja", "ko"] and source["files"] == "multi.csv"
+    assert "original_language" not in source  # rows of a language column are originals by default
+    result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"), tmp_path / "out",
+                       progress=False)
+    assert {lang: sum(c["mcqa"].values()) for lang, c in result.report["counts"].items()} == {
+        "en": 10, "ja": 10, "ko": 10}
     assert source["fields"]["options"] == ["A", "B", "C", "D"]
     assert "# lang: JP 10, KR 10, en 10" in text
 
@@ -321,12 +313,11 @@ def test_csv_with_none_or_empty_fifth_option(tmp_path):
     assert fields["options"] == ["A", "B", "C", "D", "E"]
     assert fields["absent_option_values"] == ["-"]  # None and empty are absent by default
     assert "4 options in 30 rows, 5 options in 10 rows" in text
-    if _builder_knows("absent_option_values"):
-        result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"),
-                           tmp_path / "out", progress=False)
-        built = pq.read_table(result.out / "data" / "en" / "mcqa").to_pylist()
-        expected = {row[0]: 5 if i % 4 == 3 else 4 for i, row in enumerate(rows)}
-        assert {r["question"]: len(r["options"]) for r in built} == expected
+    result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"), tmp_path / "out",
+                       progress=False)
+    built = pq.read_table(result.out / "data" / "en" / "mcqa").to_pylist()
+    expected = {row[0]: 5 if i % 4 == 3 else 4 for i, row in enumerate(rows)}  # "None", "" and "-" are no option
+    assert {r["question"]: len(r["options"]) for r in built} == expected
 
 
 def test_string_dict_options_and_image_field(tmp_path):
@@ -338,11 +329,11 @@ def test_string_dict_options_and_image_field(tmp_path):
     assert "string holding a dict: 4 options in 30 rows" in text
     assert source["fields"]["needs_image"] == {"field": "image", "when": "nonempty"}
     assert "image non-empty in 3/30 rows" in text
-    if parse_options("{'A': 'x', 'B': 'y'}") == ["x", "y"]:  # the builder parses such strings (issue 10)
-        result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"),
-                           tmp_path / "out", progress=False)
-        assert result.report["rows_kept"] == 27
-        assert result.report["rejects_by_reason"] == {"needs_missing_image": 3}
+    result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"), tmp_path / "out",
+                       progress=False)
+    assert result.report["rejects_by_reason"] == {"needs_missing_image": 3}
+    built = pq.read_table(result.out / "data" / "en" / "mcqa").to_pylist()
+    assert len(built) == 27 and all(r["options"][:3] == ["aa", "bb", "cc"] for r in built)
 
 
 @pytest.mark.parametrize(
