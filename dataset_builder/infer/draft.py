@@ -74,11 +74,11 @@ def _draft_group(group: list[FileSample], root: Path) -> list[SourceDraft]:
     fields = infer_fields([r for s in group for r in s.rows], where, text_format)
     languages = {s.path: _file_language(s, fields.question) for s in group}
     codes = {p: g.value if g else None for p, g in languages.items()}
-    layouts = infer_layouts(group, root, codes)
+    layouts = infer_layouts(group, root, codes, names_carry_language=fields.language is None)
     if layouts is None:
         if len({s.path.stem for s in group}) < len(group):  # `{file}` (the stem) would not tell them apart
             return [d for s in group for d in _draft_group([s], root)]
-        layouts = [list_layout(group, root, codes)]
+        layouts = [list_layout(group, root, codes if fields.language is None else {})]
     drafts = []
     for layout in layouts:
         own = fields if len(layouts) == 1 else infer_fields([r for s in layout.samples for r in s.rows], where,

@@ -50,7 +50,7 @@ def value_of(row: dict[str, Any], name: str) -> Any:
 def field_names(rows: list[dict[str, Any]]) -> list[str]:
     """Field names in first-seen order, plus `a.b` for the keys of nested objects (not option dicts)."""
     names: dict[str, None] = {}
-    for row in rows[:: max(1, len(rows) // 5000)]:  # rows of several files: look at all of them
+    for row in rows:  # rows of several files: a field of one file only still counts
         for key, value in row.items():
             names.setdefault(str(key))
             if isinstance(value, dict) and not all(str(k).isdigit() or len(str(k)) == 1 for k in value):
@@ -125,7 +125,12 @@ _ORDER = ("question", "context", "options", "option_key", "fixed_options", "answ
 
 
 def _ordered(fields: dict[str, Guess]) -> dict[str, Guess]:
-    return {k: fields[k] for k in _ORDER if k in fields}
+    """The fields in YAML order; the answer's format keys point at the evidence on the answer line."""
+    out = {k: fields[k] for k in _ORDER if k in fields}
+    for key in ("answer_format", "answer_base"):
+        if key in out and not out[key].why:
+            out[key] = Guess(out[key].value, "the answer's shape (evidence on the answer line)")
+    return out
 
 
 def _longest_text(rows: list[dict[str, Any]], names: list[str], used: set[str]) -> Guess | None:
@@ -149,11 +154,11 @@ def _task_without_options(rows: list[dict[str, Any]], names: list[str], where: s
         nli = Counter(nli_answer(v, {}).value for v in values)
         if sum(nli[label] for label in NLI_LABELS) >= 0.9 * len(values):
             shown = ", ".join(f"{k} {v}" for k, v in nli.most_common(3))
-            return Guess("nli", f"{name} holds NLI labels: {shown}"), {"answer": Guess(name, "")}
+            return Guess("nli", f"{name} holds NLI labels: {shown}"), {"answer": Guess(name, f"NLI labels: {shown}")}
         if set(map(str, values)) <= set(_MNLI) and _has_premise(names):
+            labels = Guess(dict(_MNLI), "assumed MNLI order (0 entailment, 1 neutral, 2 contradiction): check it")
             return (Guess("nli", f"{name} holds 0/1/2 beside premise/hypothesis fields"),
-                    {"answer": Guess(name, ""), "labels": Guess(dict(_MNLI), "assumed MNLI order (0 entailment, "
-                                                                       "1 neutral, 2 contradiction): check it")})
+                    {"answer": Guess(name, "0/1/2 labels"), "labels": labels})
         yes_no = _yes_no(values)
         if yes_no is not None:
             return yes_no[0], {"fixed_options": yes_no[1], "answer": Guess(name, yes_no[2]),

@@ -65,9 +65,10 @@ def _escape(token: str) -> str:
     return token.replace("{", "{{").replace("}", "}}")
 
 
-def infer_layouts(samples: list[FileSample], root: Path, read_language: dict[Path, str | None]
-                  ) -> list[Layout] | None:
-    """One layout naming exactly these files, or one per split, or None when no pattern fits."""
+def infer_layouts(samples: list[FileSample], root: Path, read_language: dict[Path, str | None],
+                  names_carry_language: bool = True) -> list[Layout] | None:
+    """One layout naming exactly these files, or one per split, or None when no pattern fits.
+    `names_carry_language` is False when the rows name their language (a language column)."""
     rel = {s.path: s.path.relative_to(root).as_posix() for s in samples}
     parts = {p: _SEP.split(r) for p, r in rel.items()}
     split_value = {p: next((t for t in reversed(toks[::2]) if split_of(t)), None) for p, toks in parts.items()}
@@ -75,7 +76,8 @@ def infer_layouts(samples: list[FileSample], root: Path, read_language: dict[Pat
         split_value = dict.fromkeys(rel)
     codes = {p: {t for t in toks[::2] if is_code_token(t) and t != split_value[p]} for p, toks in parts.items()}
     lang_value = dict.fromkeys(rel)
-    if len({t for c in codes.values() for t in c}) >= 2 and all(len(c) <= 1 for c in codes.values()):
+    if names_carry_language and len({t for c in codes.values() for t in c}) >= 2 and all(
+            len(c) <= 1 for c in codes.values()):
         lang_value = {p: next(iter(c), None) for p, c in codes.items()}
 
     def skeleton(p: Path) -> list[str]:
@@ -117,7 +119,8 @@ def infer_layouts(samples: list[FileSample], root: Path, read_language: dict[Pat
         return None
     layouts = []
     for value in sorted(split_values):
-        part = infer_layouts([s for s in samples if split_value[s.path] == value], root, read_language)
+        part = infer_layouts([s for s in samples if split_value[s.path] == value], root, read_language,
+                             names_carry_language)
         if part is None or len(part) != 1:
             return None
         part[0].label = split_of(value) or value

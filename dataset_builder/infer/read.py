@@ -47,9 +47,12 @@ def sample_file(path: Path, limit: int) -> FileSample:
     if not path.is_file():
         raise GlobMedError(f"{path}: no such file")
     fmt = SUFFIX_FORMATS.get(path.suffix.lower())
-    if fmt == "parquet" or (fmt is None and path.read_bytes()[:4] == b"PAR1"):
-        return _sample_parquet(path, limit)
     try:
+        if fmt is None:
+            with path.open("rb") as handle:
+                fmt = "parquet" if handle.read(4) == b"PAR1" else None
+        if fmt == "parquet":
+            return _sample_parquet(path, limit)
         text = _decode(path)
     except OSError as err:
         raise GlobMedError(f"{path}: cannot read: {err.strerror}") from None
@@ -191,7 +194,7 @@ def _sample_csv(path: Path, text: str, fmt: str, limit: int) -> FileSample:
     header, why = has_header(records)
     name = "TSV" if fmt == "tsv" else "CSV"
     if header:
-        columns = _unique(records[0])
+        columns = records[0]  # as the builder reads them
         body = records[1 : limit + 1]
         sample = FileSample(path, fmt, [], total - 1, f"{name} with a header row, {total - 1} rows")
     else:
@@ -241,16 +244,6 @@ def headerless_columns(records: list[list[str]]) -> list[str]:
     if width >= 4 and last.count("letter") >= 0.9 * len(last):
         return ["question", *"ABCDEFGHIJ"[: width - 2], "answer"]
     return [f"col{i + 1}" for i in range(width)]
-
-
-def _unique(header: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for i, name in enumerate(header):
-        name = name.strip() or f"col{i + 1}"
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
-    return out
 
 
 # -- Parquet -----------------------------------------------------------------------------------------------------

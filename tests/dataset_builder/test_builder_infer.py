@@ -282,6 +282,18 @@ def test_multilingual_csv_with_language_column(tmp_path):
     assert "# lang: JP 10, KR 10, en 10" in text
 
 
+def test_status_column_withdrawn(tmp_path):
+    rows = [[f"q{i}", EN_Q.format(i), "a", "b", "c", "ABC"[i % 3], "withdrawn" if i in (2, 5, 9) else "published"]
+            for i in range(20)]
+    path = _rows_csv(tmp_path / "bank.csv", ["id", "question", "A", "B", "C", "answer", "status"], rows)
+    text, source = _one(tmp_path, [path])
+    assert source["reject_when"] == [{"field": "status", "values": ["withdrawn"]}]
+    assert "status: withdrawn in 3/20 rows (rejected source_flagged)" in text
+    result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"), tmp_path / "out",
+                       progress=False)
+    assert result.report["rejects_by_reason"] == {"source_flagged": 3} and result.report["rows_kept"] == 17
+
+
 def test_russian_yes_no_and_digit_keyed_options(tmp_path):
     yes_no = _jsonl(tmp_path / "danet.jsonl", [
         {"pairID": f"p{i}", "context": "Пациент 45 лет поступил в больницу с болью в груди и одышкой.",
@@ -351,6 +363,27 @@ def test_index_base_from_values_and_option_count(tmp_path, values, options, base
     assert source["fields"]["answer"] == "label" and source["fields"]["answer_format"] == "index"
     assert source["fields"].get("answer_base", 0) == base
     assert evidence in text
+
+
+@pytest.mark.parametrize(
+    ("row", "task", "fields"),
+    [
+        (lambda i: {"premise": f"The patient, case {i}, has a fever of 39 degrees and a cough.",
+                    "hypothesis": f"The patient {i} is febrile.", "gold_label": ["entailment", "neutral"][i % 2]},
+         "nli", {"question": "hypothesis", "context": "premise", "answer": "gold_label"}),
+        (lambda i: {"sentence1": f"The patient, case {i}, has a fever of 39 degrees and a cough.",
+                    "sentence2": f"The patient {i} is febrile.", "label": i % 3},
+         "nli", {"question": "sentence2", "context": "sentence1", "answer": "label",
+                 "labels": {"0": "entailment", "1": "neutral", "2": "contradiction"}}),
+        (lambda i: {"example_id": i, "question": EN_Q.format(i),
+                    "answer": "Thiazide diuretics or calcium channel blockers are first-line; " * 3},
+         "lfqa", {"id": "example_id", "question": "question", "answer": "answer"}),
+    ],
+)
+def test_nli_and_long_form_tasks(tmp_path, row, task, fields):
+    _, source = _one(tmp_path, [_jsonl(tmp_path / "rows.jsonl", [row(i) for i in range(12)])])
+    assert source["task"] == task
+    assert {k: source["fields"][k] for k in fields} == fields
 
 
 def test_parquet_tsv_and_headerless_csv(tmp_path):
