@@ -164,6 +164,7 @@ class FieldMapping:
         self.absent = {""} | (TEXT_PLACEHOLDERS if placeholders else set()) | {clean_text(v).casefold() for v in extra}
         self.absent_len = max(map(len, self.absent))
         self.counts: Counter[str] = Counter()
+        self.index_seen: Counter[str] = Counter()  # where index answers fall, to catch a wrong answer_base
 
     def _get(self, row: dict[str, Any], key: str, default: Any = "", required: bool = False, join: bool = True
              ) -> Any:
@@ -263,6 +264,26 @@ class FieldMapping:
             draft.answer = Answer("index", keys.index(key)) if key in keys else Answer("text", key)
         else:
             draft.answer = parse_answer(raw_answer, self.answer_format, self.answer_base, draft.options)
+            if draft.answer.kind == "index":
+                index, count = draft.answer.value, len(draft.options)
+                self.index_seen["first" if index == 0 else "past_end" if index == count else
+                                "before_start" if index == -1 else "inside"] += 1
+
+    def answer_base_problem(self) -> str | None:
+        """A file whose index answers are clearly off by one (MedMCQA's `cop` is 1-based in the original files
+        and 0-based on the Hub): never index 0 but often one past the last option, or often -1. Reading it with
+        the wrong base would shift every letter silently, so the build stops instead."""
+        seen = self.index_seen
+        total = sum(seen.values())
+        if total < 20:
+            return None
+        if seen["first"] == 0 and seen["past_end"] * 50 >= total:
+            return (f"index answers look 1-based ({seen['past_end']} of {total} equal the option count, none is 0) "
+                    f"but answer_base is {self.answer_base}; set answer_base: 1")
+        if seen["before_start"] * 50 >= total and seen["past_end"] == 0:
+            return (f"index answers look 0-based ({seen['before_start']} of {total} are 0) but answer_base is "
+                    f"{self.answer_base}; set answer_base: 0")
+        return None
 
 
 def nli_answer(raw: Any, labels: dict[str, str]) -> Answer:

@@ -16,6 +16,7 @@ class BuildCommand(Command):
     examples = """  globmed build                                   bundled sample -> ./release/globmed
   globmed build --languages en,sw --out /tmp/rel  two languages
   globmed build --sources hub                     the published translations (needs the Hub)
+  GLOBMED_HUB_MIRROR=DIR globmed build --sources hub --languages ar,en   from a local mirror, with Arabic
   globmed build --sources my_sources.yaml         any sources YAML (see README: source contract)
 """
 
@@ -23,7 +24,9 @@ class BuildCommand(Command):
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--sources", default="sample",
                             help="sample (default), hub, english, or a path to a sources YAML")
-        parser.add_argument("--languages", default=None, help="comma-separated codes, e.g. en,sw (default: all)")
+        parser.add_argument("--languages", default=None,
+                            help="comma-separated codes, e.g. en,sw (default: the 12 GlobMed languages; the opt-in "
+                                 "ar,bn,hi,id,ms,ru,th only when named)")
         parser.add_argument("--out", default="release", help="release root; the dataset goes to OUT/globmed")
         parser.add_argument("--num-proc", type=int, default=None, help="processes reading source files")
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")

@@ -4,8 +4,9 @@
     builder.download_and_prepare(); ds = builder.as_dataset()
 
 Without `data_dir` it builds the bundled sample (offline) into its cache first. Configs: `all` (default), one per
-language (`sw`), per task (`mcqa`) and per language-task (`sw-mcqa`). datasets >= 4 does not run scripts from
-the Hub, so what is published is the parquet folder; this class is for local, programmatic use.
+language (`sw`; opt-in languages such as `ar` too), per task (`mcqa`) and per language-task (`sw-mcqa`).
+datasets >= 4 does not run scripts from the Hub, so what is published is the parquet folder; this class is for
+local, programmatic use.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from pathlib import Path
 import datasets
 import pyarrow.parquet as pq
 
-from globmed.languages import language_codes
+from globmed.languages import known_language_codes
 from globmed.schema import SPLITS, TASKS, features
 
-_DESCRIPTION = "GlobMed: a 12-language medical dataset (mcqa, nli, lfqa), parallel across languages."
+_DESCRIPTION = ("GlobMed: a multilingual medical dataset (12 languages, 7 more opt-in; mcqa, nli, lfqa), "
+                "parallel across languages.")
 _HOMEPAGE = "https://huggingface.co/datasets/globmed"
 
 
@@ -35,10 +37,10 @@ def _configs() -> list[GlobMedConfig]:
     version = datasets.Version("1.0.0")
     configs = [GlobMedConfig(name="all", version=version, description="every language and task")]
     configs += [GlobMedConfig(name=lg, language=lg, version=version, description=f"language {lg}")
-                for lg in language_codes()]
+                for lg in known_language_codes()]
     configs += [GlobMedConfig(name=tk, task=tk, version=version, description=f"task {tk}") for tk in TASKS]
     configs += [GlobMedConfig(name=f"{lg}-{tk}", language=lg, task=tk, version=version,
-                              description=f"language {lg}, task {tk}") for lg in language_codes() for tk in TASKS]
+                              description=f"language {lg}, task {tk}") for lg in known_language_codes() for tk in TASKS]
     return configs
 
 

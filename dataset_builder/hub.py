@@ -1,31 +1,65 @@
-"""Fetching source files from Hub dataset repos with huggingface_hub (offline mode fails fast)."""
+"""Fetching source files from Hub dataset repos with huggingface_hub (offline mode fails fast), or from a mirror.
+
+A local mirror (`GLOBMED_HUB_MIRROR=DIR`) holds the repos' files as DIR/ORG/NAME/<path in the repo>, e.g.
+DIR/ruiyang-medinfo/GlobMed_MedQA/sw/test.json: a `hub:` source then reads from there, never from the network,
+so `globmed build --sources hub` works air-gapped (HF_HUB_OFFLINE does not block it) and the tests can build the
+real repo layout offline. The mirror holds one revision: a source's `hub.revision` is not looked at.
+
+Before anything is built, `check_hub_fields` opens the first rows of every fetched file and stops on a mapped
+field the file does not have, since the field names of hub.yaml are not checked against the published files
+anywhere else: a build must never guess silently which column holds the question.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
+from typing import Any
 
 from globmed.errors import GlobMedError, require_online
 
 logger = logging.getLogger(__name__)
 
+MIRROR_ENV = "GLOBMED_HUB_MIRROR"
+
+
+def hub_mirror() -> Path | None:
+    """The mirror folder named by GLOBMED_HUB_MIRROR, or None to use the Hub."""
+    value = os.environ.get(MIRROR_ENV, "").strip()
+    return Path(value).expanduser() if value else None
+
 
 def check_hub_sources(specs) -> None:
-    """Before reading anything: a Hub source while HF_HUB_OFFLINE is set is a one-line error naming it."""
+    """Before reading anything: a Hub source while HF_HUB_OFFLINE is set (and no mirror) is a one-line error."""
+    if not any(spec.hub for spec in specs):
+        return
+    mirror = hub_mirror()
+    if mirror is not None:
+        if not mirror.is_dir():
+            raise GlobMedError(f"{MIRROR_ENV}={mirror}: no such folder (expected ORG/NAME/<files> under it)")
+        return
     for spec in specs:
         if spec.hub:
             require_online(
                 f"source {spec.id} (Hub dataset {spec.hub['repo']})",
-                "use --sources sample or a local sources YAML (path: ...), or unset HF_HUB_OFFLINE",
+                f"use --sources sample, a local sources YAML (path: ...), a local mirror ({MIRROR_ENV}=DIR), "
+                "or unset HF_HUB_OFFLINE",
             )
 
 
 def fetch(spec, relpath: str) -> Path:
-    """Download one file of a Hub source (cached by huggingface_hub) and return its local path."""
+    """One file of a Hub source: from the mirror if one is set, else downloaded (cached by huggingface_hub)."""
+    repo = spec.hub["repo"]
+    mirror = hub_mirror()
+    if mirror is not None:
+        path = mirror / repo / relpath
+        if not path.is_file():
+            raise GlobMedError(f"source {spec.id}: {path} not found in the Hub mirror ({MIRROR_ENV}={mirror})")
+        return path
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError, RepositoryNotFoundError
 
-    repo = spec.hub["repo"]
     try:
         return Path(hf_hub_download(repo, relpath, repo_type="dataset", revision=spec.hub.get("revision")))
     except EntryNotFoundError:
@@ -34,3 +68,41 @@ def fetch(spec, relpath: str) -> Path:
         raise GlobMedError(f"source {spec.id}: Hub dataset {repo} not found (or gated: set HF_TOKEN)") from None
     except HfHubHTTPError as err:
         raise GlobMedError(f"source {spec.id}: cannot fetch {relpath} from {repo}: {err}") from None
+
+
+def local_copy(spec, relpath: str) -> Path | None:
+    """A Hub file already on this machine (mirror or huggingface_hub cache), without any network; else None."""
+    mirror = hub_mirror()
+    if mirror is not None:
+        path = mirror / spec.hub["repo"] / relpath
+        return path if path.is_file() else None
+    from huggingface_hub import try_to_load_from_cache
+
+    cached = try_to_load_from_cache(spec.hub["repo"], relpath, revision=spec.hub.get("revision"), repo_type="dataset")
+    return Path(cached) if isinstance(cached, str) else None
+
+
+def check_hub_fields(jobs) -> None:
+    """Fetch every Hub file of the build and check its mapped fields; one line per mismatching source, exit 2.
+
+    Each line names the file, the missing field, the fields the file has and the `globmed sources infer` command
+    that drafts a mapping from the downloaded file.
+    """
+    from dataset_builder.field_check import check_files, describe
+
+    files: dict[str, tuple[Any, list[tuple[str, Path]]]] = {}
+    for spec, task in jobs:
+        if spec.hub:
+            files.setdefault(spec.id, (spec, []))[1].append((task.relpath, fetch(spec, task.relpath)))
+    lines = []
+    for spec, paths in files.values():
+        bad = check_files(spec, paths)
+        if bad:
+            label, path, missing = bad[0]
+            more = f" and {len(bad) - 1} more file(s)" if len(bad) > 1 else ""
+            lines.append(f"source {spec.id} ({spec.hub['repo']}/{label}{more}): {describe(missing)}; "
+                         f"draft a mapping from the file: globmed sources infer {path}")
+    if lines:
+        head = (f"{len(lines)} Hub source(s) in {jobs[0][0].yaml_file} map fields their files do not have; nothing "
+                "was built. Fix `fields:` in the sources YAML (the infer draft shows the file's own names):")
+        raise GlobMedError("\n".join([head, *lines]))

@@ -22,6 +22,7 @@ from dataset_builder.readers import Malformed, read_rows
 from dataset_builder.row_rules import LanguageColumn, RowRules
 from dataset_builder.sources import ROW_LANGUAGE, FileTask, SourceSpec
 from globmed.atomic import sha256_file
+from globmed.errors import GlobMedError
 from globmed.schema import TRANSLATION_METHODS
 
 logger = logging.getLogger(__name__)
@@ -170,6 +171,9 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
     for unit_adapter in [adapter, *(a for _, a in parallel)]:
         if isinstance(unit_adapter, FieldMapping):
             result.normalisation.update(unit_adapter.counts)
+            problem = unit_adapter.answer_base_problem()
+            if problem:
+                raise GlobMedError(f"{path}: {problem} (source {spec.id!r} in {spec.yaml_file})")
     return result
 
 

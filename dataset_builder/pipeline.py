@@ -31,7 +31,7 @@ from dataset_builder.writer import (
 )
 from globmed.atomic import atomic_dir, dumps_json, sha256_file
 from globmed.errors import GlobMedError
-from globmed.languages import language_codes, parse_languages
+from globmed.languages import known_language_codes, parse_languages
 from globmed.layout import dataset_dir
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def plan_files(specs: list[SourceSpec], config: BuildConfig) -> list[tuple[Sourc
     their rows rejected as language_not_in_registry (so they are counted, never silently ignored). A file whose
     rows carry their language is always read: its rows are routed (or rejected) one by one.
     """
-    known = frozenset(language_codes())
+    known = frozenset(known_language_codes())  # opt-in languages are in the registry, read only if selected
     selected = set(config.languages or known)
     jobs = []
     for spec in specs:
@@ -83,7 +83,7 @@ def plan_files(specs: list[SourceSpec], config: BuildConfig) -> list[tuple[Sourc
 def _ingest(jobs: list[tuple[SourceSpec, FileTask]], config: BuildConfig, progress: bool) -> list[FileResult]:
     from tqdm.auto import tqdm
 
-    known = frozenset(language_codes())
+    known = frozenset(known_language_codes())  # opt-in languages are in the registry, read only if selected
     selected = frozenset(config.languages or known)
     bar = tqdm(total=len(jobs), desc="read sources", unit="file", disable=None if progress else True)
     results: list[FileResult] = []
@@ -116,10 +116,11 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
 
     stats: list[StageStats] = []
     specs, config = resolve_config(sources, overrides)
-    from dataset_builder.hub import check_hub_sources
+    from dataset_builder.hub import check_hub_fields, check_hub_sources
 
     check_hub_sources(specs)
     jobs = plan_files(specs, config)
+    check_hub_fields(jobs)  # Hub files are fetched now and their mapped fields checked before any work
     logger.info("build config: %s", config.fingerprint())
     with Stage(stats, "ingest") as st:
         results = _ingest(jobs, config, progress)
@@ -141,13 +142,13 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
         slot[rec["split"]] = slot.get(rec["split"], 0) + 1
     if rows_read != len(records) + len(rejects):  # a bug, not a user error: keep the traceback
         raise RuntimeError(f"invariant broken: read {rows_read} != kept {len(records)} + rejected {len(rejects)}")
-    if not records:
-        reasons = ", ".join(f"{k} {v}" for k, v in Counter(r["reason"] for r in rejects).most_common(3))
-        raise GlobMedError(f"no rows kept ({rows_read} read, all rejected: {reasons or 'no input rows'}); "
-                           f"nothing written to {dataset_dir(out_root)}; check --languages and the sources YAML")
     report = _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved)
     report["filters"] = _filter_totals(results)
     report["normalisation"] = dict(sorted(sum((r.normalisation for r in results), Counter()).items()))
+    if not records:  # the evidence goes to ROOT/globmed.rejected; ROOT/globmed is left as it was
+        from dataset_builder.rejected import all_rejected_error
+
+        raise all_rejected_error(out_root, report, rejects, jobs)
     target = dataset_dir(out_root)
     with atomic_dir(target) as tmp, Stage(stats, "write") as st:
         st.rows = len(records)
@@ -189,7 +190,7 @@ def _sources_label(sources: str | Path) -> str:
 def _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved) -> dict[str, Any]:
     by_reason = Counter(r["reason"] for r in rejects)
     by_source = Counter(r["source"] for r in rejects)
-    langs_with_rows = [code for code in language_codes() if code in counts]
+    langs_with_rows = [code for code in known_language_codes() if code in counts]
     source_langs: dict[str, set[str]] = {}
     for rec in records:
         source_langs.setdefault(rec["source"], set()).add(rec["language"])

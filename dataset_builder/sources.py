@@ -195,12 +195,13 @@ def load_sources(spec: str | Path) -> tuple[list[SourceSpec], dict[str, Any]]:
     return specs, data.get("build") or {}
 
 
-def _codes(value: Any) -> list[str]:
-    """`all`, "en,sw" or a list -> a list of codes."""
+def _codes(value: Any, every: bool = False) -> list[str]:
+    """`all`, "en,sw" or a list -> a list of codes. `all` is the twelve GlobMed languages, or with `every` the
+    whole registry (opt-in ones too): "every language of this source is an original" must cover them."""
     if value == "all":
-        from globmed.languages import language_codes
+        from globmed.languages import known_language_codes, language_codes
 
-        return language_codes()
+        return known_language_codes() if every else language_codes()
     if isinstance(value, str):
         return [c.strip() for c in value.split(",") if c.strip()]
     return [str(c) for c in value]
@@ -274,7 +275,7 @@ def _parse_entry(entry: Any, index: int, path: Path) -> SourceSpec:
         splits=splits, records=records, language=language, reject_when=list(reject_when),
         parallel_fields={str(k): dict(v) for k, v in parallel.items()}, adapter=entry.get("adapter"),
         fields=entry.get("fields"), translation=translation,
-        original_language=[ROW_LANGUAGE] if original == ROW_LANGUAGE else _codes(original),
+        original_language=[ROW_LANGUAGE] if original == ROW_LANGUAGE else _codes(original, every=True),
         file_overrides={str(k): str(v) for k, v in (entry.get("file_overrides") or {}).items()},
         vars={str(k): [str(x) for x in v] for k, v in (entry.get("vars") or {}).items()},
         csv=dict(entry.get("csv") or {}), select=entry.get("select"), split_ratios=entry.get("split_ratios"),

@@ -81,9 +81,10 @@ def write_shards(out: Path, groups: dict[tuple[str, str, str], list[dict[str, An
 
 def config_entries(counts: dict[str, dict[str, dict[str, int]]]) -> list[tuple[str, str, str, dict[str, int]]]:
     """(config_name, lang_glob, task_glob, {split: rows}) for `all`, each language, task and language-task."""
-    from globmed.languages import language_codes
+    from globmed.languages import known_language_codes
 
-    langs = [code for code in language_codes() if code in counts] + sorted(set(counts) - set(language_codes()))
+    known = known_language_codes()
+    langs = [code for code in known if code in counts] + sorted(set(counts) - set(known))
 
     def rows(lang_sel: list[str], task_sel: list[str]) -> dict[str, int]:
         out = {}
@@ -134,10 +135,14 @@ def readme_text(counts: dict[str, dict[str, dict[str, int]]], report: dict[str, 
     meta["configs"] = configs
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
     sources = ", ".join(f"{s['name']} ({s['license'] or 'licence not stated'})" for s in report["sources"])
+    per_language = ", ".join(
+        f"{lang} {sum(n for splits in counts[lang].values() for n in splits.values())}" for lang in report["languages"]
+    )
     body = (
         "# GlobMed\n\n"
         f"Multilingual medical dataset: {report['rows_kept']} rows in {len(report['languages'])} languages "
         f"({', '.join(report['languages'])}), tasks {', '.join(sorted({t for c in counts.values() for t in c}))}.\n\n"
+        f"Rows per language: {per_language}.\n\n"
         f"Sources: {sources}.\n\n"
         "Load a config with `load_dataset(\"globmed\", \"sw\")` (a language), `\"mcqa\"` (a task), `\"sw-mcqa\"`, "
         "or the default `all`. Row counts, rejects by reason, dedup and decontamination figures are in "

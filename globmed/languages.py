@@ -2,6 +2,11 @@
 
 Every part asks this module which languages exist, which are low-resource and how to parse a
 `--languages en,sw` flag, so adding a language is a one-line YAML change.
+
+Two sets: the GlobMed languages (`language_codes()`, the default twelve that the benchmark, prompts, training
+mixture and Space enumerate) and the known languages (`known_language_codes()`, those plus the `opt_in: true`
+entries). An opt-in language is built only when named (`--languages ar,en`); it is never part of "all", so
+adding one cannot silently change what every other part iterates over.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ class Language:
     script: str  # ISO 15924
     resource: str  # "high" or "low"
     lingua: str | None = None  # lingua-language-detector name, None if it cannot identify it
+    opt_in: bool = False  # outside the default set: built only when --languages names it
 
     @property
     def low_resource(self) -> bool:
@@ -42,12 +48,24 @@ def language_registry() -> Registry[Language]:
     return registry
 
 
-def all_languages() -> list[Language]:
+def known_languages() -> list[Language]:
+    """Every registry entry, the opt-in ones included, in file order."""
     registry = language_registry()
     return [registry.get(code) for code in registry]
 
 
+def all_languages() -> list[Language]:
+    """The GlobMed languages (the default set): opt-in entries are left out."""
+    return [lang for lang in known_languages() if not lang.opt_in]
+
+
 def language_codes() -> list[str]:
+    """Codes of the GlobMed languages, the default of every `--languages`."""
+    return [lang.code for lang in all_languages()]
+
+
+def known_language_codes() -> list[str]:
+    """Codes the builder accepts as "in the registry": the default set plus the opt-in languages."""
     return language_registry().names()
 
 
@@ -64,9 +82,9 @@ def low_resource_codes() -> list[str]:
 
 
 def parse_languages(value: str | list[str] | None) -> list[str]:
-    """Parse `en,sw` (or a list) into registry order; None or "all" means every language.
+    """Parse `en,sw` (or a list) into registry order; None or "all" means the GlobMed (default) languages.
 
-    An unknown code raises a one-line error with close matches.
+    Opt-in codes are accepted when named (`ar,en`); an unknown code raises a one-line error with close matches.
     """
     if value is None or value == "all" or value == ["all"]:
         return language_codes()

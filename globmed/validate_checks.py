@@ -34,24 +34,58 @@ def plural(count: int, noun: str) -> str:
 
 
 def check_languages(path: Path, data: Any) -> str:
-    from globmed.languages import all_languages, language_registry
+    from globmed.languages import all_languages, known_languages, language_registry
 
     _shipped_only(path, "globmed", "languages.yaml")
     language_registry.cache_clear()
     langs = all_languages()
     low = sum(lang.low_resource for lang in langs)
-    return f"{len(langs)} languages, {len(langs) - low} high-resource, {low} low-resource"
+    opt_in = [lang.code for lang in known_languages() if lang.opt_in]
+    extra = f", opt-in {', '.join(opt_in)}" if opt_in else ""
+    return f"{len(langs)} languages, {len(langs) - low} high-resource, {low} low-resource{extra}"
 
 
 def check_sources(path: Path, data: Any) -> str:
     from dataset_builder.pipeline import plan_files, resolve_config
 
     specs, config = resolve_config(path)
-    jobs = plan_files(specs, config)  # local source files must exist; Hub files are not looked up
+    jobs = plan_files(specs, config)  # local source files must exist; Hub files are not downloaded
+    problems = _source_field_problems(jobs)
+    if problems:
+        raise GlobMedError("; ".join(problems))
     tasks = sorted({spec.task for spec in specs})
-    langs = {lang for spec in specs for lang in spec.languages}
-    counts = f"{plural(len(langs), 'language')}, {plural(len(jobs), 'file')}"
+    langs = {lang for spec in specs if not spec.language for lang in spec.languages}
+    columns = sorted({spec.language["field"] for spec in specs if spec.language})
+    from_column = f" + per-row language from column {', '.join(columns)}" if columns else ""
+    counts = f"{plural(len(langs), 'language')}{from_column}, {plural(len(jobs), 'file')}"
     return f"{plural(len(specs), 'source')} ({', '.join(tasks)}), {counts}"
+
+
+def _source_field_problems(jobs: list) -> list[str]:
+    """The mapped fields missing from the first rows of each source's first file on this machine.
+
+    Local files always; Hub files only when already here (GLOBMED_HUB_MIRROR or the huggingface_hub cache), so
+    validate never touches the network. Later files are opened only to look for an optional field (context,
+    explanation, ...) that the first one lacks.
+    """
+    from dataset_builder.field_check import check_files, describe
+    from dataset_builder.hub import local_copy
+
+    by_source: dict[str, tuple[Any, list]] = {}
+    for spec, task in jobs:
+        by_source.setdefault(spec.id, (spec, []))[1].append(task)
+
+    def present(spec, tasks):
+        for task in tasks:
+            local = local_copy(spec, task.relpath) if spec.hub else spec.path / task.relpath
+            if local is not None and local.is_file():
+                yield task.relpath, local
+
+    problems = []
+    for spec, tasks in by_source.values():
+        for label, _, missing in check_files(spec, present(spec, tasks), every_file=False):
+            problems.append(f"source {spec.id!r} ({label}): {describe(missing)}")
+    return problems
 
 
 def check_recipe(path: Path, data: Any) -> str:

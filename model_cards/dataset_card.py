@@ -20,7 +20,7 @@ import yaml
 
 from globmed.atomic import atomic_write_text, sha256_file
 from globmed.errors import GlobMedError
-from globmed.languages import get_language, language_codes
+from globmed.languages import get_language, known_language_codes
 from globmed.schema import SPLITS, TASKS
 from model_cards.common import DISCLAIMER, dataset_repo_id, library_versions, read_front_matter, render_card
 
@@ -71,7 +71,7 @@ class BuildInfo:
 
     def languages(self) -> list[str]:
         present = set(self.report.get("languages") or self.report["counts"])
-        return [code for code in language_codes() if code in present]
+        return [code for code in known_language_codes() if code in present]  # opt-in languages built too
 
     def rows(self, lang: str, task: str | None = None, split: str | None = None) -> int:
         by_task = self.report["counts"].get(lang, {})
@@ -108,7 +108,7 @@ def card_license(sources: list[dict[str, Any]]) -> dict[str, str]:
 
 def config_groups(configs: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
     names = [str(c.get("config_name")) for c in configs]
-    langs = set(language_codes())
+    langs = set(known_language_codes())
     groups = [
         ("default", [n for n in names if n == "all"]),
         ("language", [n for n in names if n in langs]),

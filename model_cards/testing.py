@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from globmed.atomic import atomic_write_json, sha256_file
-from globmed.languages import get_language, language_codes
+from globmed.languages import get_language, known_language_codes
 from globmed.schema import SPLITS, TASKS
 
 SOURCES = [
@@ -43,7 +43,7 @@ def write_dataset_contract(folder: Path) -> Path:
         rows = pq.ParquetFile(path).metadata.num_rows
         counts[lang][task][split] = counts[lang][task].get(split, 0) + rows
         files[path.relative_to(folder).as_posix()] = {"sha256": sha256_file(path), "rows": rows}
-    langs = [code for code in language_codes() if code in counts]  # registry order, as the builder writes
+    langs = [code for code in known_language_codes() if code in counts]  # registry order, as the builder writes
     configs: list[dict[str, Any]] = [{"config_name": "all", "default": True, "data_files": _data_files("*", "*")}]
     configs += [{"config_name": code, "data_files": _data_files(code, "*")} for code in langs]
     configs += [{"config_name": task, "data_files": _data_files("*", task)} for task in TASKS]

@@ -61,9 +61,10 @@ def test_errors_are_one_line_exit_2(tmp_path, capsys, yaml_text, args, needle):
 
 def test_hub_sources_offline_fail_fast(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("GLOBMED_HUB_MIRROR", raising=False)
     code, _, err = _run(["build", "--sources", "hub", "--out", str(tmp_path)], capsys)
     assert code == 2
-    assert "source medqa (Hub dataset GlobMed/GlobMed_MedQA)" in err and "HF_HUB_OFFLINE" in err
+    assert "source medqa (Hub dataset ruiyang-medinfo/GlobMed_MedQA)" in err and "HF_HUB_OFFLINE" in err
     assert "--sources sample" in err
 
 

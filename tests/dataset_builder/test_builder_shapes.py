@@ -253,12 +253,12 @@ def test_yes_no_words_through_labels(tmp_path):
         {"idx": 3, "вопрос": "Нужна ли госпитализация?", "ответ": "возможно"},
     ]) + "\n", encoding="utf-8")
     _, rows, rejects = build(tmp_path, {
-        "task": "mcqa", "format": "jsonl", "files": "ru.jsonl", "languages": ["de"], "original_language": "de",
+        "task": "mcqa", "format": "jsonl", "files": "ru.jsonl", "languages": ["ru"], "original_language": "ru",
         "splits": {"test": "test"},
         "fields": {"id": "idx", "question": "вопрос", "fixed_options": ["yes", "no"], "answer": "ответ",
                    "labels": {"да": "yes", "нет": "no"}},
-    })
-    assert {k: r["answer_index"] for k, r in rows.items()} == {"src:1:de": 0, "src:2:de": 1}
+    }, languages="ru")  # Russian is an opt-in registry language: built only when named
+    assert {k: r["answer_index"] for k, r in rows.items()} == {"src:1:ru": 0, "src:2:ru": 1}
     assert reasons(rejects) == {"answer_not_among_options": 1}  # "возможно" has no label: rejected, not guessed
 
 

@@ -4,7 +4,15 @@ import pytest
 
 from globmed.atomic import atomic_dir, sha256_file
 from globmed.errors import GlobMedError
-from globmed.languages import all_languages, high_resource_codes, low_resource_codes, parse_languages
+from globmed.languages import (
+    all_languages,
+    get_language,
+    high_resource_codes,
+    known_language_codes,
+    language_codes,
+    low_resource_codes,
+    parse_languages,
+)
 from globmed.registry import Registry
 from globmed.schema import Record, TranslationInfo, features
 
@@ -21,6 +29,23 @@ def test_parse_languages_orders_and_rejects_unknown():
     assert parse_languages(None)[0] == "en"
     with pytest.raises(GlobMedError, match=r"unknown language code 'sx'.*Did you mean"):
         parse_languages("en,sx")
+
+
+def test_opt_in_languages_are_known_but_not_default():
+    """The seven extra folders of the published repos: accepted when named, never part of "all"."""
+    opt_in = ["ar", "bn", "hi", "id", "ms", "ru", "th"]
+    assert known_language_codes() == language_codes() + opt_in
+    assert not set(opt_in) & {lang.code for lang in all_languages()}
+    assert not set(opt_in) & set(high_resource_codes() + low_resource_codes())  # the gap figures keep to the 12
+    assert parse_languages(None) == parse_languages("all") == language_codes()
+    assert parse_languages("ar,en") == ["en", "ar"] and parse_languages(["th", "zu"]) == ["zu", "th"]
+    arabic = get_language("ar")
+    assert (arabic.name, arabic.script, arabic.lingua, arabic.opt_in) == ("Arabic", "Arab", "ARABIC", True)
+    assert [get_language(c).lingua for c in opt_in] == ["ARABIC", "BENGALI", "HINDI", "INDONESIAN", "MALAY",
+                                                        "RUSSIAN", "THAI"]
+    from lingua import Language
+
+    assert all(hasattr(Language, get_language(c).lingua) for c in opt_in)  # names the detector knows
 
 
 def test_registry_lazy_import_and_close_matches():

@@ -3,6 +3,7 @@ and broken files give exit 2 with one line naming the file and the bad key."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -72,6 +73,46 @@ def test_broken_sources_yaml(tmp_path, capsys, edit, expected):
     assert len(lines) == 2 and lines[-1] == "1 file checked: 0 ok, 1 with errors"
     assert lines[0].startswith(f"ERROR {path}: ")
     assert expected in lines[0]
+
+
+def test_sources_yaml_fields_checked_against_the_data(tmp_path, capsys):
+    """validate opens the first rows of each source's first file: a typo in `fields:` is named with the file's
+    fields and the closest one, on the file's one ERROR line, however many sources have one."""
+
+    def typos(data):
+        data["sources"][0]["fields"]["question"] = "qestion"
+        data["sources"][1]["fields"]["context"] = "sentence_1"
+
+    path = user_sources(tmp_path, typos)
+    code, lines = run(capsys, str(path))
+    assert code == 2 and len(lines) == 2
+    def fields(repo: str) -> str:  # the first row's keys, in file order
+        rows = json.loads((SAMPLE_SOURCES.parent / "../sample" / repo / "en/train.json").read_text("utf-8"))
+        return ", ".join(rows[0])
+
+    assert lines[0] == (
+        f"ERROR {path}: source 'medqa' (en/train.json): question: no field 'qestion' (fields: "
+        f"{fields('GlobMed_MedQA')}; did you mean 'question'?); source 'mednli' (en/train.json): context: no field "
+        f"'sentence_1' (fields: {fields('GlobMed_MedNLI')}; did you mean 'sentence1'?)"
+    )
+
+
+def test_hub_sources_checked_in_a_local_mirror_only(tmp_path, capsys, monkeypatch):
+    """A Hub file is read when already on this machine (GLOBMED_HUB_MIRROR here); validate never downloads."""
+    path = tmp_path / "hub_sources.yaml"
+    path.write_text("sources:\n  - {id: live, task: lfqa, format: json, hub: {repo: ORG/Live}, files: '{lang}.json',"
+                    " languages: [en], fields: {question: message, answer: answer}}\n", encoding="utf-8")
+    monkeypatch.delenv("GLOBMED_HUB_MIRROR", raising=False)
+    code, lines = run(capsys, str(path))
+    assert code == 0 and lines[0].startswith(f"ok  {path}  (sources: 1 source (lfqa)")
+    mirror = tmp_path / "mirror"
+    (mirror / "ORG" / "Live").mkdir(parents=True)
+    (mirror / "ORG" / "Live" / "en.json").write_text('[{"question": "Q?", "answer": "A"}]', encoding="utf-8")
+    monkeypatch.setenv("GLOBMED_HUB_MIRROR", str(mirror))
+    code, lines = run(capsys, str(path))
+    assert code == 2
+    assert lines[0] == (f"ERROR {path}: source 'live' (en.json): question: no field 'message' "
+                        "(fields: question, answer)")
 
 
 def test_recipe_with_unknown_sft_key(tmp_path, capsys):

@@ -10,17 +10,21 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 import yaml
 
 from dataset_builder.pipeline import run_build
+from globmed.errors import GlobMedError
 
 HEADQA = "english_sources/head_qa/data/HEAD_EN"
 SPLIT_FILES = {"train": "train_HEAD_EN", "validation": "dev_HEAD_EN", "test": "test_HEAD_EN"}
 
 
 def _words(text: str) -> str:
-    """Text compared up to whitespace and the zero-width spaces the builder removes (README: normalisation)."""
-    return " ".join(text.replace("\u200b", "").split())
+    """Text compared up to what the README's normalisation says the builder changes: whitespace, zero-width
+    spaces, and an option's doubled trailing dot ("Monsoon curve.." -> "Monsoon curve.")."""
+    text = " ".join(text.replace("\u200b", "").split())
+    return text[:-1] if text.endswith("..") and not text.endswith("...") else text
 
 
 def _build(tmp_path: Path, source: dict) -> tuple[dict, dict[str, dict]]:
@@ -72,3 +76,22 @@ def test_pubmedqa_object_keyed_by_pmid(realdata, tmp_path):
         pmid: rec["final_decision"] for pmid, rec in raw.items()}
     first = next(iter(raw))
     assert rows[f"src:{first}:en"]["context"].startswith(raw[first]["CONTEXTS"][0][:40])
+
+
+def test_medmcqa_answer_base_off_by_one_stops_the_build(realdata, tmp_path):
+    """MedMCQA's `cop` is 1-based in the original files and 0-based on the Hub: read with the wrong base, every
+    letter would shift silently. The build stops with one line instead; with the right base every answer is the
+    option `cop` names."""
+    folder = realdata / "english_sources/medmcqa/benchmark/english_medmcqa"
+    source = {"format": "jsonl", "path": str(folder), "files": "MedMCQA_test.json", "splits": {"test": "test"},
+              "fields": {"id": "id", "question": "question", "options": ["opa", "opb", "opc", "opd"],
+                         "answer": "cop", "answer_format": "index", "explanation": "exp"}}
+    with pytest.raises(GlobMedError, match=r"MedMCQA_test.json: index answers look 1-based \(825 of 4183 equal "
+                                           r"the option count, none is 0\) but answer_base is 0; set answer_base: 1"):
+        _build(tmp_path, source)
+    source["fields"]["answer_base"] = 1
+    report, rows = _build(tmp_path, source)
+    raw = [json.loads(line) for line in (folder / "MedMCQA_test.json").read_text(encoding="utf-8").splitlines()]
+    assert report["rows_read"] == 4183 and report["rows_rejected"] == 0
+    assert {k.split(":")[1]: _words(r["answer"]) for k, r in rows.items()} == {
+        r["id"]: _words(r["op" + "abcd"[r["cop"] - 1]]) for r in raw}
