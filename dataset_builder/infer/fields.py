@@ -17,10 +17,10 @@ from typing import Any
 
 from dataset_builder.adapters import NLI_LABELS, MissingField, get_path, nli_answer
 from dataset_builder.infer.common import Guess, hint_rank, is_blank, norm, words
-from dataset_builder.infer.language import language_column, registry_codes
+from dataset_builder.infer.language import language_column, language_order, registry_note
 from dataset_builder.infer.shapes import find_answer, find_options
 from globmed.errors import GlobMedError
-from globmed.languages import all_languages, language_codes
+from globmed.languages import known_languages
 
 _MNLI = {"0": "entailment", "1": "neutral", "2": "contradiction"}
 
@@ -97,8 +97,12 @@ def infer_fields(rows: list[dict[str, Any]], where: str, text_format: bool = Fal
         if found is None:
             raise GlobMedError(f"{where}: options found ({options.fields['options'].value}) but no field reads as "
                                f"their answer (fields: {', '.join(top[:15])})")
+    else:  # a list under an unknown name (another language's "options") counts when an answer fits it
+        options = find_options(rows, [n for n in top if n not in used], text_format, loose=True)
+        found = find_answer(rows, [n for n in top if n not in used], options) if options else None
+    if options is not None and found is not None:
         answer_fields, answer = found
-        used.add(answer)
+        used |= options.columns | {answer}
         fields |= options.fields | answer_fields
         task = Guess("mcqa", f"options and one answer per row ({answer})")
     else:
@@ -246,13 +250,10 @@ def _language_column(rows: list[dict[str, Any]], names: list[str]) -> tuple[Gues
         # the builder reads ISO codes in any case, "pt-BR" and registry names itself: map only the others
         mapping = {value: code for value, code in codes.items()
                    if re.split(r"[-_]", value.casefold())[0] != code and value.casefold() not in _registry_names()}
-        order = {c: i for i, c in enumerate(language_codes())}
-        languages = sorted(set(codes.values()), key=lambda c: (order.get(c, len(order)), c))
+        languages = language_order(set(codes.values()))
         shown = ", ".join(f"{v} {n}" for v, n in counts.most_common(6))
-        outside = [c for c in languages if c not in registry_codes()]
-        why = f"{name}: {shown}"
-        if outside:
-            why += f"; {', '.join(outside)} not in globmed/languages.yaml (rejected language_not_in_registry)"
+        notes = [f"{c}: {note}" for c in languages if (note := registry_note(c))]
+        why = f"{name}: {shown}" + "".join(f"; {n}" for n in notes)
         value = {"field": name, "codes": mapping} if mapping else {"field": name}
         return Guess(value, why), languages
     return None, []
@@ -260,7 +261,7 @@ def _language_column(rows: list[dict[str, Any]], names: list[str]) -> tuple[Gues
 
 @lru_cache(maxsize=1)
 def _registry_names() -> frozenset[str]:
-    return frozenset(lang.name.casefold() for lang in all_languages())
+    return frozenset(lang.name.casefold() for lang in known_languages())
 
 
 def _reject_when(rows: list[dict[str, Any]], names: list[str], used: set[str]) -> Guess | None:

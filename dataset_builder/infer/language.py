@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from dataset_builder.infer.common import Guess, words
-from globmed.languages import all_languages
+from globmed.languages import known_language_codes, known_languages
 
 _SAMPLE = 40  # texts voted on per file
 _MIN_LETTERS = 12
@@ -29,8 +29,24 @@ def _detector():
     return LanguageDetectorBuilder.from_all_languages().with_low_accuracy_mode().build()
 
 
+def language_order(codes: set[str]) -> list[str]:
+    """Registry languages in registry order (opt-in ones after the default ones), then the others by code."""
+    order = {c: i for i, c in enumerate(known_language_codes())}
+    return sorted(codes, key=lambda c: (order.get(c, len(order)), c))
+
+
 def registry_codes() -> set[str]:
-    return {lang.code for lang in all_languages()}
+    """Every language of globmed/languages.yaml, the opt-in ones included."""
+    return {lang.code for lang in known_languages()}
+
+
+def registry_note(code: str) -> str:
+    """What the build does with rows of a language that is not one of the default languages ("" if it is one)."""
+    if code not in registry_codes():
+        return "not in globmed/languages.yaml: its rows are rejected as language_not_in_registry"
+    if next(lang for lang in known_languages() if lang.code == code).opt_in:
+        return f"opt-in in globmed/languages.yaml: built only with --languages naming {code}"
+    return ""
 
 
 def detect_language(texts: list[str]) -> Guess | None:
@@ -53,9 +69,8 @@ def detect_language(texts: list[str]) -> Guess | None:
         return None
     code, n = votes.most_common(1)[0]
     why = f"lingua: {n}/{len(picked)} texts {names[code]}"
-    if code not in registry_codes():
-        why += " (not in globmed/languages.yaml: its rows are rejected as language_not_in_registry)"
-    return Guess(code, why)
+    note = registry_note(code)
+    return Guess(code, f"{why} ({note})" if note else why)
 
 
 @lru_cache(maxsize=1)
@@ -63,7 +78,7 @@ def _name_codes() -> dict[str, str]:
     """English language names -> codes: the registry's, then lingua's (RUSSIAN -> ru)."""
     from lingua import Language
 
-    names = {lang.name.casefold(): lang.code for lang in all_languages()}
+    names = {lang.name.casefold(): lang.code for lang in known_languages()}
     for lang in Language.all():
         names.setdefault(lang.name.casefold(), lang.iso_code_639_1.name.lower())
     return names

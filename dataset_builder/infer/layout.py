@@ -18,9 +18,8 @@ from itertools import product
 from pathlib import Path
 
 from dataset_builder.infer.common import Guess, split_of
-from dataset_builder.infer.language import code_of, is_code_token
+from dataset_builder.infer.language import code_of, is_code_token, language_order
 from dataset_builder.infer.read import FileSample
-from globmed.languages import language_codes
 
 _SEP = re.compile(r"([/_.\-])")
 _SPLIT_ORDER = ("train", "validation", "test")
@@ -42,12 +41,6 @@ class Layout:
     parallel: Guess | None = None  # set when several languages have files that are row-by-row parallel
     label: str = ""  # suffix of the source id when one group of files gives several sources
     file_language: dict[Path, str | None] = field(default_factory=dict)  # the list form's language per file
-
-
-def language_order(codes: set[str]) -> list[str]:
-    """Registry languages in registry order, then the others alphabetically."""
-    order = {c: i for i, c in enumerate(language_codes())}
-    return sorted(codes, key=lambda c: (order.get(c, len(order)), c))
 
 
 def _split_guess(values: set[str]) -> Guess:

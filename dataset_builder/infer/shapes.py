@@ -42,8 +42,11 @@ class Options:
 # -- options -----------------------------------------------------------------------------------------------------
 
 
-def find_options(rows: list[dict[str, Any]], names: list[str], text_format: bool) -> Options | None:
+def find_options(rows: list[dict[str, Any]], names: list[str], text_format: bool, loose: bool = False
+                 ) -> Options | None:
     """The options of the rows: option columns first, then one field (hinted names first), else None.
+    `loose` also accepts a list or "(A) ..." string under a name that is no options hint (the caller then
+    checks that an answer fits them).
 
     `text_format` (csv, tsv): the words None/null/nan in a cell are absent by default, as the builder reads them;
     in JSON and Parquet they are real option text (MedMCQA's "None" = none of these)."""
@@ -51,8 +54,8 @@ def find_options(rows: list[dict[str, Any]], names: list[str], text_format: bool
     if found is None:
         ranks = hint_rank("options")
         ordered = sorted(names, key=lambda n: ranks.get(norm(n), len(ranks)))
-        found = next((o for n in ordered if (o := _option_field(rows, n, norm(n) in ranks, text_format)) is not None),
-                     None)
+        found = next((o for n in ordered
+                      if (o := _option_field(rows, n, loose or norm(n) in ranks, text_format)) is not None), None)
     if found is not None:
         absent = absent_values(found.cells, text_format)
         if absent is not None:

@@ -301,8 +301,8 @@ def test_russian_yes_no_and_digit_keyed_options(tmp_path):
          "answer": ["да", "нет"][i % 2]} for i in range(30)])
     text, source = _one(tmp_path, [yes_no])
     fields = source["fields"]
-    assert source["languages"] == ["ru"]  # named, not replaced by a registry language
-    assert "not in globmed/languages.yaml" in text
+    assert source["languages"] == ["ru"]
+    assert "lingua: 30/30 texts Russian (opt-in in globmed/languages.yaml: built only with --languages" in text
     assert fields["fixed_options"] == ["yes", "no"] and fields["labels"] == {"да": "yes", "нет": "no"}
     assert (fields["answer_format"], fields["context"], fields["id"]) == ("text", "context", "pairID")
 
@@ -313,6 +313,17 @@ def test_russian_yes_no_and_digit_keyed_options(tmp_path):
     text, source = _one(tmp_path, [keyed])
     assert (source["fields"]["answer"], source["fields"]["answer_format"]) == ("answer", "key")
     assert "options: options  # dict keyed by digits: 4 options in 30 rows" in text
+
+
+def test_language_outside_the_registry_is_named(tmp_path):
+    path = _jsonl(tmp_path / "pl.jsonl", [
+        {"pytanie": f"Który z poniższych leków jest lekiem pierwszego rzutu w nadciśnieniu u osób starszych, "
+                    f"przypadek {i}?", "odpowiedzi": ["a", "b", "c", "d"], "answer": "ABCD"[i % 4]}
+        for i in range(20)])
+    text, source = _one(tmp_path, [path])
+    assert source["languages"] == ["pl"]  # never replaced by the closest registry language
+    assert "texts Polish (not in globmed/languages.yaml: its rows are rejected as language_not_in_registry)" in text
+    assert source["fields"]["question"] == "pytanie"  # no question-like name: the longest text
 
 
 def test_csv_with_none_or_empty_fifth_option(tmp_path):
