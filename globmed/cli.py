@@ -19,6 +19,7 @@ from globmed.log import setup_logging
 # name -> ("module:Class", one-line help). Order is the order shown in --help (the data flow).
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("dataset_builder.cli:BuildCommand", "build the dataset folder from the medical sources"),
+    "sources": ("dataset_builder.sources_cli:SourcesCommand", "draft a sources YAML from data files (sources infer)"),
     "translate": ("dataset_builder.translate.cli:TranslateCommand", "agentic machine translation of source items"),
     "review": ("dataset_builder.review.cli:ReviewCommand", "export and import expert review sheets"),
     "bench": ("benchmark.cli:BenchCommand", "run GlobMed-Bench on a model or a roster of models"),
