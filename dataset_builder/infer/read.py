@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.infer.common import Guess
-from dataset_builder.readers import _decode, read_rows, walk_records
+from dataset_builder.readers import decode_text, read_rows
+from dataset_builder.record_paths import find_record_lists, walk_records
 from globmed.errors import GlobMedError
 
 SUFFIX_FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv",
                   ".parquet": "parquet", ".pq": "parquet"}
 _LETTER = re.compile(r"\(?[A-Ja-j][.)]?")
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
-_MAX_DEPTH = 6
 
 
 @dataclass
@@ -53,7 +53,7 @@ def sample_file(path: Path, limit: int) -> FileSample:
                 fmt = "parquet" if handle.read(4) == b"PAR1" else None
         if fmt == "parquet":
             return _sample_parquet(path, limit)
-        text = _decode(path)
+        text = decode_text(path)
     except OSError as err:
         raise GlobMedError(f"{path}: cannot read: {err.strerror}") from None
     if fmt is None:
@@ -119,60 +119,6 @@ def _sample_object(path: Path, data: dict[str, Any], limit: int) -> FileSample:
     rows = [r for r in islice(walk_records(data, dotted, path), limit) if isinstance(r, dict)]
     return FileSample(path, "json", rows, len(records), "a JSON object holding the records",
                       records=Guess(dotted, why), top=top)
-
-
-def find_record_lists(node: Any, segments: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], list[dict]]]:
-    """Every list of records inside a JSON value, as (path segments, records), merged over `{var}` levels.
-
-    A mapping whose values are all objects with the same keys is a level of named entries: `{exam}` binds each
-    key (merging the lists found under every entry), or, when the entries hold no list of records themselves,
-    the entries are the records and the level is their key (`{id}`, PubMedQA's PMIDs).
-    """
-    if len(segments) > _MAX_DEPTH:
-        return []
-    if isinstance(node, list):
-        dicts = [x for x in node if isinstance(x, dict)]
-        return [(segments, dicts)] if dicts and len(dicts) >= 0.9 * len(node) else []
-    if not isinstance(node, dict):
-        return []
-    if _is_keyed_level(node):
-        var = "{" + _variable_name(segments, node) + "}"
-        merged: dict[tuple[str, ...], list[dict]] = {}
-        for value in node.values():
-            for sub, records in find_record_lists(value, (*segments, var)):
-                merged.setdefault(sub, []).extend(records)
-        if merged:
-            return list(merged.items())
-        return [((*segments, var), list(node.values()))]
-    found = []
-    for key, value in node.items():
-        found += find_record_lists(value, (*segments, str(key)))
-    return found
-
-
-def _is_keyed_level(node: dict[str, Any]) -> bool:
-    values = list(node.values())
-    if len(values) < 2 or not all(isinstance(v, dict) and v for v in values):
-        return False
-    keys = [set(v) for v in values[:200]]
-    common, union = set.intersection(*keys), set.union(*keys)
-    return len(common) >= 0.5 * len(union)
-
-
-def _variable_name(segments: tuple[str, ...], node: dict[str, Any]) -> str:
-    """`exams` -> exam, `categories` -> category; a top-level mapping of ids -> id."""
-    parent = next((s for s in reversed(segments) if not s.startswith("{")), "")
-    if not parent or all(str(k).isdigit() for k in node):
-        name = "id"
-    elif parent.endswith("ies"):
-        name = parent[:-3] + "y"
-    elif parent.endswith("s") and len(parent) > 3:
-        name = parent[:-1]
-    else:
-        name = parent + "_key"
-    name = re.sub(r"\W", "_", name).lower()
-    used = {s.strip("{}") for s in segments if s.startswith("{")} | {"row", "split", "lang"}
-    return name if name not in used else f"{name}_key"
 
 
 # -- CSV / TSV ---------------------------------------------------------------------------------------------------
