@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from globmed.cli import main
+from globmed_kit.cli import main
 
 
 def test_help_lists_actions(capsys):

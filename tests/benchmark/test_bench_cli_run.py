@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from globmed.cli import main
 from globmed.results import RunResult
+from globmed_kit.cli import main
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import yaml
 from dataset_builder.infer import infer_yaml
 from dataset_builder.pipeline import run_build
 from dataset_builder.sources import load_sources
-from globmed.cli import main
+from globmed_kit.cli import main
 
 REALDATA_YAMLS = Path(__file__).resolve().parents[1] / "realdata"
 EXPECTED = json.loads((REALDATA_YAMLS / "expected_counts.json").read_text(encoding="utf-8"))

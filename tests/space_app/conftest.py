@@ -6,10 +6,10 @@ import random
 from pathlib import Path
 
 import pytest
+from support.synthetic_runs import make_run, write_runs
 
 from globmed.languages import low_resource_codes
 from globmed.results import RunResult
-from space_app.synthetic import make_run, write_runs
 
 LOW = set(low_resource_codes())
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from globmed.cli import main
 from globmed.errors import GlobMedError
+from globmed_kit.cli import main
 from space_app import model_page
 from space_app.results_source import load_runs
 from space_app.settings import SpaceSettings

@@ -25,13 +25,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("benchmark.cli:BenchCommand", "run GlobMed-Bench on a model or a roster of models"),
     "train": ("training.cli:TrainCommand", "fine-tune a GlobMed-LLM from a recipe"),
     "card": ("model_cards.cli:CardCommand", "write dataset, model and Space cards"),
-    "release": ("globmed.release:ReleaseCommand", "assemble the release folder and push it to the Hub"),
+    "release": ("globmed_kit.release:ReleaseCommand", "assemble the release folder and push it to the Hub"),
     "space": ("space_app.cli:SpaceCommand", "serve the leaderboard and chat Space"),
     "validate": (
-        "globmed.validate:ValidateCommand",
+        "globmed_kit.validate:ValidateCommand",
         "check the declarative files (languages, sources, recipes, rosters, tasks, prompts) without running anything",
     ),
-    "demo": ("globmed.demo:DemoCommand", "end to end on the bundled sample, CPU, offline"),
+    "demo": ("globmed_kit.demo:DemoCommand", "end to end on the bundled sample, CPU, offline"),
 }
 
 EPILOG = """examples:

@@ -140,7 +140,7 @@ def write_run(folder: Path, run) -> Path:
 
 def write_space_source(folder: Path) -> Path:
     """An assembled Space folder (README.md, requirements.txt, space_app/, core modules) from the kit's app."""
-    from globmed.release import DEFAULT_SPACE_SOURCE, copy_space_code
+    from globmed_kit.release import DEFAULT_SPACE_SOURCE, copy_space_code
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """`globmed demo` (what `make demo` runs): the whole release rehearsed on the bundled sample, offline, on CPU.
 
 The demo is a list of stages (data, not code paths): each is a name, a line saying what it does, and a call,
-usually `globmed.cli.main([...])` with the same flags a user would type. Stages run in order under a visible
+usually `globmed_kit.cli.main([...])` with the same flags a user would type. Stages run in order under a visible
 header; the first that fails stops the demo with one line naming it, and the exit status is non-zero.
 """
 
@@ -41,7 +41,7 @@ def cli_stage(name: str, description: str, argv: Sequence[str | Path]) -> Stage:
     args = [str(a) for a in argv]
 
     def call() -> int:
-        from globmed.cli import main
+        from globmed_kit.cli import main
 
         rc = main(args)
         if rc:

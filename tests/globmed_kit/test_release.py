@@ -9,10 +9,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from support.cards import make_release_root
 
-from globmed.cli import main
-from globmed.release import DEFAULT_SPACE_SOURCE, assemble, plan_repo, push_all, remote_listing, repo_files
-from model_cards.testing import make_release_root
+from globmed_kit.cli import main
+from globmed_kit.release import DEFAULT_SPACE_SOURCE, assemble, plan_repo, push_all, remote_listing, repo_files
 
 
 @pytest.fixture(scope="module")
