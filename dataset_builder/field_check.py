@@ -93,22 +93,21 @@ def _field_of(entry: Any) -> str | None:
 def mapped_fields(spec: Any) -> list[tuple[str, str]]:
     """Every (key, path) of a source entry that names a row field; a named adapter maps none.
 
-    Reads the newer keys (language, reject_when, parallel_fields) with getattr so it works whichever of them the
-    SourceSpec at hand has; a new key that names a row field belongs here.
+    A new key of the source contract that names a row field belongs here.
     """
     if getattr(spec, "adapter", None):
         return []
     fields = getattr(spec, "fields", None) or {}
     variables = list(getattr(spec, "vars", None) or {})
     pairs = _mapping_fields(fields, variables=variables)
-    for key in ("select", "language"):
-        name = _field_of(getattr(spec, key, None))
-        if name:
-            pairs.append((f"{key}.field", name))
-    for index, rule in enumerate(getattr(spec, "reject_when", None) or []):
-        name = _field_of(rule)
-        if name:
-            pairs.append((f"reject_when[{index}].field", name))
+    name = _field_of(getattr(spec, "language", None))
+    if name:
+        pairs.append(("language.field", name))
+    for key in ("select", "reject_when"):
+        for index, rule in enumerate(getattr(spec, key, None) or []):
+            name = _field_of(rule)
+            if name:
+                pairs.append((f"{key}[{index}].field", name))
     for lang, overrides in (getattr(spec, "parallel_fields", None) or {}).items():
         if isinstance(overrides, dict):  # the keys it does not override come from `fields:`, checked above
             pairs += _mapping_fields(overrides, f"parallel_fields.{lang}.", variables)
