@@ -144,9 +144,9 @@ class BenchCommand(Command):
     def _base_config(self, args: argparse.Namespace):
         from benchmark.backends import BACKENDS, BackendConfig
         from benchmark.judge import JudgeConfig
-        from benchmark.results_schema import ModelInfo
         from benchmark.runner import RunConfig
         from globmed.languages import parse_languages
+        from globmed.results import ModelInfo
         from globmed.tasks import parse_tasks
 
         if args.backend not in BACKENDS:

@@ -28,7 +28,7 @@ from dataset_builder.readers import read_rows
 SAMPLE_ROWS = 50  # rows read from the head of a file
 _SHOWN_FIELDS = 20  # fields listed in a message before "..."
 _ITEMS = "[]."  # `options[].atext`: the key `atext` inside each item of the list `options` (HEAD-QA)
-_TEMPLATE_VALUES = {"row", "lang", "split"}  # what an id template gets besides the file's vars and row fields
+_TEMPLATE_VALUES = {"row", "lang", "split", "file", "part"}  # an id template's values besides vars and row fields
 # keys whose field a row may lack: the adapter then reads "", an absent option or "not flagged"
 _OPTIONAL_KEYS = ("context", "explanation", "needs_image.field", "reject_when")
 

@@ -176,6 +176,3 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
                 raise GlobMedError(f"{path}: {problem} (source {spec.id!r} in {spec.yaml_file})")
     return result
 
-
-def summarise_rejects(rejects: list[dict[str, Any]]) -> Counter[str]:
-    return Counter(r["reason"] for r in rejects)

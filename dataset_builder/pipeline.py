@@ -32,7 +32,7 @@ from dataset_builder.writer import (
 from globmed.atomic import atomic_dir, dumps_json, sha256_file
 from globmed.errors import GlobMedError
 from globmed.languages import known_language_codes, parse_languages
-from globmed.layout import dataset_dir
+from globmed.layout import DEFAULT_RELEASE_ROOT, dataset_dir
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def _ingest_job(args):
     return ingest_file(*args)
 
 
-def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
+def run_build(sources: str | Path = "sample", out_root: str | Path = DEFAULT_RELEASE_ROOT,
               overrides: dict[str, Any] | None = None, progress: bool = True) -> BuildResult:
     """Build the dataset folder ROOT/globmed from a sources YAML; returns the report and per-stage stats."""
     from tqdm.auto import tqdm

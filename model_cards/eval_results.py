@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmark.results_schema import RunResult
+from globmed.results import RunResult
 from globmed.tasks import get_task
 
 BENCHMARK_NAME = "GlobMed-Bench"
