@@ -9,7 +9,7 @@ from pathlib import Path
 from globmed.data import load_split
 from globmed.errors import GlobMedError
 from globmed.languages import parse_languages
-from globmed.schema import TASKS
+from globmed.tasks import task_names
 from training.config import DataArguments
 from training.formatting import load_prompts, to_conversations
 from training.mixture import MixturePlan, build_mixture, plan_mixture
@@ -36,9 +36,9 @@ def _load(dataset: str, split: str, languages: list[str], tasks: list[str]):
 def load_training_data(dataset: str | Path, args: DataArguments) -> TrainingData:
     """Load train + validation for the chosen languages and tasks, plan and build the mixture, format chats."""
     languages = parse_languages(args.languages)
-    unknown_tasks = [t for t in args.tasks if t not in TASKS]
+    unknown_tasks = [t for t in args.tasks if t not in task_names()]
     if unknown_tasks:
-        raise GlobMedError(f"data.tasks: unknown task {unknown_tasks[0]!r}; expected some of {', '.join(TASKS)}")
+        raise GlobMedError(f"data.tasks: unknown task {unknown_tasks[0]!r}; expected some of {', '.join(task_names())}")
     prompts = load_prompts(args.system_prompts)
     missing = [lang for lang in languages if lang not in prompts]
     if missing:
