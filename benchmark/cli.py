@@ -144,10 +144,10 @@ class BenchCommand(Command):
     def _base_config(self, args: argparse.Namespace):
         from benchmark.backends import BACKENDS, BackendConfig
         from benchmark.judge import JudgeConfig
-        from benchmark.results_schema import ModelInfo
         from benchmark.runner import RunConfig
         from benchmark.tasks import parse_tasks
         from globmed.languages import parse_languages
+        from globmed.results import ModelInfo
 
         if args.backend not in BACKENDS:
             raise GlobMedError(BACKENDS.unknown_message(args.backend))

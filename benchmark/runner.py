@@ -26,10 +26,10 @@ from benchmark.extraction import extract_choice
 from benchmark.judge import JudgeConfig, judge_answers, judge_prompt
 from benchmark.metrics import load_metric
 from benchmark.prompts import load_prompts
-from benchmark.results_schema import ModelInfo, RunResult, TaskResult
 from benchmark.tasks import get_task
 from globmed.atomic import atomic_write_json, atomic_write_text
 from globmed.errors import GlobMedError
+from globmed.results import ModelInfo, RunResult, TaskResult
 from globmed.schema import MAX_OPTIONS
 
 logger = logging.getLogger(__name__)

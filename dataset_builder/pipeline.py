@@ -32,7 +32,7 @@ from dataset_builder.writer import (
 from globmed.atomic import atomic_dir, dumps_json, sha256_file
 from globmed.errors import GlobMedError
 from globmed.languages import known_language_codes, parse_languages
-from globmed.layout import dataset_dir
+from globmed.layout import DEFAULT_RELEASE_ROOT, dataset_dir
 
 logger = logging.getLogger(__name__)
 
@@ -109,18 +109,19 @@ def _ingest_job(args):
     return ingest_file(*args)
 
 
-def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
+def run_build(sources: str | Path = "sample", out_root: str | Path = DEFAULT_RELEASE_ROOT,
               overrides: dict[str, Any] | None = None, progress: bool = True) -> BuildResult:
     """Build the dataset folder ROOT/globmed from a sources YAML; returns the report and per-stage stats."""
     from tqdm.auto import tqdm
 
     stats: list[StageStats] = []
     specs, config = resolve_config(sources, overrides)
-    from dataset_builder.hub import check_hub_fields, check_hub_sources
+    from dataset_builder.field_check import check_source_fields
+    from dataset_builder.hub import check_hub_sources
 
     check_hub_sources(specs)
     jobs = plan_files(specs, config)
-    check_hub_fields(jobs)  # Hub files are fetched now and their mapped fields checked before any work
+    check_source_fields(jobs)  # mapped fields checked against the files (Hub files fetched) before any work
     logger.info("build config: %s", config.fingerprint())
     with Stage(stats, "ingest") as st:
         results = _ingest(jobs, config, progress)

@@ -10,7 +10,6 @@ and test_contamination.) A filter may explain itself in `draft.detail`, which go
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
 
 from dataset_builder.adapters import Draft
 from globmed.schema import MAX_OPTIONS
@@ -25,7 +24,7 @@ REASONS = (
 
 
 class Filter:
-    """Base filter: subclasses implement `check`; `run` keeps or drops and counts per reason."""
+    """Base filter: subclasses implement `check`; `apply_filters` runs the chain and counts per reason."""
 
     name = "filter"
 
@@ -37,18 +36,6 @@ class Filter:
     def check(self, draft: Draft, task: str) -> str | None:
         """None to keep, else the reason to drop."""
         raise NotImplementedError
-
-    def run(self, items: Iterable[Draft], task: str) -> Iterator[Draft | tuple[Draft, str]]:
-        """Yield kept drafts, and (draft, reason) for dropped ones so the caller can write the reject."""
-        for draft in items:
-            self.seen += 1
-            reason = self.check(draft, task)
-            if reason is None:
-                self.kept += 1
-                yield draft
-            else:
-                self.dropped[reason] += 1
-                yield draft, reason
 
 
 class EmptyQuestion(Filter):
@@ -76,7 +63,10 @@ class SingleAnswer(Filter):
     name = "several_correct_answers"
 
     def check(self, draft: Draft, task: str) -> str | None:
-        return "several_correct_answers" if draft.answer.kind == "multi" else None
+        if draft.answer.kind != "multi":
+            return None
+        draft.detail = f"{draft.answer.value} answers: {draft.raw_answer!r}"
+        return "several_correct_answers"
 
 
 class OptionGap(Filter):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmark.results_schema import RunResult
+from globmed.results import RunResult
 from model_cards.dataset_card import task_table
 
 BENCHMARK_NAME = "GlobMed-Bench"

@@ -17,11 +17,11 @@ from typing import Any
 
 import yaml
 
-from benchmark.results_schema import RunResult, load_results_dir
 from globmed.atomic import atomic_write_text
 from globmed.errors import GlobMedError
 from globmed.languages import get_language, language_codes
 from globmed.layout import RESULTS_DIRNAME
+from globmed.results import RunResult, load_results_dir
 from model_cards.common import (
     DISCLAIMER,
     dataset_repo_id,

@@ -10,10 +10,10 @@ import logging
 from importlib import metadata
 from pathlib import Path
 
-from benchmark.results_schema import RunResult, load_results_dir
 from globmed.atomic import atomic_write_text
 from globmed.errors import GlobMedError
 from globmed.languages import language_codes
+from globmed.results import RunResult, load_results_dir
 from model_cards.common import DISCLAIMER, dataset_repo_id, library_versions, percent, read_front_matter, render_card
 
 logger = logging.getLogger(__name__)

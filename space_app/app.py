@@ -139,7 +139,7 @@ def create_app(
 
     language_choices = [(f"{lang.name} ({lang.native})", lang.code) for lang in all_languages()]
     backends_present = state.board.choices("backend")
-    from benchmark.results_schema import MODEL_TYPES
+    from globmed.results import MODEL_TYPES
 
     with gr.Blocks(title=text.TITLE) as demo:
         gr.Markdown(f"# {text.TITLE}")

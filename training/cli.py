@@ -21,7 +21,7 @@ class TrainCommand(Command):
     examples = """  globmed train --recipe training/recipes/globmed-llm-tiny/sft/config_lora.yaml --out release
   globmed train --recipe globmed-llm-tiny/sft/config_full --set max_steps=20 --set languages=en,sw
   globmed train --recipe globmed-llm-8b/sft/config_qlora.yaml --resume --push-to-hub ORG/globmed-llm-8b
-  accelerate launch --config_file training/accelerate/deepspeed_zero3.yaml -m globmed.cli train \\
+  accelerate launch --config_file training/accelerate/deepspeed_zero3.yaml -m globmed_kit.cli train \\
       --recipe globmed-llm-8b/sft/config_full.yaml
   globmed train --recipe globmed-llm-1.7b/sft/config_qlora.yaml --print-config   resolved recipe, no training
 """

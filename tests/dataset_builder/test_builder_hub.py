@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from builder_fixtures import sentence
 
-from globmed.cli import main
+from globmed_kit.cli import main
 
 ORG = "ruiyang-medinfo"
 LANGS = ("en", "sw", "ar")

@@ -11,7 +11,7 @@ import pytest
 
 from dataset_builder.field_check import check_files, mapped_fields, missing_fields
 from dataset_builder.sources import load_sources
-from globmed.cli import main
+from globmed_kit.cli import main
 
 ROWS = [
     {"id": "1", "question": "Q?", "opa": "x", "opb": "y", "cop": 1, "meta": {"subject": "anatomy"}},

@@ -107,7 +107,7 @@ def test_nested_records_with_named_keys_digit_options_missing_answer_and_flags(t
 def test_top_level_object_without_records_is_one_line_error_naming_its_keys(tmp_path):
     path = _exam(tmp_path)
     with pytest.raises(GlobMedError, match=r"mir_2019.json: one JSON object \(keys: exam, version, sections\).*"
-                                           r"records: sections\.\{key\}\.items"):
+                                           r"records: sections\.\{section\}\.items"):
         list(read_rows(path, "json"))
     with pytest.raises(GlobMedError, match=r"records: 'sections.\{s\}.questions': no key 'questions' at "
                                            r"sections\.\{s\} \(holds: title, items\)"):

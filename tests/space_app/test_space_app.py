@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from globmed.cli import main
 from globmed.errors import GlobMedError
+from globmed_kit.cli import main
 from space_app import model_page
 from space_app.results_source import load_runs
 from space_app.settings import SpaceSettings
@@ -100,7 +100,7 @@ def test_cli_help_lists_the_admin_flags(capsys):
 
 
 def test_cli_admin_flow(tmp_path, run_dict, capsys):
-    from benchmark.results_schema import RunResult
+    from globmed.results import RunResult
     from space_app.submission import store_pending
 
     data_dir = tmp_path / "data"

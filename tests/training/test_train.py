@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from globmed.cli import main
 from globmed.errors import GlobMedError
+from globmed_kit.cli import main
 from training.config import load_recipe
 from training.sft import run_training
 

@@ -97,9 +97,9 @@ def check_recipe(path: Path, data: Any) -> str:
 
 
 def check_roster(path: Path, data: Any) -> str:
-    from benchmark.results_schema import ModelInfo
     from benchmark.roster import load_roster
     from benchmark.runner import RunConfig
+    from globmed.results import ModelInfo
 
     configs = load_roster(path, RunConfig(model=ModelInfo(name="validate")))
     backends = sorted({config.backend for config in configs})

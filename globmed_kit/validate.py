@@ -2,7 +2,7 @@
 
 Nothing heavy runs: no model is loaded, nothing touches the network. Each file goes through the loader its own
 part uses at run time (`load_sources` + the build's `resolve_config`/`plan_files`, `training.config.load_recipe`,
-`benchmark.roster.load_roster`, accelerate's `ClusterConfig.from_yaml_file`, ...; see `globmed.validate_checks`), so
+`benchmark.roster.load_roster`, accelerate's `ClusterConfig.from_yaml_file`, ...; see `globmed_kit.validate_checks`), so
 a file that validates here is a file the part accepts, and the rules live in one place only. Loaders are imported
 only when a file of their kind is checked (a recipe imports TRL, which is slow), so `--help` stays instant.
 
@@ -23,7 +23,7 @@ import yaml
 
 from globmed.command import Command
 from globmed.errors import GlobMedError
-from globmed.validate_checks import CHECKERS, package_dir, plural
+from globmed_kit.validate_checks import CHECKERS, package_dir, plural
 
 logger = logging.getLogger(__name__)
 

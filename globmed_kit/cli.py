@@ -19,18 +19,19 @@ from globmed.log import setup_logging
 # name -> ("module:Class", one-line help). Order is the order shown in --help (the data flow).
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("dataset_builder.cli:BuildCommand", "build the dataset folder from the medical sources"),
+    "sources": ("dataset_builder.sources_cli:SourcesCommand", "draft a sources YAML from data files (sources infer)"),
     "translate": ("dataset_builder.translate.cli:TranslateCommand", "agentic machine translation of source items"),
     "review": ("dataset_builder.review.cli:ReviewCommand", "export and import expert review sheets"),
     "bench": ("benchmark.cli:BenchCommand", "run GlobMed-Bench on a model or a roster of models"),
     "train": ("training.cli:TrainCommand", "fine-tune a GlobMed-LLM from a recipe"),
     "card": ("model_cards.cli:CardCommand", "write dataset, model and Space cards"),
-    "release": ("globmed.release:ReleaseCommand", "assemble the release folder and push it to the Hub"),
+    "release": ("globmed_kit.release:ReleaseCommand", "assemble the release folder and push it to the Hub"),
     "space": ("space_app.cli:SpaceCommand", "serve the leaderboard and chat Space"),
     "validate": (
-        "globmed.validate:ValidateCommand",
+        "globmed_kit.validate:ValidateCommand",
         "check the declarative files (languages, sources, recipes, rosters, tasks, prompts) without running anything",
     ),
-    "demo": ("globmed.demo:DemoCommand", "end to end on the bundled sample, CPU, offline"),
+    "demo": ("globmed_kit.demo:DemoCommand", "end to end on the bundled sample, CPU, offline"),
 }
 
 EPILOG = """examples:

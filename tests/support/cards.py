@@ -99,7 +99,7 @@ def write_training_info(model_dir: Path, **kwargs: Any) -> Path:
 def synthetic_run(name: str, scores: dict[str, float], *, base_model: str | None = None, model_type: str = "open",
                   run_id: str | None = None, tasks: tuple[str, ...] = ("mcqa", "nli")):
     """A RunResult whose every task of a language scores `scores[lang]` (task k adds k/100 to tell tasks apart)."""
-    from benchmark.results_schema import ModelInfo, RunResult, TaskResult
+    from globmed.results import ModelInfo, RunResult, TaskResult
 
     results = {}
     for lang, score in scores.items():
@@ -140,7 +140,7 @@ def write_run(folder: Path, run) -> Path:
 
 def write_space_source(folder: Path) -> Path:
     """An assembled Space folder (README.md, requirements.txt, space_app/, core modules) from the kit's app."""
-    from globmed.release import DEFAULT_SPACE_SOURCE, copy_space_code
+    from globmed_kit.release import DEFAULT_SPACE_SOURCE, copy_space_code
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

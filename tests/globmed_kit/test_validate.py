@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from globmed.cli import main
-from globmed.validate import CHECKERS, package_dir, shipped_files
+from globmed_kit.cli import main
+from globmed_kit.validate import CHECKERS, package_dir, shipped_files
 
 SAMPLE_SOURCES = package_dir("dataset_builder") / "sources" / "sample.yaml"
 TINY_RECIPE = package_dir("training") / "recipes" / "globmed-llm-tiny" / "sft" / "config_lora.yaml"
@@ -216,7 +216,7 @@ def test_heavy_imports_stay_lazy(tmp_path):
     sources = user_sources(tmp_path)
     script = (
         "import sys, contextlib, io\n"
-        "from globmed.cli import main\n"
+        "from globmed_kit.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    try:\n"
         "        main(['validate', '--help'])\n"

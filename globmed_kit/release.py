@@ -119,9 +119,9 @@ def model_folders(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("globmed-llm-*") if (p / "globmed_training.json").is_file())
 
 
-# What the Space imports besides its own package: the core and the results contract. Copied beside it, so the
+# What the Space imports besides its own package: the kernel (results contract included). Copied beside it, so the
 # Space repo runs on the Hub with no install of the kit (its requirements.txt lists only third-party packages).
-SPACE_DEPENDENCIES = {"globmed": ("*.py", "*.yaml"), "benchmark": ("__init__.py", "results_schema.py")}
+SPACE_DEPENDENCIES = {"globmed": ("*.py", "*.yaml")}
 KIT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -151,7 +151,7 @@ def assemble(root: Path, org: str | None, space_source: Path = DEFAULT_SPACE_SOU
         raise GlobMedError(f"{data}: no dataset folder; run `globmed build --out {root}` first")
     write_dataset_card(data, org)
     repos = [("dataset", dataset_repo_id(org), data)]
-    from benchmark.results_schema import load_results_dir
+    from globmed.results import load_results_dir
 
     results = results_dir(root)
     runs = load_results_dir(results) if results.is_dir() else []

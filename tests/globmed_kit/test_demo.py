@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from globmed.cli import main
-from globmed.demo import BASE_RUN_NAME, LORA_RECIPE, TINY, Stage, cli_stage, demo_stages, run_stages
 from globmed.errors import GlobMedError
+from globmed_kit.cli import main
+from globmed_kit.demo import BASE_RUN_NAME, LORA_RECIPE, TINY, Stage, cli_stage, demo_stages, run_stages
 
 
 def test_runner_stops_at_the_first_failing_stage():
@@ -72,8 +72,9 @@ def test_demo_stages_chain_the_cli_contract(tmp_path):
 
 
 def test_compare_stage_finds_the_newest_run_of_each_model(tmp_path):
-    from globmed.demo import latest_run_file
-    from model_cards.testing import synthetic_run, write_run
+    from support.cards import synthetic_run, write_run
+
+    from globmed_kit.demo import latest_run_file
 
     older, newer = synthetic_run(TINY, {"sw": 0.3}, run_id=f"{TINY}__ffff"), synthetic_run(TINY, {"sw": 0.4})
     older.provenance["date"], newer.provenance["date"] = "2026-01-01T00:00:00+00:00", "2026-02-01T00:00:00+00:00"

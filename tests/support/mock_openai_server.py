@@ -6,7 +6,7 @@ on purpose: per item (matched on the English question) it can reply with malform
 a slow reply, an HTTP 200 whose body is not JSON, text in the wrong language, or a reviewer that never accepts.
 GET /stats counts requests per task and per item, which is how tests prove that a resumed run redoes nothing.
 
-    python -m dataset_builder.translate.mock_server --port 0 --latency 0.2 --script script.json
+    python tests/support/mock_openai_server.py --port 0 --latency 0.2 --script script.json
     (prints "READY <port>" once listening)
 
 Script JSON: {"default": "good", "rules": [{"match": "train-1 ", "mode": "malformed"}], "slow_s": 5, "fail_first": 2}

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from globmed.cli import COMMANDS, main
+from globmed_kit.cli import COMMANDS, main
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
@@ -29,7 +29,7 @@ def test_top_level_help_lists_every_command(capsys):
 
 def test_console_script_user_error_is_one_line_exit_2(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "globmed.cli", "build", "--languages", "en,xx", "--out", str(tmp_path / "r")],
+        [sys.executable, "-m", "globmed_kit.cli", "build", "--languages", "en,xx", "--out", str(tmp_path / "r")],
         capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 2

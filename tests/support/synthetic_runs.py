@@ -1,6 +1,6 @@
 """Synthetic GlobMed-Bench results, for tests, the Space benchmark and previewing the Space without a GPU.
 
-`python -m space_app.synthetic OUT_DIR 50` writes 50 plausible runs (12 languages x 3 tasks, CIs, sources,
+`python tests/support/synthetic_runs.py OUT_DIR 50` writes 50 plausible runs (12 languages x 3 tasks, CIs, sources,
 base/fine-tuned pairs). Scores are random but shaped like the real ones: low-resource languages lower.
 """
 
@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmark.results_schema import SCHEMA_VERSION
 from globmed.atomic import atomic_write_json
 from globmed.languages import all_languages
+from globmed.results import SCHEMA_VERSION
 from globmed.schema import TASKS
 
 FAMILIES = [("Qwen3", "open"), ("Llama-3.1", "open"), ("Mistral", "open"), ("GPT-4o", "proprietary"),

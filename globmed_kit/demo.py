@@ -1,7 +1,7 @@
 """`globmed demo` (what `make demo` runs): the whole release rehearsed on the bundled sample, offline, on CPU.
 
 The demo is a list of stages (data, not code paths): each is a name, a line saying what it does, and a call,
-usually `globmed.cli.main([...])` with the same flags a user would type. Stages run in order under a visible
+usually `globmed_kit.cli.main([...])` with the same flags a user would type. Stages run in order under a visible
 header; the first that fails stops the demo with one line naming it, and the exit status is non-zero.
 """
 
@@ -41,7 +41,7 @@ def cli_stage(name: str, description: str, argv: Sequence[str | Path]) -> Stage:
     args = [str(a) for a in argv]
 
     def call() -> int:
-        from globmed.cli import main
+        from globmed_kit.cli import main
 
         rc = main(args)
         if rc:
@@ -74,7 +74,7 @@ def run_stages(stages: Sequence[Stage], out: TextIO | None = None) -> None:
 
 def latest_run_file(results: Path, model_name: str) -> Path:
     """The newest results JSON of `model_name`, by `provenance.date` (run ids are hashes, not times)."""
-    from benchmark.results_schema import load_results_dir
+    from globmed.results import load_results_dir
 
     runs = [run for run in load_results_dir(results) if run.model.name == model_name] if results.is_dir() else []
     if not runs:

@@ -9,10 +9,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from support.cards import make_release_root
 
-from globmed.cli import main
-from globmed.release import DEFAULT_SPACE_SOURCE, assemble, plan_repo, push_all, remote_listing, repo_files
-from model_cards.testing import make_release_root
+from globmed_kit.cli import main
+from globmed_kit.release import DEFAULT_SPACE_SOURCE, assemble, plan_repo, push_all, remote_listing, repo_files
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +54,9 @@ def test_space_folder_runs_without_the_kit_installed(released):
         import sys
         sys.path[:] = [p for p in sys.path if p.rstrip("/") != {kit_root!r}]
         sys.path.insert(0, ".")
-        import benchmark.results_schema, globmed.languages, space_app.app
+        import globmed.results, globmed.languages, space_app.app
         from space_app.app import create_app
-        for module in (benchmark.results_schema, globmed.languages, space_app.app):
+        for module in (globmed.results, globmed.languages, space_app.app):
             assert module.__file__.startswith({str(released / "globmed-space")!r}), module.__file__
         print("OK", len(globmed.languages.all_languages()))
     """)
@@ -68,7 +68,9 @@ def test_space_folder_runs_without_the_kit_installed(released):
 
 def test_release_layout(released):
     space = released / "globmed-space"
-    assert {"space_app", "globmed", "benchmark", "requirements.txt", "README.md"} <= {p.name for p in space.iterdir()}
+    names = {p.name for p in space.iterdir()}
+    assert {"space_app", "globmed", "requirements.txt", "README.md"} <= names
+    assert not names & {"benchmark", "dataset_builder", "training", "model_cards"}  # the kernel and the app only
     assert (space / "space_app" / "app.py").is_file()
     assert sorted(p.name for p in (space / "results").glob("*.json")) == sorted(
         p.name for p in (released / "results").glob("*.json"))
