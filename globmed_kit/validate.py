@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,7 @@ def detect_kind(path: Path, data: Any) -> str | None:
         return None
     keys = set(data)
     from dataset_builder.translate.prompts import STEPS
-    from training.config import BLOCKS
+    from training.config import GlobMedArguments
 
     if "sources" in keys:
         return "sources"
@@ -96,7 +96,7 @@ def detect_kind(path: Path, data: Any) -> str | None:
         return "translate-prompts"
     if keys & {"backend", "pipeline", "prices"}:
         return "translate-config"
-    if keys & {*BLOCKS, "sft"}:
+    if "model_name_or_path" in keys or keys & {f.name for f in fields(GlobMedArguments)}:
         return "recipe"
     if keys & {"compute_environment", "distributed_type"}:
         return "accelerate"

@@ -89,9 +89,9 @@ def _source_field_problems(jobs: list) -> list[str]:
 def check_recipe(path: Path, data: Any) -> str:
     from training.config import load_recipe
 
-    recipe = load_recipe(path)  # the sft block is checked against trl.SFTConfig's fields
-    model = recipe.model
-    return f"{model.name}, {model.method} on {model.base_model}, {len(recipe.sft)} sft keys"
+    recipe = load_recipe(path)  # every key is checked by TRL's parser (SFTConfig, ModelConfig, ScriptArguments + ours)
+    return (f"{recipe.globmed.model_name}, {recipe.method} on {recipe.model.model_name_or_path}, "
+            f"{len(recipe.given)} keys")
 
 
 def check_roster(path: Path, data: Any) -> str:

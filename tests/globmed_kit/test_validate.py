@@ -117,7 +117,7 @@ def test_hub_sources_checked_in_a_local_mirror_only(tmp_path, capsys, monkeypatc
 
 def test_recipe_with_unknown_sft_key(tmp_path, capsys):
     data = yaml.safe_load(TINY_RECIPE.read_text(encoding="utf-8"))
-    data["sft"]["learnin_rate"] = 1e-4
+    data["learnin_rate"] = 1e-4
     path = tmp_path / "recipe.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     code, lines = run(capsys, str(path))
