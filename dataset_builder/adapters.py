@@ -62,6 +62,7 @@ class Draft:
     index: int = -1  # resolved answer index, set by the AnswerAmongOptions filter
     option_gap: str = ""  # letter of an absent option between present ones (rejected "option_gap")
     raw_answer: Any = None  # the answer as the row gives it, for reject details
+    language: str = ""  # set by the reader before the filters run
     detail: str = ""  # why a filter dropped the row, when the reason alone does not say
 
 
@@ -268,12 +269,13 @@ class FieldMapping:
         draft.raw_answer = raw_answer
         scalar = isinstance(raw_answer, (str, int)) and not isinstance(raw_answer, bool)
         key = str(raw_answer).strip() if scalar else None
+        several = [k for k in _KEY_LIST.split(key) if k] if keys and key is not None else []
+        listed = len(several) > 1 and all(k in keys for k in several)  # "option1,option3": several answers
         if keys and key is not None and (self.answer_format == "key" or (
-                self.answer_format == "auto" and (key in keys or self.option_id))):
-            several = [k for k in _KEY_LIST.split(key) if k]
+                self.answer_format == "auto" and (key in keys or listed or self.option_id))):
             if key in keys:
                 draft.answer = Answer("index", keys.index(key))
-            elif len(several) > 1 and all(k in keys for k in several):  # "option1,option3": several answers
+            elif listed:
                 draft.answer = Answer("multi", len(set(several)))
             else:
                 draft.answer = Answer("text", key)

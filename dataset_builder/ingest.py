@@ -150,6 +150,7 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
                     warned = True
                 reject(row_no, "malformed_row", f"[{unit_lang}] {err}" if tag else str(err))
                 continue
+            draft.language = unit_lang
             reason = apply_filters(filters, draft, tname)
             if reason is not None:
                 reject(row_no, reason, f"[{unit_lang}] {draft.detail}" if tag and draft.detail else draft.detail)

@@ -45,8 +45,9 @@ def check_languages(path: Path, data: Any) -> str:
 
 def check_sources(path: Path, data: Any) -> str:
     from dataset_builder.pipeline import plan_files, resolve_config
+    from globmed.languages import known_language_codes
 
-    specs, config = resolve_config(path)
+    specs, config = resolve_config(path, {"languages": known_language_codes()})  # opt-in languages checked too
     jobs = plan_files(specs, config)  # local source files must exist; Hub files are not downloaded
     problems = _source_field_problems(jobs)
     if problems:
@@ -66,7 +67,7 @@ def _source_field_problems(jobs: list) -> list[str]:
     validate never touches the network. Later files are opened only to look for an optional field (context,
     explanation, ...) that the first one lacks.
     """
-    from dataset_builder.field_check import check_files, describe
+    from dataset_builder.field_check import check_files, describe, head_rows
     from dataset_builder.hub import local_copy
 
     by_source: dict[str, tuple[Any, list]] = {}
@@ -81,7 +82,10 @@ def _source_field_problems(jobs: list) -> list[str]:
 
     problems = []
     for spec, tasks in by_source.values():
-        for label, _, missing in check_files(spec, present(spec, tasks), every_file=False):
+        files = list(present(spec, tasks))
+        problems += [f"source {spec.id!r} ({label}): no rows" for label, local in files
+                     if not head_rows(spec, local, 1)]
+        for label, _, missing in check_files(spec, files, every_file=False):
             problems.append(f"source {spec.id!r} ({label}): {describe(missing)}")
     return problems
 

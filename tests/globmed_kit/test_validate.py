@@ -97,6 +97,21 @@ def test_sources_yaml_fields_checked_against_the_data(tmp_path, capsys):
     )
 
 
+def test_opt_in_languages_and_empty_files_are_checked_too(tmp_path, capsys):
+    """An opt-in language's files are checked though a default build would not read them; an empty file is an
+    error (a user's mistake far more often than an intended empty split)."""
+    (tmp_path / "ru.jsonl").write_text('{"вопрос": "Что?", "o": ["да", "нет"], "a": "A"}\n', encoding="utf-8")
+    (tmp_path / "en.jsonl").write_text("")
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump({"sources": [{
+        "id": "x", "task": "mcqa", "format": "jsonl", "path": ".", "files": "{lang}.jsonl", "languages": ["en", "ru"],
+        "fields": {"question": "qestion", "options": "o", "answer": "a"}}]}, allow_unicode=True), encoding="utf-8")
+    code, lines = run(capsys, str(path))
+    assert code == 2
+    assert lines[0].startswith(f"ERROR {path}: source 'x' (en.jsonl): no rows; source 'x' (ru.jsonl): question: no "
+                               f"field 'qestion' (fields: вопрос, o, a")
+
+
 def test_hub_sources_checked_in_a_local_mirror_only(tmp_path, capsys, monkeypatch):
     """A Hub file is read when already on this machine (GLOBMED_HUB_MIRROR here); validate never downloads."""
     path = tmp_path / "hub_sources.yaml"
