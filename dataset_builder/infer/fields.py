@@ -10,6 +10,7 @@ give `select:`; columns pairing up as X and X_EN give `parallel_fields:`.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from dataset_builder.infer.language import (
 from dataset_builder.infer.shapes import find_answer, find_options, options_mask
 from globmed.errors import GlobMedError
 
+_IDENT = re.compile(r"[A-Za-z0-9_\-./:]+")  # one ASCII token: a UUID, a hash, a path, a URL
 _MNLI = {"0": "entailment", "1": "neutral", "2": "contradiction"}
 
 
@@ -184,8 +186,8 @@ def _task_without_options(rows: list[dict[str, Any]], names: list[str], where: s
                                "answer_format": Guess("text", ""), **yes_no[3]}
     for name in hinted + [n for n in names if n not in hinted]:
         filled, mean = _text_stats(rows, name)
-        spaced = sum(1 for r in rows if isinstance(v := value_of(r, name), str) and len(v.split()) >= 3)
-        if filled >= 0.5 * len(rows) and mean >= 30 and spaced >= 0.5 * filled:  # words, not a UUID or a path
+        codes = sum(1 for r in rows if isinstance(v := value_of(r, name), str) and _IDENT.fullmatch(v.strip()))
+        if filled >= 0.5 * len(rows) and mean >= 30 and codes < 0.5 * filled:  # text, not UUIDs or paths
             return Guess("lfqa", f"no options; {name} is free text (mean {mean:.0f} chars)"), {
                 "answer": Guess(name, f"long answer; text in {filled}/{len(rows)} rows")}
     raise GlobMedError(f"{where}: no options and no field reads as an answer (fields: {', '.join(names[:15])})")

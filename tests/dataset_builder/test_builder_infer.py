@@ -407,6 +407,13 @@ def test_index_base_from_values_and_option_count(tmp_path, values, options, base
         (lambda i: {"example_id": i, "question": EN_Q.format(i),
                     "answer": "Thiazide diuretics or calcium channel blockers are first-line; " * 3},
          "lfqa", {"id": "example_id", "question": "question", "answer": "answer"}),
+        # a UUID (36 characters) is never the long answer, under an id name or not; text without spaces (Chinese) is
+        (lambda i: {"sample_id": str(uuid.UUID(int=i)), "question": EN_Q.format(i),
+                    "answer_rationale": "Thiazide diuretics or calcium channel blockers are first-line. " * 2},
+         "lfqa", {"id": "sample_id", "answer": "answer_rationale"}),
+        (lambda i: {"trace": str(uuid.UUID(int=i)), "question": f"高血压老年患者的一线治疗药物是什么？病例{i}",
+                    "reply": "噻嗪类利尿剂或钙通道阻滞剂是老年高血压患者的一线治疗药物，应从小剂量开始并监测血压。"},
+         "lfqa", {"question": "question", "answer": "reply"}),
     ],
 )
 def test_nli_and_long_form_tasks(tmp_path, row, task, fields):
