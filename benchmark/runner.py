@@ -25,12 +25,12 @@ from benchmark.backends import BACKENDS, BackendConfig, Request, make_backend
 from benchmark.extraction import extract_choice
 from benchmark.judge import JudgeConfig, judge_answers, judge_prompt
 from benchmark.metrics import load_metric
-from benchmark.prompts import load_prompts
-from benchmark.tasks import get_task
+from benchmark.prompts import load_prompts, prompt_version
 from globmed.atomic import atomic_write_json, atomic_write_text
 from globmed.errors import GlobMedError
 from globmed.results import ModelInfo, RunResult, TaskResult
 from globmed.schema import MAX_OPTIONS
+from globmed.tasks import get_task, task_names
 
 logger = logging.getLogger(__name__)
 SCORINGS = ("auto", "loglikelihood", "generate")
@@ -44,7 +44,7 @@ class RunConfig:
     backend_config: BackendConfig = field(default_factory=BackendConfig)
     # what it is evaluated on
     dataset: str = "release/globmed"
-    tasks: list[str] = field(default_factory=lambda: ["mcqa", "nli", "lfqa"])
+    tasks: list[str] = field(default_factory=task_names)
     languages: list[str] = field(default_factory=list)
     limit: int | None = None  # first N test items per language-task
     shots: int = 0  # k-shot examples drawn (seeded) from the validation split
@@ -86,7 +86,7 @@ def config_fingerprint(cfg: RunConfig, manifest_sha256: str | None) -> dict[str,
         "max_new_tokens": cfg.max_new_tokens,
         "languages": cfg.languages,
         "tasks": {t: get_task(t).version for t in cfg.tasks},
-        "prompt_version": load_prompts(cfg.languages[0]).prompt_version if cfg.languages else None,
+        "prompt_version": prompt_version(cfg.tasks) if cfg.languages else None,
         "dataset": manifest_sha256 or (str(Path(cfg.dataset).resolve()) if Path(cfg.dataset).exists() else cfg.dataset),
         "judge": asdict(cfg.judge) if cfg.judge else None,
         "seed": cfg.seed,

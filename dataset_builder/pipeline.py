@@ -116,11 +116,12 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = DEFAULT_REL
 
     stats: list[StageStats] = []
     specs, config = resolve_config(sources, overrides)
-    from dataset_builder.hub import check_hub_fields, check_hub_sources
+    from dataset_builder.field_check import check_source_fields
+    from dataset_builder.hub import check_hub_sources
 
     check_hub_sources(specs)
     jobs = plan_files(specs, config)
-    check_hub_fields(jobs)  # Hub files are fetched now and their mapped fields checked before any work
+    check_source_fields(jobs)  # mapped fields checked against the files (Hub files fetched) before any work
     logger.info("build config: %s", config.fingerprint())
     with Stage(stats, "ingest") as st:
         results = _ingest(jobs, config, progress)

@@ -63,7 +63,10 @@ class SingleAnswer(Filter):
     name = "several_correct_answers"
 
     def check(self, draft: Draft, task: str) -> str | None:
-        return "several_correct_answers" if draft.answer.kind == "multi" else None
+        if draft.answer.kind != "multi":
+            return None
+        draft.detail = f"{draft.answer.value} answers: {draft.raw_answer!r}"
+        return "several_correct_answers"
 
 
 class OptionGap(Filter):

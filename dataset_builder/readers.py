@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any
 
 from dataset_builder.record_paths import records_hint, walk_records
 from globmed.errors import GlobMedError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,7 @@ def read_rows(path: Path, fmt: str, csv_options: dict[str, Any] | None = None, r
     if fmt in ("json", "jsonl"):
         yield from _read_json(path, fmt, records)
     elif fmt in ("csv", "tsv"):
-        options = dict(csv_options or {})
-        options.setdefault("delimiter", "\t" if fmt == "tsv" else ",")
-        yield from _read_csv(path, options)
+        yield from _read_csv(path, dict(csv_options or {}), "\t" if fmt == "tsv" else ",")
     elif fmt == "parquet":
         yield from _read_parquet(path)
     else:  # checked when the YAML is loaded
@@ -81,6 +82,8 @@ def _read_json(path: Path, fmt: str, records: str | None) -> Iterator[tuple[int,
             for index, row in enumerate(data):
                 yield _as_row(index, row)
             return
+    if fmt == "jsonl" and start == "[" and isinstance(_whole(text), list):
+        raise GlobMedError(f"{path}: a JSON array, not JSON Lines; use format: json for this source")
     if start == "{":
         whole = _whole_object(text)
         hint = records_hint(whole) if whole is not None else None
@@ -103,19 +106,31 @@ def _read_json(path: Path, fmt: str, records: str | None) -> Iterator[tuple[int,
         index += 1
 
 
-def _whole_object(text: str) -> dict[str, Any] | None:
-    """The file parsed as one JSON object, or None when it is not one (JSON Lines with several objects)."""
+def _whole(text: str) -> Any:
+    """The file parsed as one JSON value, or None when it is not one (JSON Lines with several values)."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError:
         return None
+
+
+def _whole_object(text: str) -> dict[str, Any] | None:
+    data = _whole(text)
     return data if isinstance(data, dict) else None
 
 
-def _read_csv(path: Path, options: dict[str, Any]) -> Iterator[tuple[int, Row]]:
-    """CSV with or without a header. `newline=""` semantics: CRLF ends a record, a bare LF inside quotes does not."""
+def _read_csv(path: Path, options: dict[str, Any], default: str) -> Iterator[tuple[int, Row]]:
+    """CSV with or without a header. `newline=""` semantics: CRLF ends a record, a bare LF inside quotes does not.
+
+    Without `csv: {delimiter}`, a first line with no `default` separator but semicolons (European spreadsheet
+    exports), tabs or pipes is read with that separator, and the log says so.
+    """
     text = decode_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=options.get("delimiter", ","))
+    delimiter = options.get("delimiter") or _delimiter(text, default)
+    if delimiter != (options.get("delimiter") or default):
+        logger.info("%s: no %r in its first line, read with delimiter %r (set csv: {delimiter: ...} to choose)",
+                    path, default, delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     columns = options.get("columns")
     if options.get("header", True):
         header = next(reader, None)
@@ -133,6 +148,15 @@ def _read_csv(path: Path, options: dict[str, Any]) -> Iterator[tuple[int, Row]]:
         else:
             yield index, dict(zip(columns, record, strict=True))
         index += 1
+
+
+def _delimiter(text: str, default: str) -> str:
+    first = text.split("\n", 1)[0]
+    if default in first:
+        return default
+    counts = {sep: first.count(sep) for sep in (";", "\t", "|", ",") if sep != default}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else default
 
 
 def _read_parquet(path: Path) -> Iterator[tuple[int, Row]]:

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# The record task families: the closed set a record's `task` (and a source's `task:`) is checked against, stored as
+# data/<lang>/<task>/. What the benchmark, cards and training know about each task is in its task file
+# (benchmark/tasks/<task>.yaml, found by file through globmed.tasks), which must be named after one of these.
 TASKS: tuple[str, ...] = ("mcqa", "nli", "lfqa")
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 TRANSLATION_METHODS: tuple[str, ...] = ("original", "machine", "human", "machine+expert")

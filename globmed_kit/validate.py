@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,6 @@ def shipped_files() -> list[tuple[Path, str]]:
     """Every declarative file the kit ships, with its kind, in the order of the data flow."""
     globmed, builder = package_dir("globmed"), package_dir("dataset_builder")
     training, bench = package_dir("training"), package_dir("benchmark")
-    prompts = bench / "prompts"
     files = [(globmed / "languages.yaml", "languages")]
     files += [(p, "sources") for p in sorted((builder / "sources").glob("*.yaml"))]
     files += [
@@ -63,11 +62,8 @@ def shipped_files() -> list[tuple[Path, str]]:
     files += [(p, "accelerate") for p in sorted((training / "accelerate").glob("*.yaml"))]
     files += [(p, "roster") for p in sorted((bench / "rosters").glob("*.yaml"))]
     files += [(p, "task") for p in sorted((bench / "tasks").glob("*.yaml"))]
-    files += [(prompts / "_table.yaml", "prompt-table")]
-    files += [(p, "bench-prompts") for p in sorted(prompts.glob("*.yaml")) if p.name != "_table.yaml"]
     files += [
         (bench / "judge_prompt.yaml", "judge-prompt"),
-        (package_dir("model_cards") / "tasks.yaml", "card-tasks"),
         (package_dir("space_app") / "examples.yaml", "space-examples"),
     ]
     return files
@@ -88,23 +84,19 @@ def detect_kind(path: Path, data: Any) -> str | None:
         return None
     keys = set(data)
     from dataset_builder.translate.prompts import STEPS
-    from training.config import BLOCKS
+    from training.config import GlobMedArguments
 
     if "sources" in keys:
         return "sources"
     if "models" in keys:
         return "roster"
-    if {"generated", "templates"} <= keys:
-        return "bench-prompts"
-    if {"prompt_version", "languages"} <= keys:
-        return "prompt-table"
     if {"task", "version"} <= keys:
         return "task"
     if keys & set(STEPS):
         return "translate-prompts"
     if keys & {"backend", "pipeline", "prices"}:
         return "translate-config"
-    if keys & {*BLOCKS, "sft"}:
+    if "model_name_or_path" in keys or keys & {f.name for f in fields(GlobMedArguments)}:
         return "recipe"
     if keys & {"compute_environment", "distributed_type"}:
         return "accelerate"
@@ -186,7 +178,7 @@ class ValidateCommand(Command):
     name = "validate"
     help = (
         "Check the kit's declarative files without running anything: every file goes through the loader its part "
-        "uses (sources, recipes with their TRL SFT block, rosters, task YAMLs, prompt files and their table, "
+        "uses (sources, recipes with their TRL SFT block, rosters, task YAMLs with their prompts, "
         "translation prompts/config, languages). No model loads, no network. Exit 0 when all are valid, 2 otherwise."
     )
     examples = """  globmed validate                                   every shipped file

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from globmed.errors import GlobMedError
 
 
@@ -91,9 +89,9 @@ def _source_field_problems(jobs: list) -> list[str]:
 def check_recipe(path: Path, data: Any) -> str:
     from training.config import load_recipe
 
-    recipe = load_recipe(path)  # the sft block is checked against trl.SFTConfig's fields
-    model = recipe.model
-    return f"{model.name}, {model.method} on {model.base_model}, {len(recipe.sft)} sft keys"
+    recipe = load_recipe(path)  # every key is checked by TRL's parser (SFTConfig, ModelConfig, ScriptArguments + ours)
+    return (f"{recipe.globmed.model_name}, {recipe.method} on {recipe.model.model_name_or_path}, "
+            f"{len(recipe.given)} keys")
 
 
 def check_roster(path: Path, data: Any) -> str:
@@ -108,84 +106,40 @@ def check_roster(path: Path, data: Any) -> str:
 
 def check_task(path: Path, data: Any) -> str:
     from benchmark.metrics import metric_names
-    from benchmark.tasks import parse_task
-    from globmed.schema import TASKS
+    from globmed.languages import language_codes
+    from globmed.tasks import parse_task
+    from training.formatting import load_prompts
 
-    if not isinstance(data, dict):
-        raise GlobMedError("a task file is a mapping (task, version, output_type, metrics, ...)")
-    task = parse_task(data, str(path))
-    if task.task not in TASKS:
-        raise GlobMedError(f"task {task.task!r} is not one of {', '.join(TASKS)}")
+    task = parse_task(data, str(path))  # the structure, the card block and every language's prompt words
     for name in task.metrics:
         if name not in metric_names():
             raise GlobMedError(f"metrics: unknown metric {name!r}; known: {', '.join(metric_names())}")
-    return f"{task.task} v{task.version}, {task.output_type}, metrics {', '.join(task.metrics) or 'none'}"
+    rows = task.prompt.languages
+    missing = [code for code in language_codes() if code not in rows]
+    if missing:
+        raise GlobMedError(f"prompt.languages: no row for {', '.join(missing)} (listed in globmed/languages.yaml)")
+    for code, row in rows.items():
+        for key in ("description", "doc_to_text"):
+            _compiles(getattr(task.prompt, key), row, f"prompt.{key} in {code}")
+    for code, prompts in load_prompts().items():  # the training turns in the words of training/prompts.yaml
+        for key in ("user", "assistant"):
+            _compiles(getattr(task.training, key), prompts.words, f"training.{key} in {code}")
+    return (
+        f"{task.task} v{task.version}, {task.output_type}, metrics {', '.join(task.metrics) or 'none'}, "
+        f"prompt v{task.prompt.version} in {plural(len(rows), 'language')}"
+    )
 
 
-def _prompt_table(table_path: Path) -> dict[str, Any]:
-    table = yaml.safe_load(table_path.read_text(encoding="utf-8"))
-    if not isinstance(table, dict) or not isinstance(table.get("languages"), dict) or "prompt_version" not in table:
-        raise GlobMedError(f"{table_path}: expected a mapping with prompt_version and a languages table")
-    return table
-
-
-def check_prompt_table(path: Path, data: Any) -> str:
-    from benchmark.prompts.generate import render_language
-    from globmed.languages import language_codes
-
-    table = _prompt_table(path)
-    for code in language_codes():
-        if code not in table["languages"]:
-            raise GlobMedError(f"languages: no row for {code!r} (listed in globmed/languages.yaml)")
-    for code, row in table["languages"].items():
-        try:
-            render_language(code, row, str(table["prompt_version"]))
-        except (KeyError, TypeError) as err:
-            raise GlobMedError(f"languages.{code}: missing or malformed key {err}") from None
-    return f"{len(table['languages'])} languages, prompt_version {table['prompt_version']}"
-
-
-def _first_difference(got: Any, want: Any, where: str = "") -> str | None:
-    """Dotted key of the first place two parsed YAML documents differ, or None when they are equal."""
-    if isinstance(got, dict) and isinstance(want, dict):
-        for key in [*want, *(k for k in got if k not in want)]:
-            if key not in got or key not in want:
-                return f"{where}{key}"
-            found = _first_difference(got[key], want[key], f"{where}{key}.")
-            if found:
-                return found
-        return None
-    return None if got == want else where.rstrip(".") or "(top level)"
-
-
-def check_bench_prompts(path: Path, data: Any) -> str:
-    from benchmark.prompts import jinja_env, load_prompts
-    from benchmark.prompts.generate import render_language
-
-    if not isinstance(data, dict) or "language" not in data:
-        raise GlobMedError("a prompt file is a generated mapping with language, templates, ...")
-    code = data["language"]
-    table_path = path.parent / "_table.yaml"
-    if not table_path.is_file():
-        table_path = package_dir("benchmark") / "prompts" / "_table.yaml"
-    table = _prompt_table(table_path)
-    if code not in table["languages"]:
-        raise GlobMedError(f"language {code!r} has no row in {table_path}")
-    differs = _first_difference(data, render_language(code, table["languages"][code], str(table["prompt_version"])))
-    if differs:
-        raise GlobMedError(
-            f"out of date with {table_path.name} (key {differs}); run `python -m benchmark.prompts.generate --force`"
-        )
+def _compiles(layout: str, words: dict[str, Any], where: str) -> None:
+    """The layout filled with one language's words is a Jinja template (the error names the line)."""
     import jinja2
 
-    for task, template in data["templates"].items():
-        try:
-            jinja_env().from_string(template["doc_to_text"])
-        except jinja2.TemplateSyntaxError as err:
-            raise GlobMedError(f"templates.{task}.doc_to_text: Jinja syntax error line {err.lineno}: {err}") from None
-    if path.resolve() == package_dir("benchmark") / "prompts" / f"{code}.yaml":
-        load_prompts(code)  # the benchmark's own loader reads the shipped file
-    return f"{code}, {len(data['templates'])} tasks, up to date with {table_path.name}"
+    from globmed.tasks import compile_template, fill_words
+
+    try:
+        compile_template(fill_words(layout, words, where))
+    except jinja2.TemplateSyntaxError as err:
+        raise GlobMedError(f"{where}: Jinja syntax error line {err.lineno}: {err}") from None
 
 
 def check_translate_prompts(path: Path, data: Any) -> str:
@@ -254,14 +208,6 @@ def check_judge_prompt(path: Path, data: Any) -> str:
     return f"version {prompt.get('version')}, placeholders {', '.join(fields)}"
 
 
-def check_card_tasks(path: Path, data: Any) -> str:
-    from model_cards.dataset_card import task_table
-
-    _shipped_only(path, "model_cards", "tasks.yaml")
-    task_table.cache_clear()
-    return f"{len(task_table())} tasks"
-
-
 def check_space_examples(path: Path, data: Any) -> str:
     from globmed.languages import language_codes
     from space_app.chat import example_questions
@@ -286,9 +232,6 @@ CHECKERS: dict[str, Callable[[Path, Any], str]] = {
     "accelerate": check_accelerate,
     "roster": check_roster,
     "task": check_task,
-    "prompt-table": check_prompt_table,
-    "bench-prompts": check_bench_prompts,
     "judge-prompt": check_judge_prompt,
-    "card-tasks": check_card_tasks,
     "space-examples": check_space_examples,
 }

@@ -15,7 +15,7 @@ from globmed_kit.validate import CHECKERS, package_dir, shipped_files
 
 SAMPLE_SOURCES = package_dir("dataset_builder") / "sources" / "sample.yaml"
 TINY_RECIPE = package_dir("training") / "recipes" / "globmed-llm-tiny" / "sft" / "config_lora.yaml"
-PROMPTS_DIR = package_dir("benchmark") / "prompts"
+TASKS_DIR = package_dir("benchmark") / "tasks"
 
 
 def run(capsys, *argv: str) -> tuple[int, list[str]]:
@@ -117,7 +117,7 @@ def test_hub_sources_checked_in_a_local_mirror_only(tmp_path, capsys, monkeypatc
 
 def test_recipe_with_unknown_sft_key(tmp_path, capsys):
     data = yaml.safe_load(TINY_RECIPE.read_text(encoding="utf-8"))
-    data["sft"]["learnin_rate"] = 1e-4
+    data["learnin_rate"] = 1e-4
     path = tmp_path / "recipe.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     code, lines = run(capsys, str(path))
@@ -139,7 +139,7 @@ def test_bad_roster_and_task(tmp_path, capsys):
     roster = tmp_path / "roster.yaml"
     roster.write_text("models:\n  - {name: m1, model: x, type: open}\n  - {name: m2, gpus: 2}\n", encoding="utf-8")
     task = tmp_path / "task.yaml"
-    task.write_text("task: mcqa\nversion: 1\nmetrics: [accuracy, bleu]\n", encoding="utf-8")
+    task.write_text((TASKS_DIR / "mcqa.yaml").read_text("utf-8").replace("[accuracy]", "[accuracy, bleu]"), "utf-8")
     code, lines = run(capsys, str(roster), str(task))
     assert code == 2
     assert lines[0] == f"ERROR {roster}: models[1] (m2): unknown key(s) gpus"
@@ -162,19 +162,26 @@ def test_shipped_only_table_elsewhere_is_an_error(tmp_path, capsys):
     assert lines[0] == f"ERROR {copy}: the kit reads only space_app/examples.yaml; edit that file and validate it"
 
 
-def test_stale_prompt_file(tmp_path, capsys):
-    """Editing the table without regenerating makes the generated file out of date, naming the changed key."""
-    for name in ("_table.yaml", "sw.yaml", "en.yaml"):
-        shutil.copy(PROMPTS_DIR / name, tmp_path / name)
-    table = tmp_path / "_table.yaml"
-    table.write_text(table.read_text(encoding="utf-8").replace("lfqa: \"Jibu", "lfqa: \"Tafadhali jibu"), "utf-8")
-    code, lines = run(capsys, str(tmp_path / "en.yaml"), str(tmp_path / "sw.yaml"))
+def test_task_file_prompts(tmp_path, capsys):
+    """A task file's prompts: a row for every language, layouts that compile, training words the table has."""
+    for name in ("mcqa.yaml", "nli.yaml", "lfqa.yaml"):
+        shutil.copy(TASKS_DIR / name, tmp_path / name)
+    mcqa, nli, lfqa = (tmp_path / name for name in ("mcqa.yaml", "nli.yaml", "lfqa.yaml"))
+    data = yaml.safe_load(mcqa.read_text(encoding="utf-8"))
+    del data["prompt"]["languages"]["wo"]
+    mcqa.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    nli.write_text(nli.read_text(encoding="utf-8").replace("{% endfor %}$answer:", "{% endfor $answer:"), "utf-8")
+    code, lines = run(capsys, str(lfqa), str(mcqa), str(nli))
     assert code == 2
-    assert lines[0].startswith(f"ok  {tmp_path / 'en.yaml'}  (bench-prompts: en")
-    assert lines[1] == (
-        f"ERROR {tmp_path / 'sw.yaml'}: out of date with _table.yaml (key templates.lfqa.description); "
-        "run `python -m benchmark.prompts.generate --force`"
+    assert lines[0] == (
+        f"ok  {lfqa}  (task: lfqa v1, generate_until, metrics rouge_l, chrf, prompt v1 in 12 languages)"
     )
+    assert lines[1] == f"ERROR {mcqa}: prompt.languages: no row for wo (listed in globmed/languages.yaml)"
+    assert lines[2].startswith(f"ERROR {nli}: prompt.doc_to_text in en: Jinja syntax error line 4: expected token")
+    text = lfqa.read_text(encoding="utf-8")
+    lfqa.write_text(text.replace("$question: {{ question }}\n  assistant", "$hint\n  assistant"), "utf-8")
+    code, lines = run(capsys, str(lfqa))
+    assert lines[0] == f"ERROR {lfqa}: training.user in en: no word for $hint"
 
 
 def test_unknown_kind_named_vs_in_folder(tmp_path, capsys):
