@@ -47,7 +47,7 @@ def draft_sources(paths: list[Path], limit: int = 2000) -> tuple[list[SourceDraf
 def _groups(samples: list[FileSample]) -> list[list[FileSample]]:
     groups: list[tuple[tuple, set[str], list[FileSample]]] = []
     for s in samples:
-        kind = (s.format, s.records.value if s.records else None, bool(s.csv))
+        kind = (s.format, s.records.value if s.records else None, repr(s.csv.value) if s.csv else None)
         names = set(field_names(s.rows))
         for g_kind, g_names, members in groups:
             if g_kind == kind and len(names & g_names) >= 0.6 * len(names | g_names):
@@ -75,6 +75,9 @@ def _draft_group(group: list[FileSample], root: Path) -> list[SourceDraft]:
     languages = {s.path: _file_language(s, fields.question) for s in group}
     codes = {p: g.value if g else None for p, g in languages.items()}
     layouts = infer_layouts(group, root, codes, names_carry_language=fields.language is None)
+    if layouts is not None and fields.language is None and any(
+            not layout.languages and _mixed([codes[s.path] for s in layout.samples]) for layout in layouts):
+        layouts = None  # files in different languages that no name tells apart: the list form names each one's
     if layouts is None:
         if len({s.path.stem for s in group}) < len(group):  # `{file}` (the stem) would not tell them apart
             return [d for s in group for d in _draft_group([s], root)]
@@ -85,6 +88,13 @@ def _draft_group(group: list[FileSample], root: Path) -> list[SourceDraft]:
                                                              text_format)
         drafts.append(_assemble(layout, own, languages, group))
     return drafts
+
+
+def _mixed(codes: list[str | None]) -> bool:
+    """Files in several languages: no language is read in 80% of the files lingua can read (one stray reading
+    among many files is lingua's error, not a file in another language)."""
+    votes = Counter(c for c in codes if c)
+    return len(votes) > 1 and votes.most_common(1)[0][1] < 0.8 * sum(votes.values())
 
 
 def _source_id(layout: Layout, group: list[FileSample]) -> tuple[str, str]:
@@ -139,6 +149,10 @@ def _assemble(layout: Layout, fd: FieldDraft, file_languages: dict[Path, Guess |
     original = _original(layout, languages.value) if fd.language is None else None
     if original is not None:
         keys["original_language"] = original
+    if fd.select is not None:
+        keys["select"] = fd.select
+    if fd.parallel is not None:
+        keys["parallel_fields"] = fd.parallel
     if fd.reject_when is not None:
         keys["reject_when"] = fd.reject_when
     fields = {"id": _row_id(layout, fd, first), **fd.fields}
@@ -147,7 +161,9 @@ def _assemble(layout: Layout, fd: FieldDraft, file_languages: dict[Path, Guess |
 
 def _languages(layout: Layout, fd: FieldDraft, file_languages: dict[Path, Guess | None]) -> Guess:
     if fd.language is not None:
-        return Guess(fd.column_languages, "the languages of the language column")
+        extra = [lang for lang in (fd.parallel.value if fd.parallel else {}) if lang not in fd.column_languages]
+        return Guess(fd.column_languages + extra, "the languages of the language column" +
+                     (f", and {', '.join(extra)} from parallel_fields" if extra else ""))
     if layout.languages:
         return Guess(layout.languages, layout.languages_why)
     guesses = [file_languages[s.path] for s in layout.samples if file_languages.get(s.path)]
@@ -222,6 +238,9 @@ def _row_id(layout: Layout, fd: FieldDraft, first: FileSample) -> Guess:
     if layout.splits is not None:
         several = any(isinstance(v, list) for v in layout.splits.value.values())
         parts.append("{part}" if several else "{split}")  # {part}: the file's own split word
+    name = _unique_within([s.rows for s in layout.samples]) if parts and not record_vars else None
+    if name:  # the file's variables tell the files apart, the field the rows within one file
+        return Guess("-".join([*parts, f"{{{name}}}"]), f"{fd.id_why}; {name} is unique within each file")
     parts += ["{" + v + "}" for v in record_vars] + ["{row}"]
     why = fd.id_why + ("; {lang}: row numbers of different languages are different items" if parts[0] == "{lang}"
                        else "; no {lang}: row i is the same item in every language" if parallel else "")

@@ -3,8 +3,9 @@ image flag, language and withdrawal flag, and the task they add up to.
 
 Names are matched against the hints in words.yaml (first hint wins); where no name fits, content decides (the
 longest text is the question). Options and answers are left to `shapes`; this module picks the task:
-options -> mcqa; NLI labels -> nli; yes/no/maybe words -> mcqa with fixed options (and `labels:` for words of
-another language than English); free text -> lfqa.
+options -> mcqa; NLI labels -> nli; yes/no/maybe words -> mcqa with the rows' own words as fixed options;
+free text -> lfqa (never an id column). Options in only some rows with a type column telling those rows apart
+give `select:`; columns pairing up as X and X_EN give `parallel_fields:`.
 """
 
 from __future__ import annotations
@@ -12,16 +13,23 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from dataset_builder.adapters import NLI_LABELS, MissingField, get_path, nli_answer
 from dataset_builder.infer.common import Guess, hint_rank, is_blank, norm, words
-from dataset_builder.infer.language import language_column, language_order, registry_note
-from dataset_builder.infer.shapes import find_answer, find_options
+from dataset_builder.infer.language import (
+    code_of,
+    detect_language,
+    is_code_token,
+    language_column,
+    language_order,
+    name_code,
+    registry_note,
+)
+from dataset_builder.infer.shapes import find_answer, find_options, options_mask
 from globmed.errors import GlobMedError
-from globmed.languages import known_languages
 
+_IDENT = re.compile(r"[A-Za-z0-9_\-./:]+")  # one ASCII token: a UUID, a hash, a path, a URL
 _MNLI = {"0": "entailment", "1": "neutral", "2": "contradiction"}
 
 
@@ -37,6 +45,8 @@ class FieldDraft:
     language: Guess | None = None  # language: {field, codes}
     column_languages: list[str] = field(default_factory=list)
     reject_when: Guess | None = None
+    select: Guess | None = None  # select: {field, values}: the rows of the task (mcq rows beside free-text ones)
+    parallel: Guess | None = None  # parallel_fields: {en: {question: question_EN, ...}}
 
 
 def value_of(row: dict[str, Any], name: str) -> Any:
@@ -86,6 +96,12 @@ def infer_fields(rows: list[dict[str, Any]], where: str, text_format: bool = Fal
     names = field_names(rows)
     top = [n for n in names if "." not in n]
     options = find_options(rows, top, text_format)
+    select = None
+    if options is None and (picked := _select_options_rows(rows, top)) is not None:
+        select, rows = picked  # infer the rest on the rows the source keeps
+        options = find_options(rows, top, text_format)
+    answer_ranks = hint_rank("answer")
+    ids = {n for n in id_candidates(top, set()) if norm(n) not in answer_ranks}  # an id is never the answer
     used = set(options.columns) if options else set()
     question = _pick_text(rows, names, "question", used) or _longest_text(rows, names, used)
     if question is None:
@@ -93,20 +109,20 @@ def infer_fields(rows: list[dict[str, Any]], where: str, text_format: bool = Fal
     used.add(question.value)
     fields: dict[str, Guess] = {"question": question}
     if options is not None:
-        found = find_answer(rows, [n for n in top if n not in used], options)
+        found = find_answer(rows, [n for n in top if n not in used | ids], options)
         if found is None:
             raise GlobMedError(f"{where}: options found ({options.fields['options'].value}) but no field reads as "
                                f"their answer (fields: {', '.join(top[:15])})")
     else:  # a list under an unknown name (another language's "options") counts when an answer fits it
         options = find_options(rows, [n for n in top if n not in used], text_format, loose=True)
-        found = find_answer(rows, [n for n in top if n not in used], options) if options else None
+        found = find_answer(rows, [n for n in top if n not in used | ids], options) if options else None
     if options is not None and found is not None:
         answer_fields, answer = found
         used |= options.columns | {answer}
         fields |= options.fields | answer_fields
         task = Guess("mcqa", f"options and one answer per row ({answer})")
     else:
-        task, answer_fields = _task_without_options(rows, [n for n in names if n not in used], where)
+        task, answer_fields = _task_without_options(rows, [n for n in names if n not in used | ids], where)
         used.add(answer_fields["answer"].value)
         fields |= answer_fields
     for role in ("context", "explanation"):
@@ -117,10 +133,11 @@ def infer_fields(rows: list[dict[str, Any]], where: str, text_format: bool = Fal
     image = _needs_image(rows, names)
     if image is not None:
         fields["needs_image"] = image
-    draft = FieldDraft(task, _ordered(fields), question.value)
+    draft = FieldDraft(task, _ordered(fields), question.value, select=select)
     draft.id_field, draft.id_why = find_id(rows, names, used)
     draft.language, draft.column_languages = _language_column(rows, names)
-    draft.reject_when = _reject_when(rows, top, used)
+    draft.parallel = _parallel_fields(rows, top, fields, used)
+    draft.reject_when = _reject_when(rows, top, used | _parallel_columns(draft.parallel))
     return draft
 
 
@@ -169,7 +186,8 @@ def _task_without_options(rows: list[dict[str, Any]], names: list[str], where: s
                                "answer_format": Guess("text", ""), **yes_no[3]}
     for name in hinted + [n for n in names if n not in hinted]:
         filled, mean = _text_stats(rows, name)
-        if filled >= 0.5 * len(rows) and mean >= 30:
+        codes = sum(1 for r in rows if isinstance(v := value_of(r, name), str) and _IDENT.fullmatch(v.strip()))
+        if filled >= 0.5 * len(rows) and mean >= 30 and codes < 0.5 * filled:  # text, not UUIDs or paths
             return Guess("lfqa", f"no options; {name} is free text (mean {mean:.0f} chars)"), {
                 "answer": Guess(name, f"long answer; text in {filled}/{len(rows)} rows")}
     raise GlobMedError(f"{where}: no options and no field reads as an answer (fields: {', '.join(names[:15])})")
@@ -180,7 +198,11 @@ def _has_premise(names: list[str]) -> bool:
 
 
 def _yes_no(values: list[Any]) -> tuple[Guess, Guess, str, dict[str, Guess]] | None:
-    """(task, fixed_options, answer evidence, {labels}) when the answers are yes/no/maybe words of one language."""
+    """(task, fixed_options, answer evidence, {labels}) when the answers are yes/no/maybe words of one language.
+
+    The fixed options are the rows' own words (да / нет for Russian rows, never English words on Russian
+    rows), each in the spelling the data uses most; the builder matches answers to options ignoring case and
+    edge spaces, so `labels:` is needed only where the data uses two words for one label (да and верно)."""
     counts = Counter(str(v).strip().casefold() for v in values)
     best = None
     for lang, table in words()["yes_no"].items():
@@ -192,13 +214,90 @@ def _yes_no(values: list[Any]) -> tuple[Guess, Guess, str, dict[str, Guess]] | N
     if best is None:
         return None
     lang, covered, label_of = best
-    seen = {label_of[w] for w in counts if w in label_of}
-    fixed = [label for label in ("yes", "no", "maybe") if label in seen]
-    shown = ", ".join(f"{w} {n}" for w, n in counts.most_common(4))
-    labels = {w: label_of[w] for w in counts if w in label_of and w != label_of[w]}
-    extra = {"labels": Guess(labels, f"{lang} yes/no words (words.yaml) -> the fixed options")} if labels else {}
-    return (Guess("mcqa", f"answers are yes/no words ({lang}): {shown}"),
-            Guess(fixed, "the labels the answers use"), f"yes/no word — {covered}/{len(values)} values", extra)
+    spellings = Counter(str(v).strip() for v in values if str(v).strip().casefold() in label_of)
+    word_of: dict[str, str] = {}  # label -> the spelling the data uses most for it
+    for spelling, _ in spellings.most_common():
+        word_of.setdefault(label_of[spelling.casefold()], spelling)
+    fixed = [word_of[label] for label in ("yes", "no", "maybe") if label in word_of]
+    shown = ", ".join(f"{w} {n}" for w, n in spellings.most_common(6))
+    labels = {w: word_of[label_of[w]] for w in counts if w in label_of and w != word_of[label_of[w]].casefold()}
+    extra = {"labels": Guess(labels, "other words for the same label (words.yaml yes_no) -> the fixed option")
+             } if labels else {}
+    how = ("the rows' own words, each in its most used spelling; answers match them ignoring case and edge "
+           "spaces" + (" (and through labels)" if labels else ", no labels needed"))
+    return (Guess("mcqa", f"answers are yes/no words ({lang}): {shown}"), Guess(fixed, how),
+            f"yes/no word — {covered}/{len(values)} values", extra)
+
+
+def _select_options_rows(rows: list[dict[str, Any]], names: list[str]
+                         ) -> tuple[Guess, list[dict[str, Any]]] | None:
+    """`select: {field, values}` and the selected rows, when an options field holds options in only some rows
+    and a column of few values (question_type: mcq / saq) tells exactly those rows apart."""
+    found = options_mask(rows, names)
+    if found is None:
+        return None
+    options, mask = found
+    ranks = hint_rank("type")
+    for name in sorted((n for n in names if n != options), key=lambda n: ranks.get(norm(n), len(ranks))):
+        values = [value_of(r, name) for r in rows]
+        if any(is_blank(v) or not isinstance(v, (str, int, bool)) for v in values):
+            continue
+        keyed = [str(v).strip() for v in values]
+        kept = Counter(k for k, m in zip(keyed, mask, strict=True) if m)
+        other = Counter(k for k, m in zip(keyed, mask, strict=True) if not m)
+        if set(kept) & set(other) or len(kept) + len(other) > max(2, len(rows) // 3):
+            continue
+        shown = ", ".join(f"{k} {n}" for k, n in other.most_common(4))
+        why = (f"{name}: {', '.join(f'{k} {n}' for k, n in kept.most_common(4))} rows hold options in {options}; "
+               f"{shown} rows have none (rejected not_selected)")
+        return (Guess({"field": name, "values": sorted(kept)}, why),
+                [r for r, m in zip(rows, mask, strict=True) if m])
+    return None
+
+
+def _parallel_fields(rows: list[dict[str, Any]], names: list[str], fields: dict[str, Guess], used: set[str]
+                     ) -> Guess | None:
+    """`parallel_fields: {en: {question: question_EN, options: options_EN}}` for columns that pair up as X and
+    X_EN (X_en, X_english, en_X): the same row in another language. The question must have its pair, and lingua
+    must not read another language in it."""
+    pairs: dict[str, dict[str, str]] = {}
+    for role in ("question", "context", "options", "explanation"):
+        base = fields[role].value if role in fields else None
+        if not isinstance(base, str):
+            continue
+        for name in names:
+            lang = _paired_language(base, name) if name not in used else None
+            if lang is not None:
+                pairs.setdefault(lang, {}).setdefault(role, name)
+    out, why = {}, []
+    for lang, roles in pairs.items():
+        if "question" not in roles:
+            continue
+        read = detect_language([value_of(r, roles["question"]) for r in rows])
+        if read is None or read.value != lang:  # question_id is no Indonesian question
+            continue
+        out[lang] = roles
+        why.append(", ".join(f"{fields[role].value} / {col}" for role, col in roles.items()) + f" ({read.why})")
+    if not out:
+        return None
+    return Guess(out, "each row also in " + ", ".join(out) + ": " + "; ".join(why) +
+                 "; rows with an empty one are rejected for that language only")
+
+
+def _paired_language(base: str, name: str) -> str | None:
+    """The language of `name` when it is `base` with a language code or name before or after it."""
+    folded, stem = name.casefold(), base.casefold()
+    for token in (folded.removeprefix(stem), folded.removesuffix(stem)):
+        if token == folded:
+            continue
+        token = token.strip("_-. ")
+        if token and (is_code_token(token) or name_code(token)):
+            return code_of(token)
+    return None
+
+
+def _parallel_columns(parallel: Guess | None) -> set[str]:
+    return {col for roles in (parallel.value if parallel else {}).values() for col in roles.values()}
 
 
 def _needs_image(rows: list[dict[str, Any]], names: list[str]) -> Guess | None:
@@ -247,9 +346,10 @@ def _language_column(rows: list[dict[str, Any]], names: list[str]) -> tuple[Gues
         if found is None:
             continue
         codes, counts = found
-        # the builder reads ISO codes in any case, "pt-BR" and registry names itself: map only the others
-        mapping = {value: code for value, code in codes.items()
-                   if re.split(r"[-_]", value.casefold())[0] != code and value.casefold() not in _registry_names()}
+        # every value that is not our code as it is (JP, ZH, pt-BR, English): the builder would read most of them
+        # itself, but the map shows the reader what each value becomes
+        mapping = {value: code for value, code in sorted(codes.items(), key=lambda vc: -counts[vc[0]])
+                   if value != code}
         languages = language_order(set(codes.values()))
         shown = ", ".join(f"{v} {n}" for v, n in counts.most_common(6))
         notes = [f"{c}: {note}" for c in languages if (note := registry_note(c))]
@@ -257,11 +357,6 @@ def _language_column(rows: list[dict[str, Any]], names: list[str]) -> tuple[Gues
         value = {"field": name, "codes": mapping} if mapping else {"field": name}
         return Guess(value, why), languages
     return None, []
-
-
-@lru_cache(maxsize=1)
-def _registry_names() -> frozenset[str]:
-    return frozenset(lang.name.casefold() for lang in known_languages())
 
 
 def _reject_when(rows: list[dict[str, Any]], names: list[str], used: set[str]) -> Guess | None:

@@ -75,13 +75,24 @@ def detect_language(texts: list[str]) -> Guess | None:
 
 @lru_cache(maxsize=1)
 def _name_codes() -> dict[str, str]:
-    """English language names -> codes: the registry's, then lingua's (RUSSIAN -> ru)."""
+    """Language names -> codes: the registry's English and native names, words.yaml's other names (endonyms,
+    spellings without accents), then lingua's English names (RUSSIAN -> ru)."""
     from lingua import Language
 
-    names = {lang.name.casefold(): lang.code for lang in known_languages()}
+    names = {}
+    for lang in known_languages():
+        names[lang.name.casefold()] = lang.code
+        names.setdefault(lang.native.casefold(), lang.code)
+    for name, code in words()["language_names"].items():
+        names.setdefault(str(name).casefold(), code)
     for lang in Language.all():
         names.setdefault(lang.name.casefold(), lang.iso_code_639_1.name.lower())
     return names
+
+
+def name_code(token: str) -> str | None:
+    """The code of a language name in a file name (Japanese, RUSSIAN, français, 日本語), else None."""
+    return _name_codes().get(token.strip().casefold())
 
 
 @lru_cache(maxsize=1)

@@ -1,12 +1,13 @@
 """The file layout of a source for `sources infer`: one `files` pattern with `{split}`, `{lang}` and one extra
 variable, `splits`, `languages`, `lang_codes` and `file_overrides`, or the explicit list form.
 
-File names are cut into tokens at / _ - . ; a split word becomes `{split}`, a language code that varies
-across the files becomes `{lang}`, and what else varies between the files becomes `{subset}` (`vars:`). A
+File names are cut into tokens at / _ - . ; a split word becomes `{split}`, a language code or name (ja, Japanese,
+日本語; a name only where lingua reads that language in most of its files) that varies across the files becomes
+`{lang}` (with `lang_codes` for the names), and what else varies between the files becomes `{subset}` (`vars:`). A
 file without the language token (MMLU's English `virology_test.csv` beside `virology_test_zu.csv`) gets a
-`file_overrides` entry for the language lingua reads in it. The pattern must name exactly the given files
-(every language x split x subset); when only some splits have every language, one source per split is drafted;
-otherwise the caller falls back to the list form or one source per file.
+`file_overrides` entry for the language lingua reads in it. The pattern must name exactly the given files (every
+language x split x subset); when only some splits have every language, one source per split is drafted; otherwise
+the caller falls back to the list form or one source per file.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from itertools import product
 from pathlib import Path
 
 from dataset_builder.infer.common import Guess, split_of
-from dataset_builder.infer.language import code_of, is_code_token, language_order
+from dataset_builder.infer.language import code_of, is_code_token, language_order, name_code
 from dataset_builder.infer.read import FileSample
 
 _SEP = re.compile(r"([/_.\-])")
@@ -41,6 +42,14 @@ class Layout:
     parallel: Guess | None = None  # set when several languages have files that are row-by-row parallel
     label: str = ""  # suffix of the source id when one group of files gives several sources
     file_language: dict[Path, str | None] = field(default_factory=dict)  # the list form's language per file
+
+
+def _names_agree(lang_value: dict[Path, str | None], read_language: dict[Path, str | None]) -> bool:
+    """Whether language names in file names (Japanese, Français) are the files' languages: lingua reads the named
+    language in most files it can read. Codes (ja, fr) are trusted as they are."""
+    named = [p for p, t in lang_value.items() if t and not is_code_token(t)]
+    read = [p for p in named if read_language.get(p)]
+    return not read or 2 * sum(read_language[p] == code_of(lang_value[p]) for p in read) > len(read)
 
 
 def _split_guess(values: set[str]) -> Guess:
@@ -67,11 +76,14 @@ def infer_layouts(samples: list[FileSample], root: Path, read_language: dict[Pat
     split_value = {p: next((t for t in reversed(toks[::2]) if split_of(t)), None) for p, toks in parts.items()}
     if not all(split_value.values()):
         split_value = dict.fromkeys(rel)
-    codes = {p: {t for t in toks[::2] if is_code_token(t) and t != split_value[p]} for p, toks in parts.items()}
+    codes = {p: {t for t in toks[::2] if (is_code_token(t) or name_code(t)) and t != split_value[p]}
+             for p, toks in parts.items()}
     lang_value = dict.fromkeys(rel)
     if names_carry_language and len({t for c in codes.values() for t in c}) >= 2 and all(
             len(c) <= 1 for c in codes.values()):
         lang_value = {p: next(iter(c), None) for p, c in codes.items()}
+        if not _names_agree(lang_value, read_language):
+            lang_value = dict.fromkeys(rel)  # "Basque" may be a subset: lingua reads no such language in it
 
     def skeleton(p: Path) -> list[str]:
         out = []
@@ -180,12 +192,18 @@ def _layout(samples, pattern, overrides, lang_value, split_value, var_value, rea
     tokens = {lang_value[p] for p in lang_value if lang_value[p]}
     if tokens:
         by_code = {code_of(t): t for t in tokens}
-        layout.lang_codes = {c: t for c, t in by_code.items() if c != t}
         layout.languages = language_order(set(by_code) | set(overrides))
+        layout.lang_codes = {c: by_code[c] for c in layout.languages if c in by_code and by_code[c] != c}
         coded = [s.path for s in samples if lang_value[s.path]]
         agree = sum(read_language.get(p) == code_of(lang_value[p]) for p in coded)
-        layout.languages_why = (f"language codes in the file names; lingua reads the same language in "
-                                f"{agree}/{len(coded)} files")
+        names = {t: code_of(t) for t in sorted(tokens) if not is_code_token(t)}
+        what = ("language names in the file names (" + ", ".join(f"{t} -> {c}" for t, c in names.items()) + ")"
+                if names else "language codes in the file names")
+        layout.languages_why = f"{what}; lingua reads the same language in {agree}/{len(coded)} files"
+        differ = [p for p in coded if read_language.get(p) and read_language[p] != code_of(lang_value[p])]
+        if differ:
+            layout.languages_why += "; not in " + ", ".join(
+                f"{p.name} (reads {read_language[p]})" for p in differ[:3]) + ": check"
         described.append(f"{len(layout.languages)} languages")
         if overrides:
             lang, override = next(iter(overrides.items()))

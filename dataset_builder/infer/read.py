@@ -2,8 +2,9 @@
 
 Reading only what a guess needs keeps infer fast on large files: JSON Lines, CSV and Parquet stop after the
 sample (the remaining rows are only counted); a JSON document is parsed whole, since its records may be
-anywhere inside it. A top-level JSON object is searched for its record list (`exams.{exam}.data`) or is
-itself a mapping of ids to records (`"{id}"`); one without records is an error that names its keys.
+anywhere inside it. A CSV's delimiter is found by parsing with , ; TAB and |. A top-level JSON object is
+searched for its record list (`exams.{exam}.data`) or is itself a mapping of ids to records (`"{id}"`); one
+without records is an error that names its keys, and so is a file with no rows (a CSV header alone).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class FileSample:
     total: int  # rows in the whole file
     how: str  # evidence for the `format` line
     records: Guess | None = None  # the record path inside a JSON object
-    csv: Guess | None = None  # {header: false, columns: [...]} of a headerless CSV
+    csv: Guess | None = None  # {delimiter: ";"} and/or {header: false, columns: [...]}
     top: dict[str, Any] = field(default_factory=dict)  # scalar keys of a top-level JSON object (language: en)
 
 
@@ -62,9 +63,10 @@ def sample_file(path: Path, limit: int) -> FileSample:
             raise GlobMedError(f"{path}: unknown format (suffix {path.suffix or 'none'!r}); infer reads "
                                f"{', '.join(sorted(SUFFIX_FORMATS))} files")
         fmt = "json"
-    if fmt in ("json", "jsonl"):
-        return _sample_json(path, text, fmt, limit)
-    return _sample_csv(path, text, fmt, limit)
+    sample = _sample_json(path, text, fmt, limit) if fmt in ("json", "jsonl") else _sample_csv(path, text, fmt, limit)
+    if not sample.rows:
+        raise GlobMedError(f"{path}: {sample.how}, none of them a record (an object of fields): nothing to infer from")
+    return sample
 
 
 # -- JSON ------------------------------------------------------------------------------------------------------
@@ -125,7 +127,8 @@ def _sample_object(path: Path, data: dict[str, Any], limit: int) -> FileSample:
 
 
 def _sample_csv(path: Path, text: str, fmt: str, limit: int) -> FileSample:
-    delimiter = "\t" if fmt == "tsv" else ","
+    default = "\t" if fmt == "tsv" else ","
+    delimiter, delimiter_why = sniff_delimiter(text, default)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[list[str]] = []
     total = 0
@@ -139,17 +142,56 @@ def _sample_csv(path: Path, text: str, fmt: str, limit: int) -> FileSample:
         raise GlobMedError(f"{path}: an empty {fmt.upper()} file")
     header, why = has_header(records)
     name = "TSV" if fmt == "tsv" else "CSV"
+    options: dict[str, Any] = {"delimiter": delimiter} if delimiter != default else {}
     if header:
+        if total == 1:
+            raise GlobMedError(f"{path}: a header row ({', '.join(records[0][:8])}) and no data rows: nothing to "
+                               "infer from")
         columns = records[0]  # as the builder reads them
         body = records[1 : limit + 1]
         sample = FileSample(path, fmt, [], total - 1, f"{name} with a header row, {total - 1} rows")
     else:
         columns = headerless_columns(records)
         body = records[:limit]
-        sample = FileSample(path, fmt, [], total, f"{name} without a header, {total} rows",
-                            csv=Guess({"header": False, "columns": columns}, why))
+        sample = FileSample(path, fmt, [], total, f"{name} without a header, {total} rows")
+        options |= {"header": False, "columns": columns}
+    if options:
+        sample.csv = Guess(options, "; ".join(w for w in (delimiter_why if delimiter != default else "", why) if w))
     sample.rows = [dict(zip(columns, r, strict=True)) for r in body if len(r) == len(columns)]
+    if not sample.rows:
+        raise GlobMedError(f"{path}: no row has the {len(columns)} columns of the first row; check the delimiter")
     return sample
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def sniff_delimiter(text: str, default: str) -> tuple[str, str]:
+    """The delimiter of a CSV text and the evidence: `default` when it splits 90% of the first records into the
+    first record's width of at least 2 columns, else the candidate (; TAB |) that does with the most columns.
+    Each candidate is parsed with the csv module (quoted cells stay whole), so the evidence is a column count."""
+    head = text[:65_536]
+    widths = {}
+    for sep in _DELIMITERS:
+        records = [r for r in islice(csv.reader(io.StringIO(head, newline=""), delimiter=sep), 50) if r and r != [""]]
+        if len(records) > 2 and len(head) == 65_536:
+            records = records[:-1]  # the last record may be cut in the middle
+        if records:  # the first record's width, and how many records have it
+            width = len(records[0])
+            widths[sep] = (width, sum(len(r) == width for r in records), len(records))
+
+    def regular(sep: str) -> bool:
+        width, n, total = widths.get(sep, (0, 0, 0))
+        return width >= 2 and n >= 0.9 * total
+    if regular(default):
+        return default, ""
+    found = [sep for sep in _DELIMITERS if sep != default and regular(sep)]
+    if not found:
+        return default, ""
+    best = max(found, key=lambda sep: widths[sep][0])
+    width, n, total = widths[best]
+    return best, f"delimiter {best!r}: {width} columns in {n}/{total} of the first records ({default!r} gives " \
+                 f"{widths[default][0] if default in widths else 0})"
 
 
 def _kind(cell: str) -> str:

@@ -1,23 +1,27 @@
 """Option and answer shapes, guessed from sample rows for `sources infer`.
 
-Options: columns (opa..opd, A..E, option_1..), a list, a list of objects (`option_key`), a dict keyed by letters
-or digits, one "(A) ...\\n(B) ..." string, or a string holding a JSON / Python dict or list. Answers: a letter,
-a list of letters, an index (0- or 1-based, told apart by the values against each row's option count), the
-option text, or a key of the options dict. Each guess is scored on every sample row and the score is the
-evidence ("1273/1273 values in A–E"). Parsing reuses dataset_builder.answers, so a shape guessed here is a
-shape the builder reads the same way.
+Options: columns (opa..opd, A..E, option_1..), a list, a list of objects (`option_key`), a dict keyed by letters,
+digits or names (option1..), one "(A) ...\\n(B) ..." string, or a string holding a JSON / Python dict or list.
+Answers: a letter, a list of letters, an index (0- or 1-based, told apart by the values against each row's option
+count; "2.0" reads as 2), the option text, or a key of the options dict (or several: "option1,option3"). Each guess
+is scored on every sample row and the score is the evidence ("1273/1273 values in A–E"). Parsing reuses
+dataset_builder.answers, so a shape guessed here is a shape the builder reads the same way.
 """
 
 from __future__ import annotations
 
-import ast
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from dataset_builder.answers import NO_ANSWER_STRINGS, parse_options, split_option_string
+from dataset_builder.answers import (
+    NO_ANSWER_STRINGS,
+    literal_container,
+    option_keys,
+    parse_options,
+    split_option_string,
+)
 from dataset_builder.infer.common import Guess, hint_rank, is_blank, norm, words
 from globmed.schema import OPTION_LETTERS
 
@@ -25,6 +29,8 @@ _COLUMN = re.compile(r"^(?P<prefix>.*?)[\s_\-]?(?P<suffix>[A-Ja-j]|\d)$")
 _LETTER = re.compile(r"[\(\[]?\s*([A-Ja-j])\s*[\)\].]?")
 _LETTERS = re.compile(r"[\(\[]?([A-Ja-j]{2,})[\)\]]?|[A-Ja-j](?:\s*(?:,|/|&|、|\bor\b|\band\b|\+)\s*[A-Ja-j])+")
 _INT = re.compile(r"\d+")
+_FLOAT_INT = re.compile(r"\d+\.0+")
+_KEY_LIST = re.compile(r"\s*[,;|/]\s*|\s+")
 
 
 @dataclass
@@ -34,7 +40,7 @@ class Options:
     fields: dict[str, Guess]  # `options` (+ `option_key`, `absent_option_values`) for the YAML
     cells: list[list[Any] | None]  # raw option values per row
     keys: list[list[str] | None]  # per row: dict keys (dict shapes) or item ids (list of objects)
-    key_kind: str | None = None  # letters | digits | ids
+    key_kind: str | None = None  # letters | digits | names (option1..) | ids
     columns: set[str] = field(default_factory=set)  # row fields the options use
     text_format: bool = False  # csv/tsv: the words None/null/nan are absent cells
 
@@ -93,28 +99,30 @@ def _option_columns(rows: list[dict[str, Any]], names: list[str], text_format: b
                    text_format=text_format)
 
 
-def _literal(text: str) -> Any:
-    """A JSON or Python-literal dict/list held in a string (json first, then ast.literal_eval; never eval)."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return None
+def _key_kind(keys: list[str]) -> str | None:
+    """letters (A..E, read as letters), digits (1..5) or names (option1.., opt_a..: a prefix from words.yaml
+    and a letter or digit) for the keys of a dict of options; None for other keys."""
+    if all(len(k) == 1 and k.upper() in OPTION_LETTERS for k in keys):
+        return "letters"
+    if all(k.isdigit() for k in keys):
+        return "digits"
+    matches = [_COLUMN.match(k) for k in keys]
+    prefixes = {norm(m["prefix"]) for m in matches if m}
+    if all(matches) and len(prefixes) == 1 and prefixes <= {norm(p) for p in words()["option_column_prefixes"]}:
+        return "names"
+    return None
+
+
+_DICT_SHAPES = {"letters": "dict keyed by letters", "digits": "dict keyed by digits", "names": "dict keyed by names"}
 
 
 def _value_shape(value: Any) -> tuple[str, Any]:
     """(shape, parsed value) of one options value; shape "" when it does not look like options."""
     if isinstance(value, str):
-        stripped = value.strip()
-        if stripped[:1] in ("{", "["):
-            parsed = _literal(stripped)
-            if isinstance(parsed, (dict, list)):
-                shape, inner = _value_shape(parsed)
-                return (f"string holding a {'dict' if isinstance(parsed, dict) else 'list'}", inner) if shape \
-                    else ("", None)
+        parsed = literal_container(value)
+        if parsed is not None:
+            shape, inner = _value_shape(parsed)
+            return (f"string holding a {shape}", inner) if shape else ("", None)
         return ("one '(A) ...' string", value) if len(split_option_string(value)) >= 2 else ("", None)
     if isinstance(value, (list, tuple)):
         if value and all(isinstance(x, dict) for x in value):
@@ -124,11 +132,24 @@ def _value_shape(value: Any) -> tuple[str, Any]:
         return "", None
     if isinstance(value, dict) and value:
         keys = [str(k) for k in value]
-        if all(len(k) == 1 and k.upper() in OPTION_LETTERS for k in keys):
-            return ("dict keyed by letters" if keys[0].isupper() else "dict keyed by lowercase letters"), value
-        if all(k.isdigit() for k in keys):
-            return "dict keyed by digits", value
+        kind = _key_kind(keys)
+        if kind == "letters" and not keys[0].isupper():
+            return "dict keyed by lowercase letters", value
+        if kind:
+            return _DICT_SHAPES[kind], value
     return "", None
+
+
+def options_mask(rows: list[dict[str, Any]], names: list[str]) -> tuple[str, list[bool]] | None:
+    """(field, which rows hold options in it) for the first options-hinted field that holds options in some rows
+    but not in 80% of them (AfriMed-QA: mcq rows beside free-text rows); the caller looks for the column that
+    tells those rows apart."""
+    ranks = hint_rank("options")
+    for name in sorted((n for n in names if norm(n) in ranks), key=lambda n: ranks[norm(n)]):
+        mask = [bool(_value_shape(r.get(name))[0]) for r in rows]
+        if 0.1 * len(rows) <= sum(mask) < 0.8 * len(rows):
+            return name, mask
+    return None
 
 
 def _option_field(rows: list[dict[str, Any]], name: str, hinted: bool, text_format: bool) -> Options | None:
@@ -155,16 +176,18 @@ def _option_field(rows: list[dict[str, Any]], name: str, hinted: bool, text_form
             keys.append(None)
             continue
         if isinstance(value, dict):
-            ordered = parse_options(value)
-            cells.append(ordered)
-            keys.append(sorted((str(k) for k in value), key=lambda k: (len(k), k)))
-            key_kind = "digits" if shape.endswith("digits") else "letters"
+            cells.append(parse_options(value))
+            keys.append(option_keys(value))
+            key_kind = _key_kind(keys[-1])
         elif shape == "list of objects":
             cells.append([x.get(option_key) for x in value])
             keys.append([str(x.get(id_key)) for x in value] if id_key else None)
         else:
             cells.append(parse_options(value))
             keys.append(None)
+    if key_kind == "names":
+        first = next(k for k in keys if k)
+        shape = shape.replace("names", f"{first[0]}, {first[1]}, ..." if len(first) > 1 else first[0])
     fields["options"] = Guess(name, f"{shape}: {_count_text(cells, text_format)}")
     return Options(fields, cells, keys, key_kind, {name}, text_format)
 
@@ -260,6 +283,7 @@ class AnswerFit:
     ints: list[int] = field(default_factory=list)
     max_is_count: int = 0  # rows whose integer answer equals their option count
     none_values: Counter[str] = field(default_factory=Counter)
+    values: Counter[str] = field(default_factory=Counter)  # the answers given, as text
 
 
 def _fit(name: str, rank: int, rows: list[dict[str, Any]], options: Options) -> AnswerFit:
@@ -267,6 +291,8 @@ def _fit(name: str, rank: int, rows: list[dict[str, Any]], options: Options) -> 
     for row, cells, keys in zip(rows, options.cells, options.keys, strict=True):
         n = option_count(cells, options.text_format)
         raw = row.get(name)
+        if isinstance(raw, str) and _FLOAT_INT.fullmatch(raw.strip()):
+            raw = float(raw)  # "2.0": a spreadsheet or pandas export of an integer column
         if isinstance(raw, float):  # parquet/pandas integers with a missing value become floats
             raw = int(raw) if raw.is_integer() else None if raw != raw else str(raw)
         if n == 0 or isinstance(raw, dict):
@@ -285,6 +311,7 @@ def _fit(name: str, rank: int, rows: list[dict[str, Any]], options: Options) -> 
             fit.none_values[repr(raw)] += 1
             continue
         text = str(raw).strip()
+        fit.values[text] += 1
         letter = _LETTER.fullmatch(text) if isinstance(raw, str) else None
         if letter:
             fit.letters.add(letter.group(1).upper())
@@ -302,6 +329,10 @@ def _fit(name: str, rank: int, rows: list[dict[str, Any]], options: Options) -> 
             fit.fits["key"] += 1
             if options.key_kind == "ids":
                 fit.fits["id_position"] += keys.index(text) == int(text) - 1 if text.isdigit() else 0
+        elif keys and options.key_kind in ("digits", "names") and len(parts := _KEY_LIST.split(text)) > 1 and all(
+                p.strip() in keys for p in parts):
+            fit.multi += 1  # "option1,option2,option4": several keys
+            fit.fits["key"] += 1
         if any(isinstance(c, str) and c.strip().casefold() == text.casefold() for c in (cells or [])[:n]):
             fit.fits["text"] += 1
     return fit
@@ -315,8 +346,8 @@ def find_answer(rows: list[dict[str, Any]], names: list[str], options: Options) 
     best: tuple[tuple, dict[str, Guess]] | None = None
     for fit in fits:
         answered = fit.rows - fit.none
-        if answered <= 0:
-            continue
+        if answered <= 0 or (fit.hinted >= len(ranks) and answered >= 5 and len(fit.values) == 1):
+            continue  # an unhinted column with one value in every row (period: 1) is no answer
         for order, fmt in enumerate(("letter", "key", "index", "text")):
             guess = _format_guess(fit, fmt, options)
             if guess is None:
@@ -357,8 +388,9 @@ def _format_guess(fit: AnswerFit, fmt: str, options: Options) -> tuple[int, dict
                    f"which is its position + 1{extra}")
             return fit.fits["key"], {"answer": Guess(fit.name, why), "answer_format": Guess("index", ""),
                                      "answer_base": Guess(1, "")}
-        if options.key_kind == "digits":
-            why = f"key of the options dict — {fit.fits['key']}/{answered} values are keys (1, 2, ...){extra}"
+        if options.key_kind in ("digits", "names"):
+            shown = ", ".join(sorted(k for k in fit.values if " " not in k and "," not in k)[:3])
+            why = f"key of the options dict — {fit.fits['key']}/{answered} values are keys ({shown}, ...){extra}"
             return fit.fits["key"], {"answer": Guess(fit.name, why), "answer_format": Guess("key", "")}
         return None  # letter keys are read as letters
     if fmt == "index" and fit.ints:

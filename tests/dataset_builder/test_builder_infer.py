@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import unicodedata
+import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -271,7 +272,7 @@ def test_multilingual_csv_with_language_column(tmp_path):
             for i in range(30)]
     path = _rows_csv(tmp_path / "multi.csv", ["id", "lang", "question", "A", "B", "C", "D", "answer"], rows)
     text, source = _one(tmp_path, [path])
-    assert source["language"] == {"field": "lang", "codes": {"JP": "ja", "KR": "ko"}}  # en needs no entry
+    assert source["language"] == {"field": "lang", "codes": {"JP": "ja", "KR": "ko"}}  # en is our code as it is
     assert source["languages"] == ["en", "ja", "ko"] and source["files"] == "multi.csv"
     assert "original_language" not in source  # rows of a language column are originals by default
     result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"), tmp_path / "out",
@@ -295,16 +296,33 @@ def test_status_column_withdrawn(tmp_path):
 
 
 def test_russian_yes_no_and_digit_keyed_options(tmp_path):
+    # RuMedDaNet: да / нет answers, mostly lower case, a few "Да", "НЕТ", "да "
+    spellings = ["да", "нет", "Да", "нет", "да ", "НЕТ"] + ["да", "нет"] * 12
     yes_no = _jsonl(tmp_path / "danet.jsonl", [
         {"pairID": f"p{i}", "context": "Пациент 45 лет поступил в больницу с болью в груди и одышкой.",
          "question": f"Нужно ли назначить аспирин этому пациенту сейчас, вопрос номер {i}?",
-         "answer": ["да", "нет"][i % 2]} for i in range(30)])
+         "answer": answer} for i, answer in enumerate(spellings)])
     text, source = _one(tmp_path, [yes_no])
     fields = source["fields"]
     assert source["languages"] == ["ru"]
     assert "lingua: 30/30 texts Russian (opt-in in globmed/languages.yaml: built only with --languages" in text
-    assert fields["fixed_options"] == ["yes", "no"] and fields["labels"] == {"да": "yes", "нет": "no"}
+    # the rows' own words in their most used spelling, never English options on Russian rows; no labels needed
+    assert fields["fixed_options"] == ["да", "нет"] and "labels" not in fields
+    assert "answers match them ignoring case and edge spaces, no labels needed" in text
     assert (fields["answer_format"], fields["context"], fields["id"]) == ("text", "context", "pairID")
+    result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"), tmp_path / "out",
+                       overrides={"languages": ["ru"]}, progress=False)
+    built = pq.read_table(result.out / "data" / "ru" / "mcqa").to_pylist()
+    assert {r["id"].split(":")[1]: r["answer"] for r in built} == {
+        f"p{i}": a.strip().lower() for i, a in enumerate(spellings)}
+    assert all(r["options"] == ["да", "нет"] for r in built)
+
+    # two words for one label (да / верно): labels map the rarer one onto the fixed option
+    two = _jsonl(tmp_path / "two.jsonl", [
+        {"question": f"Верно ли, что аспирин необратимо ингибирует циклооксигеназу, пункт {i}?",
+         "answer": ["да", "нет", "да", "верно"][i % 4]} for i in range(20)])
+    text, source = _one(tmp_path, [two])
+    assert source["fields"]["fixed_options"] == ["да", "нет"] and source["fields"]["labels"] == {"верно": "да"}
 
     keyed = _jsonl(tmp_path / "rumedtest.jsonl", [
         {"idx": i, "question": f"Какой препарат выбирают при лечении гипертонии у пожилых, вариант {i}?",
@@ -349,7 +367,7 @@ def test_string_dict_options_and_image_field(tmp_path):
     path = _rows_csv(tmp_path / "strdict.csv", ["qid", "question", "options", "answer", "image"], rows)
     text, source = _one(tmp_path, [path])
     assert source["fields"]["options"] == "options" and source["fields"]["answer_format"] == "letter"
-    assert "string holding a dict: 4 options in 30 rows" in text
+    assert "string holding a dict keyed by letters: 4 options in 30 rows" in text
     assert source["fields"]["needs_image"] == {"field": "image", "when": "nonempty"}
     assert "image non-empty in 3/30 rows" in text
     result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"), tmp_path / "out",
@@ -389,6 +407,13 @@ def test_index_base_from_values_and_option_count(tmp_path, values, options, base
         (lambda i: {"example_id": i, "question": EN_Q.format(i),
                     "answer": "Thiazide diuretics or calcium channel blockers are first-line; " * 3},
          "lfqa", {"id": "example_id", "question": "question", "answer": "answer"}),
+        # a UUID (36 characters) is never the long answer, under an id name or not; text without spaces (Chinese) is
+        (lambda i: {"sample_id": str(uuid.UUID(int=i)), "question": EN_Q.format(i),
+                    "answer_rationale": "Thiazide diuretics or calcium channel blockers are first-line. " * 2},
+         "lfqa", {"id": "sample_id", "answer": "answer_rationale"}),
+        (lambda i: {"trace": str(uuid.UUID(int=i)), "question": f"高血压老年患者的一线治疗药物是什么？病例{i}",
+                    "reply": "噻嗪类利尿剂或钙通道阻滞剂是老年高血压患者的一线治疗药物，应从小剂量开始并监测血压。"},
+         "lfqa", {"question": "question", "answer": "reply"}),
     ],
 )
 def test_nli_and_long_form_tasks(tmp_path, row, task, fields):
@@ -445,6 +470,182 @@ def test_files_without_a_pattern_use_the_list_form(tmp_path):
     assert source["fields"]["id"] == "uid"
 
 
+
+# -- shapes found in a new-user trial (/tmp/newuser: MMedBench, AfriMed-QA, a multilingual CSV, ...) -------------
+
+LANG_Q = {  # per language, questions long enough for lingua
+    "ja": "次のうち、心筋梗塞のマーカーとして最も有用なのはどれか。症例{}",
+    "zh": "下列哪一项是诊断心肌梗死最有用的标志物？病例{}",
+    "fr": "Lequel des marqueurs suivants est le plus utile pour l'infarctus du myocarde, cas {} ?",
+    "en": EN_Q,
+    "de": "Welcher der folgenden Marker ist beim Herzinfarkt am nützlichsten, Fall {}?",
+}
+
+
+def test_language_names_in_file_names(tmp_path):
+    # MMedBench: {Train,Test}/{Language}.jsonl, English names and endonyms in any case, row counts that differ
+    names = {"ja": "japanese", "zh": "Chinese", "fr": "Français", "en": "ENGLISH"}
+    files, where = [], {}
+    for split, n in (("Train", 4), ("Test", 3)):
+        (tmp_path / split).mkdir()
+        for k, (lang, name) in enumerate(names.items()):
+            rows = [{"question": LANG_Q[lang].format(f"{split}{i}"), "options": {"A": "a", "B": "b", "C": "c"},
+                     "answer_idx": "ABC"[i % 3]} for i in range(n + k)]
+            files.append(_jsonl(tmp_path / split / f"{name}.jsonl", rows))
+            where |= {r["question"]: lang for r in rows}
+    text, source = _one(tmp_path, files)
+    assert source["files"] == "{split}/{lang}.jsonl" and "vars" not in source
+    assert source["lang_codes"] == {"en": "ENGLISH", "zh": "Chinese", "ja": "japanese", "fr": "Français"}
+    assert source["languages"] == ["en", "zh", "ja", "fr"] and source["splits"] == {"train": "Train", "test": "Test"}
+    assert "language names in the file names (Chinese -> zh, ENGLISH -> en, Français -> fr, japanese -> ja); " \
+           "lingua reads the same language in 8/8 files" in text
+    result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"), tmp_path / "out",
+                       progress=False)
+    built = {r["question"]: r["language"] for lang in names for r in
+             pq.read_table(result.out / "data" / lang / "mcqa").to_pylist()}
+    assert built == where  # every row in the language of the file it came from
+
+    # names of languages the text is not in are subsets, not languages (lingua reads English in both)
+    (tmp_path / "other").mkdir()
+    subsets = [_jsonl(tmp_path / "other" / f"{name}.jsonl", [
+        {"question": EN_Q.format(i), "options": ["a", "b"], "answer": "A"} for i in range(6)])
+        for name in ("Latin", "Basque")]
+    _, source = _one(tmp_path, subsets)
+    assert (source["files"], source["vars"], source["languages"]) == (
+        "{subset}.jsonl", {"subset": ["Basque", "Latin"]}, ["en"])
+
+
+def test_files_in_different_languages_without_names_use_the_list_form(tmp_path):
+    files = [_jsonl(tmp_path / f"set{k}.jsonl", [
+        {"question": LANG_Q[lang].format(i), "options": ["a", "b"], "answer": "B"} for i in range(6)])
+        for k, lang in enumerate(("fr", "de"))]
+    text, source = _one(tmp_path, files)
+    assert source["files"] == [{"path": "set0.jsonl", "language": "fr"}, {"path": "set1.jsonl", "language": "de"}]
+    result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"), tmp_path / "out",
+                       progress=False)
+    assert {lang: sum(c["mcqa"].values()) for lang, c in result.report["counts"].items()} == {"fr": 6, "de": 6}
+
+
+AFRI_OPTIONS = ["Malaria", "Typhoid fever", "Lassa fever", "Dengue fever", ""]
+
+
+@pytest.mark.parametrize("dump", [repr, json.dumps], ids=["python-literal", "json"])
+def test_options_string_dict_keyed_option1_with_question_type(tmp_path, dump):
+    # AfriMed-QA: answer_options is one string holding {'option1': ...}, correct_answer a key (or several keys),
+    # question_type tells mcq rows (with options) from saq rows (free text); sample_id is a UUID
+    rows, want = [], {}
+    for i in range(24):
+        uid = str(uuid.UUID(int=1000 + i))
+        if i % 4 == 3:  # a short-answer question
+            rows.append([uid, "saq", f"Describe the management of uncomplicated malaria in a child, case {i}.", "",
+                         "", "Artemether-lumefantrine for three days with weight-based dosing."])
+            continue
+        options = [f"{o} {i}" if o else o for o in AFRI_OPTIONS]
+        key = "option1,option3" if i == 5 else f"option{i % 4 + 1}"
+        rows.append([uid, "mcq", EN_Q.format(i), dump({f"option{k + 1}": o for k, o in enumerate(options)}), key,
+                     "Lassa fever is endemic in Ondo and Edo States."])
+        want[uid] = None if "," in key else options[int(key[-1]) - 1]
+    header = ["sample_id", "question_type", "question", "answer_options", "correct_answer", "answer_rationale"]
+    text, source = _one(tmp_path, [_rows_csv(tmp_path / "afrimed.csv", header, rows)])
+    fields = source["fields"]
+    assert source["task"] == "mcqa"
+    assert source["select"] == {"field": "question_type", "values": ["mcq"]}
+    assert "question_type: mcq 18 rows hold options in answer_options; saq 6 rows have none (rejected " \
+           "not_selected)" in text
+    assert (fields["options"], fields["answer"], fields["answer_format"]) == ("answer_options", "correct_answer", "key")
+    assert (fields["id"], fields["explanation"]) == ("sample_id", "answer_rationale")
+    assert "string holding a dict keyed by option1, option2, ...: 4 options in 18 rows" in text
+    assert "18/18 values are keys (option1, option2, option3, ...); 1 give several answers" in text
+    result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"), tmp_path / "out",
+                       progress=False)
+    built = {r["id"].split(":")[1]: r for r in pq.read_table(result.out / "data" / "en" / "mcqa").to_pylist()}
+    assert {uid: r["answer"] for uid, r in built.items()} == {uid: a for uid, a in want.items() if a}
+    assert all(len(r["options"]) == 4 for r in built.values())  # the empty option5 is dropped
+    assert result.report["rejects_by_reason"] == {"not_selected": 6, "several_correct_answers": 1}
+
+
+def test_native_question_with_english_translation_in_the_same_row(tmp_path):
+    texts = {"JP": "次のうち、心筋梗塞のマーカーとして最も有用なのはどれか。症例{}",
+             "KR": "다음 중 심근경색의 표지자로 가장 유용한 것은 무엇인가? 사례 {}",
+             "ZH": "下列哪一项是诊断心肌梗死最有用的标志物？病例{}",
+             "PT": "Qual dos seguintes marcadores é o mais útil no infarto do miocárdio, caso {}?",
+             "pt-BR": "Qual exame é o mais útil para confirmar o infarto agudo do miocárdio, caso {}?",
+             "English": EN_Q}
+    codes = list(texts)
+    rows = []
+    for i in range(24):
+        code = codes[i % len(codes)]
+        english = json.dumps([f"en {k} {i}" for k in "abcd"])  # English rows repeat themselves in the _EN columns
+        native = english if code == "English" else json.dumps([f"{code} {k} {i}" for k in "abcd"], ensure_ascii=False)
+        rows.append([f"m{i}", code, texts[code].format(i), native, "ABCD"[i % 4], EN_Q.format(i), english])
+    header = ["qid", "country", "question", "options", "answer", "question_EN", "options_EN"]
+    text, source = _one(tmp_path, [_rows_csv(tmp_path / "multimed.csv", header, rows)])
+    assert source["parallel_fields"] == {"en": {"question": "question_EN", "options": "options_EN"}}
+    assert source["language"] == {"field": "country", "codes": {
+        "JP": "ja", "KR": "ko", "ZH": "zh", "PT": "pt", "pt-BR": "pt", "English": "en"}}
+    assert "each row also in en: question / question_EN, options / options_EN (lingua: " in text
+    result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"), tmp_path / "out",
+                       progress=False)
+    records = [r for lang in ("ja", "ko", "zh", "pt", "en")
+               for r in pq.read_table(result.out / "data" / lang / "mcqa").to_pylist()]
+    english = {r["question"]: r for r in records if r["question"].startswith("Which of the following drugs")}
+    for i, row in enumerate(rows):  # each row's English version: its own English options and the same answer
+        record = english[EN_Q.format(i)]
+        assert record["options"] == json.loads(row[6]) and record["answer"] == json.loads(row[6])["ABCD".index(row[4])]
+    native = {r["question"] for r in records} - set(english)
+    assert native == {row[2] for row in rows if row[1] != "English"}
+
+
+@pytest.mark.parametrize("column", ["question_en", "question_english", "en_question", "English question"])
+def test_parallel_column_names(tmp_path, column):
+    rows = [[LANG_Q["fr"].format(i), "a", "b", "c", "ABC"[i % 3], EN_Q.format(i)] for i in range(12)]
+    _, source = _one(tmp_path, [_rows_csv(tmp_path / "fr.csv", ["question", "A", "B", "C", "answer", column], rows)])
+    assert source["parallel_fields"] == {"en": {"question": column}} and source["languages"] == ["fr"]
+
+
+@pytest.mark.parametrize("delimiter", [";", "|", "\t"])
+@pytest.mark.parametrize("bom", ["", "\ufeff"], ids=["no-bom", "bom"])
+def test_csv_delimiter_is_detected(tmp_path, delimiter, bom):
+    rows = [["id", "question", "A", "B", "C", "answer"]] + [
+        [f"q{i}", f"Which drug, of these three, treats condition {i}?", "a, b", "c", "d", "ABC"[i % 3]]
+        for i in range(12)]
+    path = tmp_path / "export.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        handle.write(bom)
+        csv.writer(handle, delimiter=delimiter).writerows(rows)
+    text, source = _one(tmp_path, [path])
+    assert source["csv"] == {"delimiter": delimiter}
+    assert f"delimiter {delimiter!r}: 6 columns in 13/13 of the first records" in text
+    assert (source["fields"]["id"], source["fields"]["options"]) == ("id", ["A", "B", "C"])
+    result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"), tmp_path / "out",
+                       progress=False)
+    built = pq.read_table(result.out / "data" / "en" / "mcqa").to_pylist()
+    assert sorted(r["answer"] for r in built) == sorted(r[2 + "ABC".index(r[5])] for r in rows[1:])
+
+
+def test_float_answers_constant_columns_and_per_file_ids(tmp_path):
+    # KorMedMCQA exported through pandas: answers "2.0"; `period` is 1 in every row (no answer); `cot` explains
+    rows = [["doctor", 2021, 1, f"{i + 1}.0", f"다음 중 심근경색의 표지자로 가장 유용한 것은 무엇인가? 문제 {i}",
+             "가", "나", "다", "라", "마", f"{i % 5 + 1}.0", "설명" if i % 3 == 0 else ""] for i in range(10)]
+    header = ["subject", "year", "period", "q_number", "question", "A", "B", "C", "D", "E", "answer", "cot"]
+    _, source = _one(tmp_path, [_rows_csv(tmp_path / "doctor-test.csv", header, rows)])
+    fields = source["fields"]
+    assert (fields["answer"], fields["answer_format"], fields["answer_base"]) == ("answer", "index", 1)
+    assert fields["explanation"] == "cot"
+
+    # exam files whose question number restarts in each file: the file's variable and the number
+    for year in (2020, 2021):
+        (tmp_path / f"revalida_{year}.json").write_text(json.dumps({"exam": "Revalida", "questions": [
+            {"number": n, "statement": EN_Q.format(f"{year}-{n}"), "alternatives": {"A": "a", "B": "b"},
+             "answer": "AB"[n % 2]} for n in range(1, 7)]}), encoding="utf-8")
+    text, source = _one(tmp_path, sorted(tmp_path.glob("revalida_*.json")))
+    assert source["fields"]["id"] == "{subset}-{number}" and "number is unique within each file" in text
+    result = run_build(_write_yaml({"build": OFF, **yaml.safe_load(text)}, tmp_path / "s.yaml"), tmp_path / "out",
+                       progress=False)
+    ids = {r["id"] for r in pq.read_table(result.out / "data" / "en" / "mcqa").to_pylist()}
+    assert ids == {f"{source['id']}:{year}-{n}:en" for year in (2020, 2021) for n in range(1, 7)}
+
+
 # -- (c) the command -----------------------------------------------------------------------------------------------
 
 
@@ -493,6 +694,9 @@ def test_cli_out_is_relative_and_never_overwritten_without_force(tmp_path, capsy
         ("meta.json", '{"version": "1.0", "authors": ["a", "b"], "license": "MIT"}',
          "a JSON object with no list of records (keys: version, authors, license)"),
         ("latin1.csv", "question,answer\nqu\xe9,A\n".encode("latin-1"), "not UTF-8"),
+        ("header.csv", "\ufeffid;question;A;B;answer\r\n",
+         "a header row (id, question, A, B, answer) and no data rows"),
+        ("none.json", "[]", "JSON array of 0 records, none of them a record (an object of fields): nothing to infer"),
     ],
 )
 def test_cli_bad_file_is_one_line_exit_2(tmp_path, capsys, name, content, needle):
