@@ -21,7 +21,7 @@ from globmed.errors import GlobMedError
 from globmed.languages import get_language, known_language_codes
 from globmed.schema import SPLITS
 from globmed.tasks import get_task, task_names
-from model_cards.common import DISCLAIMER, dataset_repo_id, library_versions, read_front_matter, render_card
+from model_cards.common import DISCLAIMER, card_versions, dataset_repo_id, read_front_matter, render_card
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ def build_dataset_card(folder: Path, org: str | None = None):
         repo_id=dataset_repo_id(org),
         config_groups=config_groups(info.front_matter.get("configs") or []),
         disclaimer=DISCLAIMER,
-        versions=library_versions(),
+        versions=card_versions(),
     )
 
 

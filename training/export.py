@@ -12,38 +12,23 @@ import datetime as _dt
 import logging
 import os
 import shutil
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from globmed.atomic import atomic_dir, atomic_write_json, sha256_file
+from globmed.atomic import atomic_dir, atomic_write_json
 from globmed.errors import GlobMedError, require_online
+from globmed.provenance import library_versions, manifest_sha256
 from training.config import Recipe
 
 logger = logging.getLogger(__name__)
 
 TRAINING_JSON = "globmed_training.json"
+TRAINING_LIBRARIES = ("transformers", "trl", "peft", "torch")
 HYPERPARAMETERS = (
     "learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size", "gradient_accumulation_steps",
     "max_length", "packing", "packing_strategy", "lr_scheduler_type", "warmup_steps",
     "weight_decay", "optim", "seed", "bf16", "assistant_only_loss",
 )
-
-
-def library_versions() -> dict[str, str]:
-    out = {}
-    for name in ("transformers", "trl", "peft", "torch"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def manifest_sha256(dataset: str) -> str | None:
-    """sha256 of the dataset's MANIFEST.json (the dataset hash the benchmark records too); None for Hub ids."""
-    manifest = Path(dataset) / "MANIFEST.json"
-    return sha256_file(manifest) if manifest.is_file() else None
 
 
 def _display_path(path: str) -> str:
@@ -83,7 +68,7 @@ def training_record(trainer, recipe: Recipe, base: str, dataset: str, data, metr
         "train_loss": metrics.get("train_loss"),
         "eval_loss": metrics.get("eval_loss"),
         "initial_eval_loss": metrics.get("initial_eval_loss"),
-        "versions": library_versions(),
+        "versions": library_versions(TRAINING_LIBRARIES),
         "license": recipe.globmed.license,
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d"),
     }
