@@ -20,6 +20,7 @@ from dataset_builder.normalise import clean_option, clean_text, strip_stray_quot
 from globmed.errors import GlobMedError
 from globmed.registry import Registry
 from globmed.schema import OPTION_LETTERS
+from globmed.yaml_io import check_keys
 
 logger = logging.getLogger(__name__)
 
@@ -135,10 +136,7 @@ class FieldMapping:
 
     def __init__(self, task: str, mapping: dict[str, Any], where: str, default_id: str = "{split}-{row}",
                  placeholders: bool = False) -> None:
-        unknown = sorted(set(mapping) - _FIELD_KEYS)
-        if unknown:
-            known = ", ".join(sorted(_FIELD_KEYS))
-            raise GlobMedError(f"{where}: unknown fields key(s) {', '.join(unknown)}; known: {known}")
+        check_keys(mapping, _FIELD_KEYS, f"{where}: fields")
         if "question" not in mapping:
             raise GlobMedError(f"{where}: fields needs at least question")
         if task == "mcqa" and (not ({"options", "fixed_options"} & set(mapping)) or "answer" not in mapping):

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from globmed.errors import GlobMedError
+from globmed.yaml_io import check_keys
 
 
 @dataclass
@@ -56,10 +57,7 @@ class BuildConfig:
         """Build from a YAML mapping; a key nothing consumes is an error naming it."""
         data = dict(data or {})
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise GlobMedError(
-                f"{where}: unknown build option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        check_keys(data, known, f"{where}: build")
         return cls(**data)
 
     def replace(self, **changes: Any) -> BuildConfig:

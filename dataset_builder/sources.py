@@ -17,10 +17,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from globmed.errors import GlobMedError
 from globmed.schema import SPLITS, TASKS
+from globmed.yaml_io import check_keys, load_mapping
 
 FORMATS = ("json", "jsonl", "csv", "tsv", "parquet")
 ROW_LANGUAGE = "*"  # FileTask.language of a file whose rows carry their language in a column
@@ -171,20 +170,9 @@ def resolve_sources_path(spec: str | Path) -> Path:
 def load_sources(spec: str | Path) -> tuple[list[SourceSpec], dict[str, Any]]:
     """Parse and check a sources YAML; returns its entries and its `build:` options (unchecked mapping)."""
     path = resolve_sources_path(spec)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        at = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise GlobMedError(f"{path}:{at} malformed YAML: {problem}") from None
-    except OSError as err:
-        raise GlobMedError(f"{path}: cannot read: {err.strerror}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("sources"), list) or not data["sources"]:
-        raise GlobMedError(f"{path}: expected a mapping with a non-empty `sources:` list")
-    unknown_top = sorted(set(data) - {"sources", "build"})
-    if unknown_top:
-        raise GlobMedError(f"{path}: unknown top-level key(s) {', '.join(unknown_top)}; expected sources, build")
+    data = load_mapping(path, "sources", ("sources", "build"), required=("sources",))
+    if not isinstance(data["sources"], list):
+        raise GlobMedError(f"{path}: sources: expected a list of source entries under `sources:`")
     specs, seen = [], set()
     for index, entry in enumerate(data["sources"]):
         spec_ = _parse_entry(entry, index, path)
@@ -211,12 +199,7 @@ def _parse_entry(entry: Any, index: int, path: Path) -> SourceSpec:
     where = f"{path}: sources[{index}]"
     if not isinstance(entry, dict):
         raise GlobMedError(f"{where}: expected a mapping, got {type(entry).__name__}")
-    unknown = sorted(set(entry) - _SOURCE_KEYS)
-    if unknown:
-        raise GlobMedError(f"{where}: unknown key(s) {', '.join(unknown)}")
-    for key in ("id", "task", "format", "files"):
-        if entry.get(key) in (None, "", []):
-            raise GlobMedError(f"{where}: missing required key {key!r}")
+    check_keys(entry, _SOURCE_KEYS, where, required=("id", "task", "format", "files"))
     sid = str(entry["id"])
     where = f"{path}: source {sid!r}"
     if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", sid):
@@ -293,9 +276,7 @@ def _files(value: Any, where: str, splits: dict[str, list[str]] | None, language
         raise GlobMedError(f"{where}: files must be a pattern string or a list of {{path, split, language}} entries")
     entries = []
     for entry in value:
-        unknown = sorted(set(entry) - {"path", "split", "language"})
-        if unknown:
-            raise GlobMedError(f"{where}: files entry {entry['path']!r}: unknown key(s) {', '.join(unknown)}")
+        check_keys(entry, ("path", "split", "language"), f"{where}: files entry {entry['path']!r}")
         if entry.get("split") is not None and entry["split"] not in SPLITS:
             raise GlobMedError(f"{where}: files entry {entry['path']!r}: split must be one of {', '.join(SPLITS)}")
         if not language_column and not entry.get("language") and len(languages) != 1:

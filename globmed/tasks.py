@@ -40,11 +40,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from globmed.errors import GlobMedError
 from globmed.registry import Registry
 from globmed.schema import TASKS
+from globmed.yaml_io import check_keys, read_yaml
 
 OUTPUT_TYPES = ("multiple_choice", "generate_until")
 ANSWER_VARIANTS = "answer_variants"  # a prompt row's other ways of saying "the answer is", for answer extraction
@@ -162,9 +161,7 @@ def _strict(data: Any, cls: type, where: str, optional: frozenset[str] = frozens
     known = [f.name for f in fields(cls)]
     if not isinstance(data, Mapping):
         raise GlobMedError(f"{where}: expected a mapping with {', '.join(known)}")
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        raise GlobMedError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    check_keys(dict(data), known, where)
     for key in known:
         if key not in data and key not in optional:
             raise GlobMedError(f"{where}: missing required key {key!r}")
@@ -242,13 +239,7 @@ def tasks_dir() -> Path:
 
 def read_task_file(path: Path, origin: str | None = None) -> TaskConfig:
     origin = origin or str(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise GlobMedError(f"{origin}: cannot read the task file: {err}") from None
-    except yaml.YAMLError as err:
-        raise GlobMedError(f"{origin}: malformed YAML: {err}".replace("\n", " ")) from None
-    return parse_task(data, origin)
+    return parse_task(read_yaml(path, "task"), origin)
 
 
 @lru_cache(maxsize=1)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from globmed.errors import GlobMedError
+from globmed.yaml_io import read_yaml, unknown_key_message
 
 if TYPE_CHECKING:
     from trl import ModelConfig, ScriptArguments, TrlParser
@@ -161,11 +161,9 @@ def list_recipes() -> list[str]:
 
 def _unknown(where: str, key: str, known: list[str]) -> GlobMedError:
     # `lora.r` or `sft.learning_rate` (the nested spelling) is matched on its last part
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or difflib.get_close_matches(
-        key.rsplit(".", 1)[-1], known, n=1, cutoff=0.6
-    )
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return GlobMedError(f"{where}unknown key {key!r}{hint} (recipes are flat: TRL's keys plus GlobMedArguments')")
+    # the old nested spelling (`lora.r`) still finds its flat key (`lora_r`) as the closest match
+    return GlobMedError(f"{where}{unknown_key_message(key, known, list_known=False)} "
+                        "(recipes are flat: TRL's keys plus GlobMedArguments')")
 
 
 def _typed(action: argparse.Action, value: Any, where: str) -> Any:
@@ -202,10 +200,7 @@ def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
     """Read a flat recipe with TRL's parser, apply `--set` overrides and check every key; see the module docstring."""
     recipe_path = resolve_recipe_path(path)
     where = f"{recipe_path}: "
-    try:
-        config = yaml.safe_load(recipe_path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise GlobMedError(f"{where}not valid YAML: {' '.join(str(err).split())}") from None
+    config = read_yaml(recipe_path, "recipe") or {}
     if not isinstance(config, dict):
         raise GlobMedError(f"{where}a recipe is a flat mapping of TRL and GlobMed keys, got {type(config).__name__}")
 

@@ -16,11 +16,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from globmed.errors import GlobMedError
 from globmed.schema import OPTION_LETTERS
 from globmed.tasks import compile_template, fill_words, get_task, task_names, task_registry
+from globmed.yaml_io import check_keys, read_yaml
 
 DEFAULT_PROMPTS = Path(__file__).with_name("prompts.yaml")
 
@@ -43,19 +42,14 @@ def prompt_keys() -> tuple[str, ...]:
 def load_prompts(path: str | None = None) -> dict[str, LanguagePrompts]:
     """Read the per-language prompt table; a missing key names the language and the key."""
     source = Path(path) if path else DEFAULT_PROMPTS
-    try:
-        table = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise GlobMedError(f"{source}: cannot read the prompt table: {err}") from None
+    table = read_yaml(source, "training prompts")
     keys = prompt_keys()
     prompts = {}
     for lang, entry in (table or {}).items():
         missing = [k for k in keys if not isinstance(entry, Mapping) or not entry.get(k)]
         if missing:
             raise GlobMedError(f"{source}: language {lang!r} lacks {', '.join(missing)}")
-        extra = sorted(set(entry) - set(keys))
-        if extra:
-            raise GlobMedError(f"{source}: language {lang!r} has unknown keys {', '.join(extra)}")
+        check_keys(dict(entry), keys, f"{source}: training prompts: language {lang!r}")
         words = {k: str(entry[k]) for k in keys if k != "system"}
         prompts[str(lang)] = LanguagePrompts(system=str(entry["system"]), words=words)
     return prompts

@@ -94,3 +94,22 @@ def test_provenance_versions_and_manifest_hash(tmp_path):
     assert manifest_sha256(tmp_path) is None and manifest_sha256("org/hub-id") is None
     (tmp_path / "MANIFEST.json").write_bytes(b'{"files": {}}')
     assert manifest_sha256(tmp_path) == hashlib.sha256(b'{"files": {}}').hexdigest()
+
+
+def test_one_yaml_loader_one_wording(tmp_path):
+    from globmed.yaml_io import load_mapping
+
+    bad = tmp_path / "x.yaml"
+    bad.write_text("a: [1, 2\nb: 3\n")
+    with pytest.raises(GlobMedError, match=r"x.yaml: roster: malformed YAML at line 2 column 2: expected .,. or .\]., but got .:.$"):
+        load_mapping(bad, "roster")
+    bad.write_text("- 1\n- 2\n")
+    with pytest.raises(GlobMedError, match=r"x.yaml: roster: expected a mapping, got list$"):
+        load_mapping(bad, "roster")
+    bad.write_text("modles: []\n")
+    with pytest.raises(GlobMedError, match=r"x.yaml: roster: unknown key 'modles' \(did you mean 'models'\?\); "
+                                           r"known: defaults, models$"):
+        load_mapping(bad, "roster", ("models", "defaults"))
+    bad.write_text("defaults: {}\n")
+    with pytest.raises(GlobMedError, match=r"x.yaml: roster: missing required key 'models'$"):
+        load_mapping(bad, "roster", ("models", "defaults"), required=("models",))

@@ -59,10 +59,11 @@ def test_user_sources_yaml_detected_by_content(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda d: d["sources"][1].update(colour="red"), "sources[1]: unknown key(s) colour"),
+        (lambda d: d["sources"][1].update(colour="red"), "sources[1]: unknown key 'colour'"),
         (lambda d: d["sources"][0].update(task="qa"), "source 'medqa': task 'qa' is not one of mcqa"),
         (lambda d: d["sources"][2].update(files="{lang}/missing_{split}.json"), "source file not found"),
-        (lambda d: d.update(build={"near_treshold": 0.8}), "unknown build option(s) near_treshold"),
+        (lambda d: d.update(build={"near_treshold": 0.8}),
+         "build: unknown key 'near_treshold' (did you mean 'near_threshold'?)"),
     ],
     ids=["unknown-key", "bad-task", "missing-file", "unknown-build-option"],
 )
@@ -214,7 +215,7 @@ def test_unknown_kind_named_vs_in_folder(tmp_path, capsys):
 def test_kind_flag_forces_the_loader(capsys):
     code, lines = run(capsys, "--kind", "sources", str(TINY_RECIPE))
     assert code == 2
-    assert "expected a mapping with a non-empty `sources:` list" in lines[0]
+    assert "sources: unknown key 'model_name'; known: build, sources" in lines[0]
 
 
 def test_missing_path_is_one_line_error(tmp_path, capsys):

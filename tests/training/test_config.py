@@ -137,9 +137,9 @@ def test_every_globmed_field_has_help():
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        (["learnin_rate=1"], "unknown key 'learnin_rate'; did you mean 'learning_rate'?"),
-        (["sft.learning_rate=1"], "unknown key 'sft.learning_rate'; did you mean 'learning_rate'?"),
-        (["lora.r=3"], "unknown key 'lora.r'; did you mean 'lora_r'?"),
+        (["learnin_rate=1"], "unknown key 'learnin_rate' (did you mean 'learning_rate'?)"),
+        (["sft.learning_rate=1"], "unknown key 'sft.learning_rate' (did you mean 'learning_rate'?)"),
+        (["lora.r=3"], "unknown key 'lora.r' (did you mean 'lora_r'?)"),
         (["max_steps=abc"], "--set max_steps: invalid int value: 'abc'"),
         (["mixture=uniform"], "mixture 'uniform': expected one of temperature, weights, proportional"),
         (["output_dir=/tmp/x"], "output_dir is set by globmed train"),
@@ -158,10 +158,10 @@ def test_bad_overrides_name_the_key(overrides, message):
 def test_unknown_yaml_key_is_named(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("model_name_or_path: tiny\npacking: true\nmax_seq_length: 512\n")
-    with pytest.raises(GlobMedError, match="unknown key 'max_seq_length'; did you mean 'max_length'"):
+    with pytest.raises(GlobMedError, match=r"unknown key 'max_seq_length' \(did you mean 'max_length'"):
         load_recipe(bad)
     bad.write_text("model_nmae: x\n")
-    with pytest.raises(GlobMedError, match="unknown key 'model_nmae'; did you mean 'model_name'"):
+    with pytest.raises(GlobMedError, match=r"unknown key 'model_nmae' \(did you mean 'model_name'"):
         load_recipe(bad)
     bad.write_text("sft:\n  packing: true\n")  # the old nested form
     with pytest.raises(GlobMedError, match=r"unknown key 'sft'.*recipes are flat"):
