@@ -101,7 +101,8 @@ def test_one_yaml_loader_one_wording(tmp_path):
 
     bad = tmp_path / "x.yaml"
     bad.write_text("a: [1, 2\nb: 3\n")
-    with pytest.raises(GlobMedError, match=r"x.yaml: roster: malformed YAML at line 2 column 2: expected .,. or .\]., but got .:.$"):
+    with pytest.raises(GlobMedError, match=r"x.yaml: roster: malformed YAML at line 2 column 2: "
+                                           r"expected .,. or .\]., but got .:.$"):
         load_mapping(bad, "roster")
     bad.write_text("- 1\n- 2\n")
     with pytest.raises(GlobMedError, match=r"x.yaml: roster: expected a mapping, got list$"):
