@@ -39,7 +39,8 @@ STREAM_RETRY = RetryPolicy(max_retries=2, backoff_base_s=0.5, backoff_max_s=2.0)
 
 
 class EndpointClient(ChatClient):
-    """A pool of `config.concurrency` one-connection clients; create and close it inside one event loop run."""
+    """A pool of `config.concurrency` one-connection clients; use and close it within one event loop run
+    (connections belong to the loop that opened them)."""
 
     def __init__(self, config: BackendConfig) -> None:
         self.config = config
