@@ -31,11 +31,13 @@ $(VENV)/.bench-installed: $(VENV)/.test-installed
 demo: $(VENV)/.demo-installed
 	HF_HUB_OFFLINE=1 $(VENV)/bin/globmed demo
 
-test: $(VENV)/.test-installed
+test: lint
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
 
+# ruff, and the layers contract in pyproject.toml (kernel < parts < commands) checked by import-linter
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: bench-build bench-translate bench-bench bench-train bench-space
 

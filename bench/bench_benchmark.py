@@ -94,8 +94,8 @@ def training_texts(dataset: Path) -> list[str]:
 
 def run_globmed(model: Path, dataset: Path, results: Path) -> tuple[float, dict[str, int]]:
     from benchmark.backends import BackendConfig
-    from benchmark.results_schema import ModelInfo
     from benchmark.runner import RunConfig, run
+    from globmed.results import ModelInfo
 
     started = time.perf_counter()
     path = run(

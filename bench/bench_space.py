@@ -23,6 +23,9 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the synthetic runs are a test helper
+
+from support.synthetic_runs import write_runs
 
 from globmed.languages import language_codes
 from globmed.schema import TASKS
@@ -30,7 +33,6 @@ from space_app.display import OVERALL_VIEW, view_keys
 from space_app.leaderboard import Leaderboard, Query
 from space_app.plots import gap_frame
 from space_app.results_source import load_runs
-from space_app.synthetic import write_runs
 
 TARGET_P95_MS = 100.0
 CHROMIUM = "/usr/bin/chromium"

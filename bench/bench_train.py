@@ -181,7 +181,7 @@ def bench_cpu_train(out: Path, steps: int) -> dict:
         if not (dataset / "README.md").is_file():
             write_dataset(dataset, {"train": 24, "validation": 4})
     recipe = load_recipe("globmed-llm-tiny/sft/config_lora.yaml",
-                         [f"sft.max_steps={steps}", "sft.eval_strategy=no", "sft.save_strategy=no"])
+                         [f"max_steps={steps}", "eval_strategy=no", "save_strategy=no"])
     start = time.perf_counter()
     result = run_training(recipe, out / "cpu-release", dataset=dataset)
     wall = time.perf_counter() - start

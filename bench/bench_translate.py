@@ -1,6 +1,6 @@
 """Benchmark of `globmed translate` (not a test): pipeline overhead and concurrency scaling.
 
-1. Overhead: the scripted OpenAI-compatible server (dataset_builder.translate.mock_server, its own process) answers
+1. Overhead: the scripted OpenAI-compatible server (tests/support/mock_openai_server.py, its own process) answers
    instantly; items/s is then bounded by our pipeline (prompting, HTTP client, JSON, checks incl. lingua, sqlite
    commit per item). Target: >= 500 items/s on 2 cores (translate only; with the review step, 2 requests/item).
 2. Scaling: the server waits L seconds before each reply; with concurrency C the ideal is C / L requests/s.
@@ -29,6 +29,8 @@ from dataset_builder.translate.prompts import load_prompts
 from dataset_builder.translate.runner import translate_items
 from dataset_builder.translate.units import SourceItem, make_unit
 
+MOCK_SERVER = Path(__file__).resolve().parents[1] / "tests" / "support" / "mock_openai_server.py"
+
 
 def synthetic_items(n: int) -> list[SourceItem]:
     """Realistic-length English MCQA items (numbers, units) with distinct text so nothing is shared in the cache."""
@@ -51,7 +53,7 @@ def synthetic_items(n: int) -> list[SourceItem]:
 
 def start_server(latency: float) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dataset_builder.translate.mock_server", "--port", "0", "--latency", str(latency)],
+        [sys.executable, str(MOCK_SERVER), "--port", "0", "--latency", str(latency)],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -144,10 +144,10 @@ class BenchCommand(Command):
     def _base_config(self, args: argparse.Namespace):
         from benchmark.backends import BACKENDS, BackendConfig
         from benchmark.judge import JudgeConfig
-        from benchmark.results_schema import ModelInfo
         from benchmark.runner import RunConfig
-        from benchmark.tasks import parse_tasks
         from globmed.languages import parse_languages
+        from globmed.results import ModelInfo
+        from globmed.tasks import parse_tasks
 
         if args.backend not in BACKENDS:
             raise GlobMedError(BACKENDS.unknown_message(args.backend))
@@ -237,8 +237,8 @@ class BenchCommand(Command):
 
     def _export(self, args: argparse.Namespace) -> int:
         from benchmark.lmeval.export import export
-        from benchmark.tasks import parse_tasks
         from globmed.languages import parse_languages
+        from globmed.tasks import parse_tasks
 
         written = export(args.dataset, args.out, parse_languages(args.languages), parse_tasks(args.tasks))
         print(f"wrote {len(written)} lm-eval task files to {args.out}")

@@ -33,9 +33,9 @@ from typing import Any
 import numpy as np
 
 from benchmark.aggregate import DEFAULT_RESAMPLES, cell_rng, interval, resample_indices
-from benchmark.results_schema import RunResult
 from globmed.errors import GlobMedError
 from globmed.languages import get_language
+from globmed.results import RunResult
 
 logger = logging.getLogger(__name__)
 

@@ -29,9 +29,9 @@ from typing import Any
 import yaml
 
 from benchmark.backends import BACKENDS, BackendConfig
-from benchmark.results_schema import MODEL_TYPES, ModelInfo
 from benchmark.runner import RunConfig
 from globmed.errors import GlobMedError
+from globmed.results import MODEL_TYPES, ModelInfo
 
 MODEL_KEYS = {"name", "type", "size_b", "base_model", "link", "revision"}
 RUN_KEYS = {"model", "backend", "shots", "scoring", "max_new_tokens", "limit"}

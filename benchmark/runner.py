@@ -14,7 +14,7 @@ import json
 import logging
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,12 @@ from benchmark.backends import BACKENDS, BackendConfig, Request, make_backend
 from benchmark.extraction import extract_choice
 from benchmark.judge import JudgeConfig, judge_answers, judge_prompt
 from benchmark.metrics import load_metric
-from benchmark.prompts import load_prompts
-from benchmark.results_schema import ModelInfo, RunResult, TaskResult
-from benchmark.tasks import get_task
+from benchmark.prompts import load_prompts, prompt_version
 from globmed.atomic import atomic_write_json, atomic_write_text
 from globmed.errors import GlobMedError
+from globmed.results import ModelInfo, RunResult, TaskResult
 from globmed.schema import MAX_OPTIONS
+from globmed.tasks import get_task, task_names
 
 logger = logging.getLogger(__name__)
 SCORINGS = ("auto", "loglikelihood", "generate")
@@ -44,7 +44,7 @@ class RunConfig:
     backend_config: BackendConfig = field(default_factory=BackendConfig)
     # what it is evaluated on
     dataset: str = "release/globmed"
-    tasks: list[str] = field(default_factory=lambda: ["mcqa", "nli", "lfqa"])
+    tasks: list[str] = field(default_factory=task_names)
     languages: list[str] = field(default_factory=list)
     limit: int | None = None  # first N test items per language-task
     shots: int = 0  # k-shot examples drawn (seeded) from the validation split
@@ -86,7 +86,7 @@ def config_fingerprint(cfg: RunConfig, manifest_sha256: str | None) -> dict[str,
         "max_new_tokens": cfg.max_new_tokens,
         "languages": cfg.languages,
         "tasks": {t: get_task(t).version for t in cfg.tasks},
-        "prompt_version": load_prompts(cfg.languages[0]).prompt_version if cfg.languages else None,
+        "prompt_version": prompt_version(cfg.tasks) if cfg.languages else None,
         "dataset": manifest_sha256 or (str(Path(cfg.dataset).resolve()) if Path(cfg.dataset).exists() else cfg.dataset),
         "judge": asdict(cfg.judge) if cfg.judge else None,
         "seed": cfg.seed,
@@ -260,26 +260,165 @@ def sample_record(it: Item, score: float) -> dict[str, Any]:
     }
 
 
-def run(cfg: RunConfig) -> Path:
-    """Evaluate one model; returns the results JSON path (existing one when the run is already done)."""
-    from benchmark.provenance import dataset_info, provenance
+@dataclass(frozen=True)
+class RunIdentity:
+    """What names a run and where it goes, computed from the caller's config exactly as given.
+
+    The hash is taken before anything is resolved (scoring "auto" stays "auto"), so the same config always gives the
+    same run id, and results written by earlier versions keep resuming.
+    """
+
+    fingerprint: dict[str, Any]
+    digest: str
+    run_id: str
+    dataset: dict[str, Any]  # benchmark.provenance.dataset_info: path and MANIFEST.json hash
+    out_dir: Path
+
+    @property
+    def json_path(self) -> Path:
+        return self.out_dir / f"{self.run_id}.json"
+
+    @property
+    def samples_path(self) -> Path:
+        return self.out_dir / f"{self.run_id}.samples.jsonl"
+
+    def done(self) -> bool:
+        """A results file with this run's hash is on disk (a roster resumes by skipping it)."""
+        return self.json_path.exists() and RunResult.load(self.json_path).config.get("config_hash") == self.digest
+
+
+@dataclass
+class Cells:
+    """Per-cell results and what the run-level aggregate and the samples file need from them."""
+
+    results: dict[str, TaskResult] = field(default_factory=dict)
+    points: dict[tuple[str, str], float] = field(default_factory=dict)
+    draws: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    samples: list[str] = field(default_factory=list)  # one JSON line per item
+
+
+def identify(cfg: RunConfig) -> RunIdentity:
+    """Fingerprint, hash and run id of the config as the caller gave it."""
+    from benchmark.provenance import dataset_info
 
     if not cfg.languages:
         raise GlobMedError("no languages selected")
     data = dataset_info(cfg.dataset)
     fingerprint = config_fingerprint(cfg, data["manifest_sha256"])
     digest = config_hash(fingerprint)
-    run_id = f"{slug(cfg.model.name)}__{digest[:10]}"
-    out_dir = Path(cfg.out)
-    json_path = out_dir / f"{run_id}.json"
-    if json_path.exists() and not cfg.overwrite:
-        done = RunResult.load(json_path)
-        if done.config.get("config_hash") == digest:
-            logger.info("%s: done already (same config hash); skipping", json_path)
-            return json_path
+    return RunIdentity(fingerprint, digest, f"{slug(cfg.model.name)}__{digest[:10]}", data, Path(cfg.out))
+
+
+def resolve(cfg: RunConfig, out_dir: Path) -> RunConfig:
+    """A copy with the defaults that depend on the backend filled in; the caller's config is left as it was.
+
+    Scoring "auto" becomes loglikelihood where the backend supports it, else generate; the openai backend gets a
+    response cache under `<out>/.cache` unless it was given one.
+    """
+    backend_config = cfg.backend_config
+    if backend_config.cache_path is None and cfg.backend == "openai":
+        backend_config = replace(backend_config, cache_path=str(out_dir / ".cache" / "responses.sqlite"))
+    scoring = cfg.scoring
+    if scoring == "auto":
+        scoring = "loglikelihood" if BACKENDS.get(cfg.backend).supports_loglikelihood else "generate"
+    return replace(cfg, scoring=scoring, backend_config=backend_config)
+
+
+def run_backend(cfg: RunConfig, items: list[Item]) -> dict[str, Any]:
+    """Load the model, score every item, close it; returns the backend's description (dtype, revision, ...)."""
+    backend = make_backend(cfg.backend, cfg.backend_config)
+    try:
+        score_items(items, backend)
+        return backend.describe()
+    finally:
+        backend.close()
+
+
+def score_cells(cfg: RunConfig, items: list[Item], judged: dict[int, float | None] | None) -> Cells:
+    """Metrics of every language x task cell with items, in config order, and the samples' lines."""
+    cells = Cells()
+    for language in cfg.languages:
+        for task_name in cfg.tasks:
+            cell = [it for it in items if it.language == language and it.task == task_name]
+            if not cell:
+                continue
+            scores = [judged[id(it)] for it in cell] if judged is not None and task_name == "lfqa" else None
+            result, primary, sample = cell_result(cfg, language, task_name, cell, scores)
+            cells.results[f"{language}-{task_name}"] = result
+            cells.points[(language, task_name)] = result.score
+            cells.draws[(language, task_name)] = sample
+            cells.samples.extend(
+                json.dumps(sample_record(it, float(s)), ensure_ascii=False)
+                for it, s in zip(cell, primary, strict=False)
+            )
+    return cells
+
+
+def run_result(
+    cfg: RunConfig,
+    identity: RunIdentity,
+    cells: Cells,
+    described: dict[str, Any],
+    empty: list[str],
+    elapsed: float,
+    n_items: int,
+) -> RunResult:
+    """The results record: the resolved settings, what the backend reported, per-cell results and aggregates."""
+    from benchmark.provenance import provenance
+
+    config = {
+        "backend": cfg.backend,
+        "dtype": described.get("dtype"),
+        "chat_template": described.get("chat_template"),
+        "chat_template_sha256": described.get("chat_template_sha256"),
+        "shots": cfg.shots,
+        "scoring": cfg.scoring,
+        "prompt_version": identity.fingerprint["prompt_version"],
+        "task_versions": identity.fingerprint["tasks"],
+        "tasks": cfg.tasks,
+        "languages": cfg.languages,
+        "limit": cfg.limit,
+        "max_new_tokens": cfg.max_new_tokens,
+        "seed": cfg.seed,
+        "bootstrap_resamples": cfg.resamples,
+        "config_hash": identity.digest,
+        "empty_cells": empty,
+        "backend_details": {k: v for k, v in described.items() if k not in {"dtype", "chat_template"}},
+        "judge": _judge_record(cfg),
+        "wall_time_s": round(elapsed, 3),
+        "n_items": n_items,
+    }
+    model = ModelInfo(**{**asdict(cfg.model), "revision": cfg.model.revision or str(described.get("revision", ""))})
+    return RunResult(
+        model=model,
+        config=config,
+        dataset=identity.dataset,
+        provenance=provenance(),
+        results=cells.results,
+        aggregates=aggregate(cells.points, cells.draws),
+        run_id=identity.run_id,
+    )
+
+
+def write_run(result: RunResult, identity: RunIdentity, samples: list[str]) -> None:
+    """Validate, then write the samples and the JSON last (both atomic): a JSON on disk has its samples beside it."""
+    result.validate(str(identity.json_path))
+    atomic_write_text(identity.samples_path, "\n".join(samples) + ("\n" if samples else ""))
+    atomic_write_json(identity.json_path, result.to_dict())
+
+
+def run(cfg: RunConfig) -> Path:
+    """Evaluate one model; returns the results JSON path (existing one when the run is already done).
+
+    `cfg` is not changed: the run works on a resolved copy (see `resolve`), and is named by `cfg` as given.
+    """
+    identity = identify(cfg)
+    if not cfg.overwrite and identity.done():
+        logger.info("%s: done already (same config hash); skipping", identity.json_path)
+        return identity.json_path
     logger.info(
         "run %s: model=%s backend=%s tasks=%s languages=%s limit=%s shots=%d scoring=%s",
-        run_id,
+        identity.run_id,
         cfg.model.path or cfg.model.name,
         cfg.backend,
         ",".join(cfg.tasks),
@@ -288,84 +427,25 @@ def run(cfg: RunConfig) -> Path:
         cfg.shots,
         cfg.scoring,
     )
-    backend_config = cfg.backend_config
-    if backend_config.cache_path is None and cfg.backend == "openai":
-        backend_config.cache_path = str(out_dir / ".cache" / "responses.sqlite")
-    if cfg.scoring == "auto":
-        cfg.scoring = "loglikelihood" if BACKENDS.get(cfg.backend).supports_loglikelihood else "generate"
-    _check_dataset(cfg.dataset)
-    items, empty = load_items(cfg)  # data errors surface before a model is loaded
+    resolved = resolve(cfg, identity.out_dir)
+    _check_dataset(resolved.dataset)
+    items, empty = load_items(resolved)  # data errors surface before a model is loaded
     started = time.perf_counter()
-    backend = make_backend(cfg.backend, backend_config)
-    try:
-        score_items(items, backend)
-        described = backend.describe()
-    finally:
-        backend.close()
-    judged = _judge(cfg, items, out_dir)
-    results: dict[str, TaskResult] = {}
-    points: dict[tuple[str, str], float] = {}
-    draws: dict[tuple[str, str], np.ndarray] = {}
-    samples: list[str] = []
-    for language in cfg.languages:
-        for task_name in cfg.tasks:
-            cell = [it for it in items if it.language == language and it.task == task_name]
-            if not cell:
-                continue
-            scores = [judged[id(it)] for it in cell] if judged is not None and task_name == "lfqa" else None
-            result, primary, sample = cell_result(cfg, language, task_name, cell, scores)
-            results[f"{language}-{task_name}"] = result
-            points[(language, task_name)] = result.score
-            draws[(language, task_name)] = sample
-            samples.extend(
-                json.dumps(sample_record(it, float(s)), ensure_ascii=False)
-                for it, s in zip(cell, primary, strict=False)
-            )
+    described = run_backend(resolved, items)
+    judged = _judge(resolved, items, identity.out_dir)
+    cells = score_cells(resolved, items, judged)
     elapsed = time.perf_counter() - started
-    config = {
-        "backend": cfg.backend,
-        "dtype": described.get("dtype"),
-        "chat_template": described.get("chat_template"),
-        "chat_template_sha256": described.get("chat_template_sha256"),
-        "shots": cfg.shots,
-        "scoring": cfg.scoring,
-        "prompt_version": fingerprint["prompt_version"],
-        "task_versions": fingerprint["tasks"],
-        "tasks": cfg.tasks,
-        "languages": cfg.languages,
-        "limit": cfg.limit,
-        "max_new_tokens": cfg.max_new_tokens,
-        "seed": cfg.seed,
-        "bootstrap_resamples": cfg.resamples,
-        "config_hash": digest,
-        "empty_cells": empty,
-        "backend_details": {k: v for k, v in described.items() if k not in {"dtype", "chat_template"}},
-        "judge": _judge_record(cfg),
-        "wall_time_s": round(elapsed, 3),
-        "n_items": len(items),
-    }
-    model = ModelInfo(**{**asdict(cfg.model), "revision": cfg.model.revision or str(described.get("revision", ""))})
-    result = RunResult(
-        model=model,
-        config=config,
-        dataset=data,
-        provenance=provenance(),
-        results=results,
-        aggregates=aggregate(points, draws),
-        run_id=run_id,
-    )
-    result.validate(str(json_path))
-    atomic_write_text(out_dir / f"{run_id}.samples.jsonl", "\n".join(samples) + ("\n" if samples else ""))
-    atomic_write_json(json_path, result.to_dict())
+    result = run_result(resolved, identity, cells, described, empty, elapsed, len(items))
+    write_run(result, identity, cells.samples)
     logger.info(
         "%s: overall %.4f (high %s, low %s) in %.1fs",
-        json_path,
+        identity.json_path,
         result.aggregates["overall"] or 0.0,
         _fmt(result.aggregates["high_mean"]),
         _fmt(result.aggregates["low_mean"]),
         elapsed,
     )
-    return json_path
+    return identity.json_path
 
 
 def _check_dataset(dataset: str) -> None:

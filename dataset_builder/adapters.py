@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,8 +30,9 @@ _NLI_SYNONYMS = {
 }
 _FIELD_KEYS = {
     "id", "context", "question", "options", "option_key", "answer", "answer_format", "answer_base", "labels",
-    "explanation", "needs_image", "translation", "fixed_options", "absent_option_values",
+    "explanation", "needs_image", "translation", "fixed_options", "absent_option_values", "option_id",
 }
+_KEY_LIST = re.compile(r"\s*(?:[,;/|+&]|\band\b|\bor\b)\s*")
 # Option cells that mean "no option here" (a 4-option row in a 5-column file). Everywhere: JSON null, NaN and
 # empty cells. In CSV/TSV, which have no null, also the placeholders that exports write for a missing value
 # ("None", "null", "nan"). Not in JSON or parquet: there a missing value is null, so the string "None" is text,
@@ -59,6 +61,8 @@ class Draft:
     translation: dict[str, Any] | None = None
     index: int = -1  # resolved answer index, set by the AnswerAmongOptions filter
     option_gap: str = ""  # letter of an absent option between present ones (rejected "option_gap")
+    raw_answer: Any = None  # the answer as the row gives it, for reject details
+    language: str = ""  # set by the reader before the filters run
     detail: str = ""  # why a filter dropped the row, when the reason alone does not say
 
 
@@ -157,6 +161,7 @@ class FieldMapping:
         self.id_is_template = "{" in self.id
         self.option_columns = mapping.get("options") if isinstance(mapping.get("options"), list) else None
         self.option_key = mapping.get("option_key")
+        self.option_id = mapping.get("option_id")  # the field naming each option of a list of dicts (HEAD-QA aid)
         self.fixed_options = list(mapping["fixed_options"]) if "fixed_options" in mapping else None
         extra = mapping.get("absent_option_values") or []
         if not isinstance(extra, list):
@@ -242,9 +247,12 @@ class FieldMapping:
             raw_options = self.fixed_options
         elif self.option_columns is not None:  # columns A..J: a column the row lacks is an absent option
             raw_options = [get_optional(row, col) for col in self.option_columns]
+            keys = [str(col) for col in self.option_columns]  # an answer may name its column ("opb", "2")
         else:
             raw_options = self._get(row, "options", None, required=True, join=False)
             keys = option_keys(raw_options)
+            if self.option_id and isinstance(raw_options, list):
+                keys = [str(o.get(self.option_id, "")).strip() if isinstance(o, dict) else "" for o in raw_options]
         options = parse_options(raw_options, self.option_key)
         if options is None:
             raise MissingField(f"options field has an unknown shape ({type(raw_options).__name__})")
@@ -258,10 +266,19 @@ class FieldMapping:
         if any(absent):
             draft.option_gap = OPTION_LETTERS[absent.index(True)]
         draft.options = [self._text(o, option=True) for o in options]
-        if keys and isinstance(raw_answer, (str, int)) and not isinstance(raw_answer, bool) and (
-                self.answer_format == "key" or (self.answer_format == "auto" and str(raw_answer).strip() in keys)):
-            key = str(raw_answer).strip()
-            draft.answer = Answer("index", keys.index(key)) if key in keys else Answer("text", key)
+        draft.raw_answer = raw_answer
+        scalar = isinstance(raw_answer, (str, int)) and not isinstance(raw_answer, bool)
+        key = str(raw_answer).strip() if scalar else None
+        several = [k for k in _KEY_LIST.split(key) if k] if keys and key is not None else []
+        listed = len(several) > 1 and all(k in keys for k in several)  # "option1,option3": several answers
+        if keys and key is not None and (self.answer_format == "key" or (
+                self.answer_format == "auto" and (key in keys or listed or self.option_id))):
+            if key in keys:
+                draft.answer = Answer("index", keys.index(key))
+            elif listed:
+                draft.answer = Answer("multi", len(set(several)))
+            else:
+                draft.answer = Answer("text", key)
         else:
             draft.answer = parse_answer(raw_answer, self.answer_format, self.answer_base, draft.options)
             if draft.answer.kind == "index":
@@ -275,7 +292,7 @@ class FieldMapping:
         the wrong base would shift every letter silently, so the build stops instead."""
         seen = self.index_seen
         total = sum(seen.values())
-        if total < 20:
+        if total < 8:
             return None
         if seen["first"] == 0 and seen["past_end"] * 50 >= total:
             return (f"index answers look 1-based ({seen['past_end']} of {total} equal the option count, none is 0) "

@@ -24,7 +24,7 @@ NO_ANSWER_STRINGS = {"", "na", "n/a", "none", "null", "nan", "-", "?"}
 _PAREN_LETTERS = re.compile(r"[\(\[（]\s*([A-Ja-j]+)\s*[\)\]）]\.?")
 _ONE_LETTER = re.compile(r"([A-Ja-j])[.)]?")
 _LETTER_LIST = re.compile(r"[A-Ja-j](?:\s*(?:,|/|&|、|\bor\b|\band\b|\+)\s*[A-Ja-j])+")
-_INTEGER = re.compile(r"[+-]?\d+")
+_INTEGER = re.compile(r"[+-]?\d+(?:\.0+)?")  # "2.0": pandas writes whole numbers of a float column so
 _OPTION_STRING = re.compile(r"(?:^|\n)\s*[\(（]([A-J])[\)）]\s*")
 _OPTION_STRING_ALT = re.compile(r"(?:^|\n)\s*([A-J])[.)]\s+")
 
@@ -89,7 +89,7 @@ def parse_answer(raw: Any, fmt: str = "auto", base: int = 0, options: list[str] 
         if _LETTER_LIST.fullmatch(text):
             return Answer("multi", len(set(re.findall(r"[A-Ja-j]", text))))
     if fmt in ("auto", "index") and _INTEGER.fullmatch(text):
-        value = int(text)
+        value = int(float(text))
         return Answer("index", value - base) if value >= 0 else NONE
     if fmt in ("letter", "index"):
         return Answer("text", text)  # not a letter/index: cannot be resolved unless it is an option's text

@@ -6,6 +6,7 @@ import argparse
 import logging
 
 from globmed.command import Command
+from globmed.layout import DEFAULT_RELEASE_ROOT
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,8 @@ class BuildCommand(Command):
         parser.add_argument("--languages", default=None,
                             help="comma-separated codes, e.g. en,sw (default: the 12 GlobMed languages; the opt-in "
                                  "ar,bn,hi,id,ms,ru,th only when named)")
-        parser.add_argument("--out", default="release", help="release root; the dataset goes to OUT/globmed")
+        parser.add_argument("--out", default=str(DEFAULT_RELEASE_ROOT),
+                            help="release root; the dataset goes to OUT/globmed")
         parser.add_argument("--num-proc", type=int, default=None, help="processes reading source files")
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 

@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.readers import read_rows
+from globmed.errors import GlobMedError
 
 SAMPLE_ROWS = 50  # rows read from the head of a file
 _SHOWN_FIELDS = 20  # fields listed in a message before "..."
 _ITEMS = "[]."  # `options[].atext`: the key `atext` inside each item of the list `options` (HEAD-QA)
-_TEMPLATE_VALUES = {"row", "lang", "split"}  # what an id template gets besides the file's vars and row fields
+_TEMPLATE_VALUES = {"row", "lang", "split", "file", "part"}  # an id template's values besides vars and row fields
 # keys whose field a row may lack: the adapter then reads "", an absent option or "not flagged"
 _OPTIONAL_KEYS = ("context", "explanation", "needs_image.field", "reject_when")
 
@@ -92,22 +93,21 @@ def _field_of(entry: Any) -> str | None:
 def mapped_fields(spec: Any) -> list[tuple[str, str]]:
     """Every (key, path) of a source entry that names a row field; a named adapter maps none.
 
-    Reads the newer keys (language, reject_when, parallel_fields) with getattr so it works whichever of them the
-    SourceSpec at hand has; a new key that names a row field belongs here.
+    A new key of the source contract that names a row field belongs here.
     """
     if getattr(spec, "adapter", None):
         return []
     fields = getattr(spec, "fields", None) or {}
     variables = list(getattr(spec, "vars", None) or {})
     pairs = _mapping_fields(fields, variables=variables)
-    for key in ("select", "language"):
-        name = _field_of(getattr(spec, key, None))
-        if name:
-            pairs.append((f"{key}.field", name))
-    for index, rule in enumerate(getattr(spec, "reject_when", None) or []):
-        name = _field_of(rule)
-        if name:
-            pairs.append((f"reject_when[{index}].field", name))
+    name = _field_of(getattr(spec, "language", None))
+    if name:
+        pairs.append(("language.field", name))
+    for key in ("select", "reject_when"):
+        for index, rule in enumerate(getattr(spec, key, None) or []):
+            name = _field_of(rule)
+            if name:
+                pairs.append((f"{key}[{index}].field", name))
     for lang, overrides in (getattr(spec, "parallel_fields", None) or {}).items():
         if isinstance(overrides, dict):  # the keys it does not override come from `fields:`, checked above
             pairs += _mapping_fields(overrides, f"parallel_fields.{lang}.", variables)
@@ -204,3 +204,36 @@ def head_rows(spec: Any, path: Path, limit: int = SAMPLE_ROWS) -> list[dict[str,
 def describe(missing: list[MissingField]) -> str:
     """Several missing fields on one line."""
     return "; ".join(m.message() for m in missing)
+
+
+def check_source_fields(jobs: list) -> None:
+    """Before any work: every source's mapped fields checked against its files; one line per source, exit 2.
+
+    Hub files are fetched now and each is checked (the download is paid for anyway); local sources are judged on
+    their first file (later files only while an optional field is still unseen), so a typo in `fields:`,
+    `reject_when:` or `language:` stops the build instead of emptying a column or keeping flagged rows. Each
+    line names the file, the missing field, the fields present and the `globmed sources infer` command.
+    """
+    from dataset_builder.hub import fetch
+
+    by_source: dict[str, tuple[Any, list]] = {}
+    for spec, task in jobs:
+        by_source.setdefault(spec.id, (spec, []))[1].append(task)
+    lines = []
+    for spec, tasks in by_source.values():
+        if spec.hub:
+            files: Iterable[tuple[str, Path]] = [(t.relpath, fetch(spec, t.relpath)) for t in tasks]
+        else:
+            files = ((t.relpath, spec.path / t.relpath) for t in tasks)
+        bad = check_files(spec, files, every_file=bool(spec.hub))
+        if bad:
+            label, path, missing = bad[0]
+            more = f" and {len(bad) - 1} more file(s)" if len(bad) > 1 else ""
+            where = f"{spec.hub['repo']}/{label}" if spec.hub else label
+            lines.append(f"source {spec.id} ({where}{more}): {describe(missing)}; "
+                         f"draft a mapping from the file: globmed sources infer {path}")
+    if lines:
+        kind = "Hub source(s)" if all(spec.hub for spec, _ in by_source.values()) else "source(s)"
+        head = (f"{len(lines)} {kind} in {jobs[0][0].yaml_file} map fields their files do not have; nothing "
+                "was built. Fix the sources YAML (the infer draft shows the file's own names):")
+        raise GlobMedError("\n".join([head, *lines]))

@@ -5,9 +5,9 @@ DIR/ruiyang-medinfo/GlobMed_MedQA/sw/test.json: a `hub:` source then reads from 
 so `globmed build --sources hub` works air-gapped (HF_HUB_OFFLINE does not block it) and the tests can build the
 real repo layout offline. The mirror holds one revision: a source's `hub.revision` is not looked at.
 
-Before anything is built, `check_hub_fields` opens the first rows of every fetched file and stops on a mapped
-field the file does not have, since the field names of hub.yaml are not checked against the published files
-anywhere else: a build must never guess silently which column holds the question.
+Before anything is built, `field_check.check_source_fields` opens the first rows of every fetched file and stops
+on a mapped field the file does not have, since the field names of hub.yaml are not checked against the
+published files anywhere else: a build must never guess silently which column holds the question.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
 from globmed.errors import GlobMedError, require_online
 
@@ -80,29 +79,3 @@ def local_copy(spec, relpath: str) -> Path | None:
 
     cached = try_to_load_from_cache(spec.hub["repo"], relpath, revision=spec.hub.get("revision"), repo_type="dataset")
     return Path(cached) if isinstance(cached, str) else None
-
-
-def check_hub_fields(jobs) -> None:
-    """Fetch every Hub file of the build and check its mapped fields; one line per mismatching source, exit 2.
-
-    Each line names the file, the missing field, the fields the file has and the `globmed sources infer` command
-    that drafts a mapping from the downloaded file.
-    """
-    from dataset_builder.field_check import check_files, describe
-
-    files: dict[str, tuple[Any, list[tuple[str, Path]]]] = {}
-    for spec, task in jobs:
-        if spec.hub:
-            files.setdefault(spec.id, (spec, []))[1].append((task.relpath, fetch(spec, task.relpath)))
-    lines = []
-    for spec, paths in files.values():
-        bad = check_files(spec, paths)
-        if bad:
-            label, path, missing = bad[0]
-            more = f" and {len(bad) - 1} more file(s)" if len(bad) > 1 else ""
-            lines.append(f"source {spec.id} ({spec.hub['repo']}/{label}{more}): {describe(missing)}; "
-                         f"draft a mapping from the file: globmed sources infer {path}")
-    if lines:
-        head = (f"{len(lines)} Hub source(s) in {jobs[0][0].yaml_file} map fields their files do not have; nothing "
-                "was built. Fix `fields:` in the sources YAML (the infer draft shows the file's own names):")
-        raise GlobMedError("\n".join([head, *lines]))

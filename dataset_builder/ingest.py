@@ -49,9 +49,11 @@ def local_path(spec: SourceSpec, task: FileTask) -> Path:
     return spec.path / task.relpath
 
 
-def _translation(spec: SourceSpec, language: str, provenance: dict[str, Any] | None) -> dict[str, Any]:
-    original = language in spec.original_language or (
-        ROW_LANGUAGE in spec.original_language and language not in spec.parallel_fields)
+def _translation(spec: SourceSpec, language: str, provenance: dict[str, Any] | None, parallel_unit: bool = False
+                 ) -> dict[str, Any]:
+    """Provenance of one language version: a `parallel_fields` unit is a translation of its row; the row's own
+    language is an original when `original_language` lists it (or, for rows that carry their language, says *)."""
+    original = not parallel_unit and (language in spec.original_language or ROW_LANGUAGE in spec.original_language)
     if original:
         return {"method": "original", "model": "", "qc_score": -1.0, "reviewed": False}
     info = dict(spec.translation)
@@ -95,7 +97,7 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
     filters = default_filters()
     warned = False
     src, lic, tname = spec.id, spec.license, spec.task
-    translations: dict[str, dict[str, Any]] = {}
+    translations: dict[tuple[str, bool], dict[str, Any]] = {}
     ctx = RowContext(task.language, task.split, 0, task.vars)
     records = result.records
     file_units = [(task.language, adapter), *parallel]
@@ -122,12 +124,14 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
         units = file_units
         if row_language is not None:
             try:
-                units = [(row_language(row), adapter), *parallel]
+                lang = row_language(row)
             except MissingField as err:  # no language column: the row (all its units) is malformed
                 result.rows_read += len(file_units)
                 for _ in file_units:
                     reject(row_no, "malformed_row", str(err))
                 continue
+            # a row already in a parallel language is that language's original: it gives no second unit
+            units = [(lang, adapter), *((pl, a) for pl, a in parallel if pl != lang)]
         result.rows_read += len(units)
         ctx.row = row_no
         ruled = rules.check(row) if rules else None
@@ -146,6 +150,7 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
                     warned = True
                 reject(row_no, "malformed_row", f"[{unit_lang}] {err}" if tag else str(err))
                 continue
+            draft.language = unit_lang
             reason = apply_filters(filters, draft, tname)
             if reason is not None:
                 reject(row_no, reason, f"[{unit_lang}] {draft.detail}" if tag and draft.detail else draft.detail)
@@ -153,14 +158,15 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
             source_id = source_id or draft.source_id  # parallel units share the row's own id
             pid = f"{src}:{source_id}"
             answer = draft.long_answer if tname == "lfqa" else draft.options[draft.index]
-            if unit_lang not in translations:
-                translations[unit_lang] = _translation(spec, unit_lang, None)
+            unit = (unit_lang, unit_adapter is not adapter)  # (language, is a parallel unit)
+            if unit not in translations:
+                translations[unit] = _translation(spec, unit_lang, None, unit[1])
             records.append({
                 "id": f"{pid}:{unit_lang}", "parallel_id": pid, "language": unit_lang, "task": tname, "source": src,
                 "context": draft.context, "question": draft.question, "options": draft.options,
                 "answer_index": draft.index, "answer": answer, "explanation": draft.explanation, "license": lic,
-                "translation": _translation(spec, unit_lang, draft.translation) if draft.translation
-                else translations[unit_lang],
+                "translation": _translation(spec, unit_lang, draft.translation, unit[1]) if draft.translation
+                else translations[unit],
                 "split": task.split,
                 "_file": file_label, "_row": row_no,
             })
@@ -176,6 +182,3 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
                 raise GlobMedError(f"{path}: {problem} (source {spec.id!r} in {spec.yaml_file})")
     return result
 
-
-def summarise_rejects(rejects: list[dict[str, Any]]) -> Counter[str]:
-    return Counter(r["reason"] for r in rejects)

@@ -31,8 +31,8 @@ from dataset_builder.writer import (
 )
 from globmed.atomic import atomic_dir, dumps_json, sha256_file
 from globmed.errors import GlobMedError
-from globmed.languages import known_language_codes, parse_languages
-from globmed.layout import dataset_dir
+from globmed.languages import known_language_codes, language_codes, parse_languages
+from globmed.layout import DEFAULT_RELEASE_ROOT, dataset_dir
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ def plan_files(specs: list[SourceSpec], config: BuildConfig) -> list[tuple[Sourc
     """
     known = frozenset(known_language_codes())  # opt-in languages are in the registry, read only if selected
     selected = set(config.languages or known)
+    default, opt_in = set(language_codes()), set()
     jobs = []
     for spec in specs:
         wanted = [lg for lg in spec.languages if lg in selected or lg not in known]
@@ -70,6 +71,7 @@ def plan_files(specs: list[SourceSpec], config: BuildConfig) -> list[tuple[Sourc
         if unknown:
             logger.warning("source %s: languages %s are not in globmed/languages.yaml; their rows are read and "
                            "rejected as language_not_in_registry", spec.id, ",".join(unknown))
+        opt_in.update(lg for lg in skipped if lg not in default)
         if skipped:
             logger.debug("%s: languages %s not selected, their files are not read", spec.id, ",".join(skipped))
         for task in spec.files_to_read(wanted):
@@ -77,6 +79,9 @@ def plan_files(specs: list[SourceSpec], config: BuildConfig) -> list[tuple[Sourc
                 raise GlobMedError(f"{spec.path / task.relpath}: source file not found (source {spec.id!r} in "
                                    f"{spec.yaml_file})")
             jobs.append((spec, task))
+    if opt_in and selected == default:  # the default build: say what it leaves out (a chosen subset says itself)
+        logger.warning("the sources also hold opt-in languages %s (globmed/languages.yaml): they are built only "
+                       "when named in --languages", ",".join(sorted(opt_in)))
     return jobs
 
 
@@ -109,18 +114,19 @@ def _ingest_job(args):
     return ingest_file(*args)
 
 
-def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
+def run_build(sources: str | Path = "sample", out_root: str | Path = DEFAULT_RELEASE_ROOT,
               overrides: dict[str, Any] | None = None, progress: bool = True) -> BuildResult:
     """Build the dataset folder ROOT/globmed from a sources YAML; returns the report and per-stage stats."""
     from tqdm.auto import tqdm
 
     stats: list[StageStats] = []
     specs, config = resolve_config(sources, overrides)
-    from dataset_builder.hub import check_hub_fields, check_hub_sources
+    from dataset_builder.field_check import check_source_fields
+    from dataset_builder.hub import check_hub_sources
 
     check_hub_sources(specs)
     jobs = plan_files(specs, config)
-    check_hub_fields(jobs)  # Hub files are fetched now and their mapped fields checked before any work
+    check_source_fields(jobs)  # mapped fields checked against the files (Hub files fetched) before any work
     logger.info("build config: %s", config.fingerprint())
     with Stage(stats, "ingest") as st:
         results = _ingest(jobs, config, progress)
@@ -128,6 +134,9 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
     rejects: list[dict[str, Any]] = [rej for res in results for rej in res.rejects]
     records = [rec for res in results for rec in res.records]
     rows_read = sum(r.rows_read for r in results)
+    empty = [f"{r.task.source}/{r.task.relpath}" for r in results if r.rows_read == 0]
+    if empty:
+        logger.warning("%d source file(s) have no rows: %s", len(empty), ", ".join(empty[:5]))
     counters: Counter[str] = Counter()
     with Stage(stats, "splits") as st:
         st.rows = len(records)
@@ -144,6 +153,7 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
         raise RuntimeError(f"invariant broken: read {rows_read} != kept {len(records)} + rejected {len(rejects)}")
     report = _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved)
     report["filters"] = _filter_totals(results)
+    report["empty_files"] = empty
     report["normalisation"] = dict(sorted(sum((r.normalisation for r in results), Counter()).items()))
     if not records:  # the evidence goes to ROOT/globmed.rejected; ROOT/globmed is left as it was
         from dataset_builder.rejected import all_rejected_error

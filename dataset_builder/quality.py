@@ -1,31 +1,32 @@
 """Quality filters: each answers "keep" or "drop, because <reason>", and counts what it saw.
 
 Order matters when a row has several problems; the first failing filter names the reason:
-empty_question, needs_missing_image, no_answer, several_correct_answers, option_gap, too_few_options,
-too_many_options, answer_not_among_options. (Earlier stages give malformed_row, language_not_in_registry,
-language_not_selected, not_selected and source_flagged; later ones duplicate_id, exact_duplicate, near_duplicate
-and test_contamination.) A filter may explain itself in `draft.detail`, which goes into the reject.
+empty_question, script_mismatch, needs_missing_image, no_answer, several_correct_answers, option_gap,
+too_few_options, too_many_options, answer_not_among_options. (Earlier stages give malformed_row,
+language_not_in_registry, language_not_selected, not_selected and source_flagged; later ones duplicate_id,
+exact_duplicate, near_duplicate and test_contamination.) A filter may explain itself in `draft.detail`, which
+goes into the reject.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
 
 from dataset_builder.adapters import Draft
+from dataset_builder.scripts import script_mismatch
 from globmed.schema import MAX_OPTIONS
 
 # Every reason a row can be rejected with, in pipeline order (the README table lists them too).
 REASONS = (
     "malformed_row", "language_not_in_registry", "language_not_selected", "not_selected", "source_flagged",
-    "empty_question", "needs_missing_image", "no_answer", "several_correct_answers", "option_gap",
+    "empty_question", "script_mismatch", "needs_missing_image", "no_answer", "several_correct_answers", "option_gap",
     "too_few_options", "too_many_options", "answer_not_among_options",
     "duplicate_id", "exact_duplicate", "near_duplicate", "test_contamination",
 )
 
 
 class Filter:
-    """Base filter: subclasses implement `check`; `run` keeps or drops and counts per reason."""
+    """Base filter: subclasses implement `check`; `apply_filters` runs the chain and counts per reason."""
 
     name = "filter"
 
@@ -38,24 +39,26 @@ class Filter:
         """None to keep, else the reason to drop."""
         raise NotImplementedError
 
-    def run(self, items: Iterable[Draft], task: str) -> Iterator[Draft | tuple[Draft, str]]:
-        """Yield kept drafts, and (draft, reason) for dropped ones so the caller can write the reject."""
-        for draft in items:
-            self.seen += 1
-            reason = self.check(draft, task)
-            if reason is None:
-                self.kept += 1
-                yield draft
-            else:
-                self.dropped[reason] += 1
-                yield draft, reason
-
 
 class EmptyQuestion(Filter):
     name = "empty_question"
 
     def check(self, draft: Draft, task: str) -> str | None:
         return "empty_question" if not draft.question else None
+
+
+class ScriptMatch(Filter):
+    """The question is written in its language's script (a row filed under the wrong language is caught here,
+    e.g. a Japanese question whose language column says KR)."""
+
+    name = "script_mismatch"
+
+    def check(self, draft: Draft, task: str) -> str | None:
+        why = script_mismatch(draft.question, draft.language) if draft.language else None
+        if why is None:
+            return None
+        draft.detail = why
+        return "script_mismatch"
 
 
 class NeedsImage(Filter):
@@ -76,7 +79,10 @@ class SingleAnswer(Filter):
     name = "several_correct_answers"
 
     def check(self, draft: Draft, task: str) -> str | None:
-        return "several_correct_answers" if draft.answer.kind == "multi" else None
+        if draft.answer.kind != "multi":
+            return None
+        draft.detail = f"{draft.answer.value} answers: {draft.raw_answer!r}"
+        return "several_correct_answers"
 
 
 class OptionGap(Filter):
@@ -126,7 +132,7 @@ class AnswerAmongOptions(Filter):
 
 
 def default_filters() -> list[Filter]:
-    return [EmptyQuestion(), NeedsImage(), HasAnswer(), SingleAnswer(), OptionGap(), OptionCount(),
+    return [EmptyQuestion(), ScriptMatch(), NeedsImage(), HasAnswer(), SingleAnswer(), OptionGap(), OptionCount(),
             AnswerAmongOptions()]
 
 

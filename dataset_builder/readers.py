@@ -9,12 +9,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dataset_builder.record_paths import records_hint, walk_records
 from globmed.errors import GlobMedError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,16 +42,14 @@ def read_rows(path: Path, fmt: str, csv_options: dict[str, Any] | None = None, r
     if fmt in ("json", "jsonl"):
         yield from _read_json(path, fmt, records)
     elif fmt in ("csv", "tsv"):
-        options = dict(csv_options or {})
-        options.setdefault("delimiter", "\t" if fmt == "tsv" else ",")
-        yield from _read_csv(path, options)
+        yield from _read_csv(path, dict(csv_options or {}), "\t" if fmt == "tsv" else ",")
     elif fmt == "parquet":
         yield from _read_parquet(path)
     else:  # checked when the YAML is loaded
         raise GlobMedError(f"{path}: unknown format {fmt!r}")
 
 
-def _decode(path: Path) -> str:
+def decode_text(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8-sig")  # drops a leading BOM
     except UnicodeDecodeError as err:
@@ -65,7 +67,7 @@ def _read_json(path: Path, fmt: str, records: str | None) -> Iterator[tuple[int,
     one-line JSON object (HEAD-QA) is not one record per line. A top-level object that holds record lists but
     has no `records:` path is an error naming its keys, never parsed line by line.
     """
-    text = _decode(path)
+    text = decode_text(path)
     start = text.lstrip()[:1]
     if records is not None or (fmt == "json" and start == "["):
         try:
@@ -80,14 +82,17 @@ def _read_json(path: Path, fmt: str, records: str | None) -> Iterator[tuple[int,
             for index, row in enumerate(data):
                 yield _as_row(index, row)
             return
+    if fmt == "jsonl" and start == "[" and isinstance(_whole(text), list):
+        raise GlobMedError(f"{path}: a JSON array, not JSON Lines; use format: json for this source")
     if start == "{":
         whole = _whole_object(text)
-        if whole is not None and ((fmt == "jsonl" and "\n" in text.strip()) or _holds_records(whole)):
+        hint = records_hint(whole) if whole is not None else None
+        if whole is not None and ((fmt == "jsonl" and "\n" in text.strip()) or (fmt == "json" and hint)):
             keys = ", ".join(map(str, list(whole)[:12])) + (", ..." if len(whole) > 12 else "")
+            example = f" (e.g. records: {hint})" if hint else ""
             raise GlobMedError(
                 f"{path}: one JSON object (keys: {keys}), not a list of records; say where the records are with "
-                f"`records:` in the source entry (e.g. records: {_records_hint(whole)}), or run "
-                f"`globmed sources infer {path}`")
+                f"`records:` in the source entry{example}, or run `globmed sources infer {path}`")
     index = 0
     for line in text.splitlines():
         if not line.strip():
@@ -101,80 +106,31 @@ def _read_json(path: Path, fmt: str, records: str | None) -> Iterator[tuple[int,
         index += 1
 
 
-def _whole_object(text: str) -> dict[str, Any] | None:
-    """The file parsed as one JSON object, or None when it is not one (JSON Lines with several objects)."""
+def _whole(text: str) -> Any:
+    """The file parsed as one JSON value, or None when it is not one (JSON Lines with several values)."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError:
         return None
+
+
+def _whole_object(text: str) -> dict[str, Any] | None:
+    data = _whole(text)
     return data if isinstance(data, dict) else None
 
 
-def _holds_records(obj: dict[str, Any]) -> bool:
-    """True when an object holds a list of objects or maps keys to objects: a container, not one record."""
-    values = list(obj.values())
-    if values and all(isinstance(v, dict) for v in values):
-        return True
-    return any(isinstance(v, list) and v and all(isinstance(x, dict) for x in v) for v in values) or any(
-        isinstance(v, dict) and _holds_records(v) for v in values)
+def _read_csv(path: Path, options: dict[str, Any], default: str) -> Iterator[tuple[int, Row]]:
+    """CSV with or without a header. `newline=""` semantics: CRLF ends a record, a bare LF inside quotes does not.
 
-
-def _records_hint(obj: dict[str, Any], prefix: str = "") -> str:
-    """A `records:` path to the first record list found, for the error message."""
-    values = list(obj.values())
-    if values and all(isinstance(v, dict) for v in values):  # a mapping of records or of containers
-        return _records_hint(values[0], prefix + "{key}.") if _holds_records(values[0]) else prefix + "{id}"
-    for key, value in obj.items():
-        if isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
-            return prefix + str(key)
-    for key, value in obj.items():
-        if isinstance(value, dict) and _holds_records(value):
-            return _records_hint(value, f"{prefix}{key}.")
-    return "?"
-
-
-def walk_records(data: Any, path: str, where: Path | str) -> Iterator[dict[str, Any] | Any]:
-    """The records at a dotted `path` inside parsed JSON.
-
-    A segment `{name}` (or `*`) stands for every key of the mapping (or item of the list) at that level, in file
-    order; with `{name}`, the key is copied into each record below as field `name` (unless the record has that
-    field), so id templates can use it: `exams.{exam}.data` gives HEAD-QA's questions with their exam name,
-    `{pmid}` gives PubMedQA's records keyed by PMID. The path must end at a list of records, or at records.
+    Without `csv: {delimiter}`, a first line with no `default` separator but semicolons (European spreadsheet
+    exports), tabs or pipes is read with that separator, and the log says so.
     """
-    parts = [p for p in path.split(".") if p]
-
-    def walk(node: Any, depth: int, bound: dict[str, Any]) -> Iterator[Any]:
-        if depth == len(parts):
-            items = node if isinstance(node, list) else [node]
-            for item in items:
-                yield {**bound, **item} if bound and isinstance(item, dict) else item
-            return
-        part = parts[depth]
-        if part == "*" or (part.startswith("{") and part.endswith("}")):
-            name = part[1:-1] if part != "*" else None
-            pairs = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else None
-            if pairs is None:
-                raise GlobMedError(f"{where}: records: {path!r}: {'.'.join(parts[:depth]) or 'the top level'} is a "
-                                   f"{type(node).__name__}, not a mapping or list")
-            for key, child in pairs:
-                yield from walk(child, depth + 1, {**bound, name: key} if name else bound)
-            return
-        if isinstance(node, dict) and part in node:
-            yield from walk(node[part], depth + 1, bound)
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            yield from walk(node[int(part)], depth + 1, bound)
-        else:
-            held = ", ".join(map(str, list(node)[:12])) if isinstance(node, dict) else type(node).__name__
-            raise GlobMedError(f"{where}: records: {path!r}: no key {part!r} at "
-                               f"{'.'.join(parts[:depth]) or 'the top level'} (holds: {held})")
-
-    yield from walk(data, 0, {})
-
-
-def _read_csv(path: Path, options: dict[str, Any]) -> Iterator[tuple[int, Row]]:
-    """CSV with or without a header. `newline=""` semantics: CRLF ends a record, a bare LF inside quotes does not."""
-    text = _decode(path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=options.get("delimiter", ","))
+    text = decode_text(path)
+    delimiter = options.get("delimiter") or _delimiter(text, default)
+    if delimiter != (options.get("delimiter") or default):
+        logger.info("%s: no %r in its first line, read with delimiter %r (set csv: {delimiter: ...} to choose)",
+                    path, default, delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     columns = options.get("columns")
     if options.get("header", True):
         header = next(reader, None)
@@ -192,6 +148,15 @@ def _read_csv(path: Path, options: dict[str, Any]) -> Iterator[tuple[int, Row]]:
         else:
             yield index, dict(zip(columns, record, strict=True))
         index += 1
+
+
+def _delimiter(text: str, default: str) -> str:
+    first = text.split("\n", 1)[0]
+    if default in first:
+        return default
+    counts = {sep: first.count(sep) for sep in (";", "\t", "|", ",") if sep != default}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else default
 
 
 def _read_parquet(path: Path) -> Iterator[tuple[int, Row]]:

@@ -82,7 +82,10 @@ def all_rejected_error(out_root: str | Path, report: dict[str, Any], rejects: li
         f"{reason} {n} (e.g. {example_line(first[reason], jobs)})" for reason, n in counts.most_common(TOP_REASONS)
     )
     more = f"; {len(counts) - TOP_REASONS} more reason(s)" if len(counts) > TOP_REASONS else ""
+    if not reasons:
+        empty = report.get("empty_files") or []
+        reasons = f"no input rows: {len(empty)} empty file(s): {', '.join(empty[:5])}" if empty else "no input rows"
     return GlobMedError(
-        f"no rows kept ({report['rows_read']} read, all rejected: {reasons or 'no input rows'}{more}); "
+        f"no rows kept ({report['rows_read']} read, all rejected: {reasons}{more}); "
         f"build_report.json and rejects.jsonl written to {folder}; nothing written to {dataset_dir(out_root)}"
     )

@@ -60,24 +60,24 @@ class LanguageColumn:
 
 
 class RowRules:
-    """`select: {field, values}` keeps only the listed values; `reject_when: [{field, values?}]` rejects rows
-    whose field has one of the values (or, without values, any truthy value)."""
+    """`select: [{field, values}]` keeps only rows whose fields have the listed values (every rule);
+    `reject_when: [{field, values?}]` rejects rows whose field has one of the values (or, without values, any
+    truthy value)."""
 
-    def __init__(self, select: dict[str, Any] | None, reject_when: list[dict[str, Any]]) -> None:
-        self.select_field = select.get("field") if select else None
-        self.select_values = {canonical(v) for v in select.get("values", [])} if select else set()
+    def __init__(self, select: list[dict[str, Any]], reject_when: list[dict[str, Any]]) -> None:
+        self.selects = [(rule["field"], {canonical(v) for v in rule["values"]}) for rule in select]
         self.flags = [(rule["field"], {canonical(v) for v in rule["values"]} if "values" in rule else None)
                       for rule in reject_when]
 
     def __bool__(self) -> bool:
-        return self.select_field is not None or bool(self.flags)
+        return bool(self.selects or self.flags)
 
     def check(self, row: dict[str, Any]) -> tuple[str, str] | None:
         """None to go on, else (reason, detail)."""
-        if self.select_field is not None:
-            value = _optional(row, self.select_field)
-            if canonical(value) not in self.select_values:
-                return "not_selected", f"{self.select_field}={value!r}"
+        for field, values in self.selects:
+            value = _optional(row, field)
+            if canonical(value) not in values:
+                return "not_selected", f"{field}={value!r}"
         for field, values in self.flags:
             value = _optional(row, field)
             folded = canonical(value)

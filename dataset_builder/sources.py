@@ -73,7 +73,7 @@ class SourceSpec:
     file_overrides: dict[str, str] = field(default_factory=dict)  # language -> its own file pattern
     vars: dict[str, list[str]] = field(default_factory=dict)  # extra placeholders, each a list of values
     csv: dict[str, Any] = field(default_factory=dict)
-    select: dict[str, Any] | None = None  # {field: F, values: [...]}: other rows are rejected "not_selected"
+    select: list[dict[str, Any]] = field(default_factory=list)  # [{field, values}]: other rows "not_selected"
     split_ratios: dict[str, float] | None = None
     lang_codes: dict[str, str] = field(default_factory=dict)  # our code -> code used in file names
     records: str | None = None  # dotted path to the record list inside a JSON object (readers.walk_records)
@@ -254,13 +254,8 @@ def _parse_entry(entry: Any, index: int, path: Path) -> SourceSpec:
     records = entry.get("records")
     if records is not None and (not isinstance(records, str) or entry["format"] != "json"):
         raise GlobMedError(f"{where}: records must be a dotted path (e.g. exams.{{exam}}.data); format must be json")
-    reject_when = entry.get("reject_when") or []
-    if isinstance(reject_when, dict):
-        reject_when = [reject_when]
-    for rule in reject_when:
-        if not isinstance(rule, dict) or "field" not in rule or set(rule) - {"field", "values"}:
-            raise GlobMedError(f"{where}: each reject_when rule is {{field: F, values: [...]}} (values optional), "
-                               f"got {rule!r}")
+    reject_when = _rules(entry.get("reject_when"), "reject_when", where, values_required=False)
+    select = _rules(entry.get("select"), "select", where, values_required=True)
     parallel = entry.get("parallel_fields") or {}
     if not isinstance(parallel, dict) or not all(isinstance(v, dict) for v in parallel.values()):
         raise GlobMedError(f"{where}: parallel_fields maps a language code to fields overrides, e.g. "
@@ -278,7 +273,7 @@ def _parse_entry(entry: Any, index: int, path: Path) -> SourceSpec:
         original_language=[ROW_LANGUAGE] if original == ROW_LANGUAGE else _codes(original, every=True),
         file_overrides={str(k): str(v) for k, v in (entry.get("file_overrides") or {}).items()},
         vars={str(k): [str(x) for x in v] for k, v in (entry.get("vars") or {}).items()},
-        csv=dict(entry.get("csv") or {}), select=entry.get("select"), split_ratios=entry.get("split_ratios"),
+        csv=dict(entry.get("csv") or {}), select=select, split_ratios=entry.get("split_ratios"),
         lang_codes={str(k): str(v) for k, v in (entry.get("lang_codes") or {}).items()}, yaml_file=str(path),
     )
     if isinstance(spec.files, str) and "{split}" in spec.files and not spec.splits:
@@ -309,6 +304,21 @@ def _files(value: Any, where: str, splits: dict[str, list[str]] | None, language
     if splits:
         raise GlobMedError(f"{where}: with a files list, give each file's split in its entry, not splits:")
     return entries
+
+
+def _rules(value: Any, key: str, where: str, values_required: bool) -> list[dict[str, Any]]:
+    """`select` / `reject_when`: one {field, values} rule or a list of them (a row must match every select rule;
+    any one reject_when rule flags it)."""
+    rules = [value] if isinstance(value, dict) else value or []
+    shape = "{field: F, values: [...]}" + ("" if values_required else " (values optional)")
+    if not isinstance(rules, list):
+        raise GlobMedError(f"{where}: {key} must be {shape} or a list of them, got {value!r}")
+    for rule in rules:
+        if (not isinstance(rule, dict) or not isinstance(rule.get("field"), str) or set(rule) - {"field", "values"}
+                or (values_required and not isinstance(rule.get("values"), list))
+                or ("values" in rule and not isinstance(rule["values"], list))):
+            raise GlobMedError(f"{where}: each {key} rule is {shape}, got {rule!r}")
+    return [dict(rule) for rule in rules]
 
 
 def _language_column(value: Any, where: str) -> dict[str, Any] | None:

@@ -1,7 +1,9 @@
 """The GlobMed record: one row of the dataset, shared by every part.
 
-`Record` is what moves between pipeline steps; `FEATURES` is the same schema as `datasets.Features`, which
-the writer uses for the parquet files and the card's `dataset_info`, and consumers use to read them back.
+`Record` is the typed form of one row, for code that writes or reads rows one at a time (test fixtures, the
+benchmark's synthetic data, consumers). The builder moves plain dicts with the same keys instead: at 500k rows
+dataclasses cost measurably more. `features()` is the same schema as `datasets.Features`, which the writer uses
+for the parquet files and the card's `dataset_info`, and consumers use to read them back.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# The record task families: the closed set a record's `task` (and a source's `task:`) is checked against, stored as
+# data/<lang>/<task>/. What the benchmark, cards and training know about each task is in its task file
+# (benchmark/tasks/<task>.yaml, found by file through globmed.tasks), which must be named after one of these.
 TASKS: tuple[str, ...] = ("mcqa", "nli", "lfqa")
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 TRANSLATION_METHODS: tuple[str, ...] = ("original", "machine", "human", "machine+expert")
@@ -56,14 +61,6 @@ class Record:
         return cls(**data, split=split)
 
 
-def record_id(source: str, source_id: str, language: str) -> str:
-    return f"{source}:{source_id}:{language}"
-
-
-def parallel_id(source: str, source_id: str) -> str:
-    return f"{source}:{source_id}"
-
-
 def features():
     """The schema as `datasets.Features` (imported lazily: `datasets` is slow to import)."""
     from datasets import Features, List, Value
@@ -96,6 +93,3 @@ def arrow_schema():
     """The same schema as a `pyarrow.Schema`, for writers that skip `datasets`."""
     return features().arrow_schema
 
-
-def option_letter(index: int) -> str:
-    return OPTION_LETTERS[index]

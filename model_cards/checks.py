@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from benchmark.results_schema import RunResult
 from globmed.errors import GlobMedError
+from globmed.results import RunResult
 from model_cards.common import split_front_matter
 from model_cards.eval_results import AGGREGATE_METRICS
 

@@ -39,7 +39,7 @@ class CardCommand(Command):
                            "(default: $GLOBMED_HUB_ORG, else GlobMed)")
 
     def run(self, args: argparse.Namespace) -> int:
-        from benchmark.results_schema import load_results_dir
+        from globmed.results import load_results_dir
 
         if not args.folder.is_dir():
             raise GlobMedError(f"{args.folder}: no such folder")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import yaml
 
 from globmed.errors import GlobMedError
 from globmed.layout import HUB_DATASET_NAME, SPACE_DIRNAME
+from globmed.provenance import library_versions
 
 logger = logging.getLogger(__name__)
 
@@ -54,16 +55,9 @@ def space_repo_id(org: str | None) -> str:
     return f"{resolve_org(org)}/{SPACE_DIRNAME}"
 
 
-def library_versions(extra: dict[str, str] | None = None) -> dict[str, str]:
+def card_versions(extra: dict[str, str] | None = None) -> dict[str, str]:
     """Installed versions of the libraries in VERSIONED_LIBRARIES (missing ones left out), then `extra`."""
-    versions: dict[str, str] = {}
-    for name in VERSIONED_LIBRARIES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    versions.update(extra or {})
-    return versions
+    return {**library_versions(VERSIONED_LIBRARIES), **(extra or {})}
 
 
 def render_card(card_cls: type, card_data: Any, template: str, **context: Any):

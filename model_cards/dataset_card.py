@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +19,9 @@ import yaml
 from globmed.atomic import atomic_write_text, sha256_file
 from globmed.errors import GlobMedError
 from globmed.languages import get_language, known_language_codes
-from globmed.schema import SPLITS, TASKS
-from model_cards.common import DISCLAIMER, dataset_repo_id, library_versions, read_front_matter, render_card
+from globmed.schema import SPLITS
+from globmed.tasks import get_task, task_names
+from model_cards.common import DISCLAIMER, card_versions, dataset_repo_id, read_front_matter, render_card
 
 logger = logging.getLogger(__name__)
 
@@ -30,17 +29,6 @@ REQUIRED_REPORT_KEYS = ("counts", "rows_read", "rows_kept", "rows_rejected", "de
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
 # Front matter keys owned by the builder: copied verbatim, never regenerated.
 BUILDER_KEYS = ("configs", "dataset_info")
-
-
-@lru_cache(maxsize=1)
-def task_table() -> dict[str, dict[str, str]]:
-    """model_cards/tasks.yaml: how each task family is named, tagged and scored."""
-    text = resources.files("model_cards").joinpath("tasks.yaml").read_text(encoding="utf-8")
-    table = yaml.safe_load(text)
-    missing = [task for task in TASKS if task not in table]
-    if missing:
-        raise GlobMedError(f"model_cards/tasks.yaml: no entry for task(s) {', '.join(missing)}")
-    return table
 
 
 @dataclass
@@ -81,6 +69,18 @@ class BuildInfo:
             for s, n in splits.items() if split in (None, s)
         )
 
+    def tasks(self) -> list[str]:
+        """The tasks the build holds rows of, in task-file order; each is named on the card by its task file."""
+        counts = self.report["counts"]
+        held = {task for code in self.languages() for task in counts.get(code, {}) if self.rows(code, task)}
+        unknown = sorted(held - set(task_names()))
+        if unknown:
+            raise GlobMedError(
+                f"{self.folder}: rows of task(s) {', '.join(unknown)} but no task file benchmark/tasks/<task>.yaml "
+                "to describe them"
+            )
+        return [task for task in task_names() if task in held]
+
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
@@ -112,7 +112,7 @@ def config_groups(configs: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
     groups = [
         ("default", [n for n in names if n == "all"]),
         ("language", [n for n in names if n in langs]),
-        ("task", [n for n in names if n in TASKS]),
+        ("task", [n for n in names if n in task_names()]),
         ("language-task", [n for n in names if "-" in n and n.split("-", 1)[0] in langs]),
     ]
     return [(kind, members) for kind, members in groups if members]
@@ -125,8 +125,8 @@ def build_dataset_card(folder: Path, org: str | None = None):
     info = BuildInfo.read(folder)
     report = info.report
     codes = info.languages()
-    tasks_present = [t for t in TASKS if any(info.rows(code, t) for code in codes)]
-    table = task_table()
+    tasks_present = info.tasks()
+    cards = {task: get_task(task).card for task in tasks_present}
     total = sum(info.rows(code) for code in codes)
     sources = list(report["sources"])
     # Keys the builder or a person added stay; ours are regenerated; the builder's configs/dataset_info win.
@@ -137,7 +137,7 @@ def build_dataset_card(folder: Path, org: str | None = None):
         pretty_name="GlobMed",
         multilinguality="multilingual" if len(codes) > 1 else "monolingual",
         size_categories=[size_category(total)],
-        task_categories=sorted({table[t]["hub_task_category"] for t in tasks_present}),
+        task_categories=sorted({card.hub_task_category for card in cards.values()}),
         **card_license(sources),
         tags=["medical", "multilingual", "low-resource-languages", "benchmark", "globmed"],
     )
@@ -158,7 +158,7 @@ def build_dataset_card(folder: Path, org: str | None = None):
         high=[lang for lang in languages if lang["resource"] == "high"],
         low=[lang for lang in languages if lang["resource"] == "low"],
         total_rows=total,
-        tasks=[{"key": t, **table[t]} for t in tasks_present],
+        tasks=[{"key": task, **vars(card)} for task, card in cards.items()],
         splits=list(SPLITS),
         count_rows=count_rows,
         sources=[{**src, "languages": src.get("languages") or []} for src in sources],
@@ -175,16 +175,17 @@ def build_dataset_card(folder: Path, org: str | None = None):
         repo_id=dataset_repo_id(org),
         config_groups=config_groups(info.front_matter.get("configs") or []),
         disclaimer=DISCLAIMER,
-        versions=library_versions(),
+        versions=card_versions(),
     )
 
 
 def benchmark_eval_yaml(folder: Path) -> dict[str, Any]:
     """The dataset's `eval.yaml`: one benchmark task per language-task config, on its test split."""
     info = BuildInfo.read(folder)
+    held = info.tasks()
     tasks = [
         {"id": f"{code}-{task}", "config": f"{code}-{task}", "split": "test"}
-        for code in info.languages() for task in TASKS if info.rows(code, task, "test")
+        for code in info.languages() for task in held if info.rows(code, task, "test")
     ]
     return {
         "name": "GlobMed-Bench",

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmark.results_schema import RunResult
-from model_cards.dataset_card import task_table
+from globmed.results import RunResult
+from globmed.tasks import get_task
 
 BENCHMARK_NAME = "GlobMed-Bench"
 EVAL_RESULTS_FILE = ".eval_results/globmed-bench.yaml"
@@ -26,11 +26,11 @@ def model_index_results(run: RunResult, dataset_id: str) -> list[Any]:
     """`EvalResult`s for the card's model-index."""
     from huggingface_hub import EvalResult
 
-    table = task_table()
     entries = []
     for config, result in sorted(run.results.items()):
+        card = get_task(result.task).card
         entries.append(EvalResult(
-            task_type=table[result.task]["model_index_task"], task_name=table[result.task]["name"],
+            task_type=card.model_index_task, task_name=card.name,
             dataset_type=dataset_id, dataset_name=BENCHMARK_NAME, dataset_config=config, dataset_split="test",
             metric_type=result.primary_metric, metric_name=f"{result.primary_metric} ({config})",
             metric_value=result.score,

@@ -17,15 +17,15 @@ from typing import Any
 
 import yaml
 
-from benchmark.results_schema import RunResult, load_results_dir
 from globmed.atomic import atomic_write_text
 from globmed.errors import GlobMedError
 from globmed.languages import get_language, language_codes
 from globmed.layout import RESULTS_DIRNAME
+from globmed.results import RunResult, load_results_dir
 from model_cards.common import (
     DISCLAIMER,
+    card_versions,
     dataset_repo_id,
-    library_versions,
     model_repo_id,
     percent,
     relative_percent,
@@ -159,7 +159,7 @@ def build_model_card(model_dir: Path, runs: list[RunResult], org: str | None = N
         run=run, base=base, rows=rows, summary=summary,
         low_rows=[row for row in rows if row.resource == "low"],
         tasks=sorted(run.results.items()) if run else [],
-        training_versions=info.get("versions") or {}, versions=library_versions(),
+        training_versions=info.get("versions") or {}, versions=card_versions(),
         disclaimer=DISCLAIMER, eval_results_file=EVAL_RESULTS_FILE,
         pct=percent, signed=signed_points, rel=relative_percent,
     )

@@ -17,8 +17,8 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
-from benchmark.results_schema import RunResult
 from globmed.languages import all_languages, high_resource_codes, low_resource_codes
+from globmed.results import RunResult
 from globmed.schema import TASKS
 from space_app.display import OVERALL_VIEW, SUMMARY_COLUMNS, Column, all_columns
 

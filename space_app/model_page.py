@@ -8,8 +8,8 @@ import shlex
 
 import pandas as pd
 
-from benchmark.results_schema import RunResult
 from globmed.languages import language_codes
+from globmed.results import RunResult
 from globmed.schema import TASKS
 from space_app.leaderboard import as_float, ci_half_width, escape_markdown, model_link, score_text
 

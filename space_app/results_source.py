@@ -11,8 +11,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmark.results_schema import RunResult
 from globmed.errors import GlobMedError, require_online
+from globmed.results import RunResult
 
 logger = logging.getLogger(__name__)
 

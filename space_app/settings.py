@@ -11,9 +11,11 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from globmed.layout import DEFAULT_RELEASE_ROOT, results_dir
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_RESULTS_DIR = Path("release") / "results"
-DEFAULT_DATA_DIR = Path("release") / "space-data"
+DEFAULT_RESULTS_DIR = results_dir(DEFAULT_RELEASE_ROOT)
+DEFAULT_DATA_DIR = DEFAULT_RELEASE_ROOT / "space-data"
 # The bundled sample (written by dataset_builder) whose LiveQA test questions seed the chat examples.
 DEFAULT_SAMPLE_DIR = REPO_ROOT / "dataset_builder" / "sample"
 

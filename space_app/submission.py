@@ -22,10 +22,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from benchmark.results_schema import RunResult
 from globmed.atomic import atomic_write_json
 from globmed.errors import GlobMedError, require_online
 from globmed.languages import language_codes
+from globmed.results import RunResult
 from globmed.schema import TASKS
 from space_app import text
 from space_app.leaderboard import escape_markdown
@@ -83,7 +83,7 @@ def check_json(raw: bytes) -> tuple[Check, dict | None]:
 
 
 def check_schema(data: dict) -> tuple[Check, RunResult | None]:
-    """The results contract itself (benchmark/results_schema.py): keys, types, scores in [0, 1]."""
+    """The results contract itself (globmed/results.py): keys, types, scores in [0, 1]."""
     try:
         return OK, RunResult.from_dict(data, origin="upload")
     except GlobMedError as err:

@@ -12,33 +12,34 @@ from globmed.layout import DEFAULT_RELEASE_ROOT
 class TrainCommand(Command):
     name = "train"
     help = (
-        "Fine-tune a GlobMed-LLM with TRL SFT from a recipe (training/recipes/<model>/sft/config_<variant>.yaml). "
-        "Merge order: dataclass defaults < recipe YAML < --set. The merged model lands in ROOT/<model-name>, "
-        "checkpoints in ROOT/work/train/<model-name>/. Runs on CPU (tiny recipe) and under `accelerate launch`."
+        "Fine-tune a GlobMed-LLM with TRL SFT from a recipe (training/recipes/<model>/sft/config_<variant>.yaml): "
+        "a flat YAML of trl.SFTConfig, trl.ModelConfig and trl.ScriptArguments keys, which `trl sft --config` "
+        "reads, plus GlobMed's own keys (training.config.GlobMedArguments). Merge order: dataclass defaults < "
+        "recipe YAML < --set. The merged model lands in ROOT/<model_name>, checkpoints in "
+        "ROOT/work/train/<model_name>/. Runs on CPU (tiny recipe) and under `accelerate launch`."
     )
     examples = """  globmed train --recipe training/recipes/globmed-llm-tiny/sft/config_lora.yaml --out release
-  globmed train --recipe globmed-llm-tiny/sft/config_full --set sft.max_steps=20
+  globmed train --recipe globmed-llm-tiny/sft/config_full --set max_steps=20 --set languages=en,sw
   globmed train --recipe globmed-llm-8b/sft/config_qlora.yaml --resume --push-to-hub ORG/globmed-llm-8b
-  accelerate launch --config_file training/accelerate/deepspeed_zero3.yaml -m globmed.cli train \\
+  accelerate launch --config_file training/accelerate/deepspeed_zero3.yaml -m globmed_kit.cli train \\
       --recipe globmed-llm-8b/sft/config_full.yaml
-  globmed train --recipe globmed-llm-1.7b/sft/config_qlora.yaml --print-config   resolved config, no training
-  globmed train --recipe globmed-llm-1.7b/sft/config_qlora.yaml --trl-config     flat YAML for `trl sft --config`
+  globmed train --recipe globmed-llm-1.7b/sft/config_qlora.yaml --print-config   resolved recipe, no training
 """
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--recipe", required=True, help="recipe YAML, or a name under training/recipes")
-        parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="BLOCK.KEY=VALUE",
-                            help="override one recipe value (typed; repeatable), e.g. sft.learning_rate=1e-4")
+        parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                            help="override one recipe key, typed as TRL types its flag (repeatable; a list takes "
+                                 "a,b), e.g. learning_rate=1e-4")
         parser.add_argument("--out", default=str(DEFAULT_RELEASE_ROOT), help="release root (default ./release)")
-        parser.add_argument("--dataset", default=None, help="dataset folder or Hub repo (default ROOT/globmed)")
+        parser.add_argument("--dataset", default=None,
+                            help="dataset folder or Hub repo (default: the recipe's dataset_name, else ROOT/globmed)")
         parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
         parser.add_argument("--push-to-hub", default=None, metavar="ORG/NAME",
                             help="upload the merged model (needs HF_TOKEN in the environment)")
-        show = parser.add_mutually_exclusive_group()
-        show.add_argument("--print-config", action="store_true", help="print the resolved recipe and exit")
-        show.add_argument("--trl-config", action="store_true",
-                          help="print the recipe as a flat `trl sft --config` YAML and exit")
+        parser.add_argument("--print-config", action="store_true",
+                            help="print the resolved recipe (a flat YAML for `trl sft --config`) and exit")
 
     def run(self, args: argparse.Namespace) -> int:
         import yaml
@@ -48,11 +49,6 @@ class TrainCommand(Command):
         recipe = load_recipe(args.recipe, args.overrides)
         if args.print_config:
             sys.stdout.write(yaml.safe_dump(recipe.to_dict(), sort_keys=False, allow_unicode=True))
-            return 0
-        if args.trl_config:
-            from training.trl_export import trl_flat_config
-
-            sys.stdout.write(yaml.safe_dump(trl_flat_config(recipe, args.dataset), sort_keys=False))
             return 0
         from functools import partial
 

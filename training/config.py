@@ -1,287 +1,145 @@
-"""Typed recipe configuration: our own blocks (model, lora, data, tiny_model) plus the `sft` block for TRL.
+"""Recipes the TRL way: one flat YAML read by TRL's own parser, plus GlobMed's extras in one dataclass.
 
-A recipe is a YAML file with one block per concern, each parsed into its own dataclass; the `sft` block is
-passed as is to `trl.SFTConfig`, so its keys are TRL's own and the same values work with `trl sft --config`
-(see `trl_flat_config`). Merge order is fixed: dataclass default < recipe YAML < `--set block.key=value`.
-Any key nothing consumes (in the YAML or in `--set`) is an error that names the key and the closest known one.
+A recipe is the file `trl sft --config recipe.yaml` reads: every key TRL knows goes to `trl.ScriptArguments`
+(`dataset_name`), `trl.SFTConfig` (training) or `trl.ModelConfig` (base model, LoRA, 4-bit), exactly as TRL
+parses it; the keys TRL has no field for (output name, language mixture, system prompts, the tiny CPU model)
+are the fields of `GlobMedArguments`, parsed by the same `trl.TrlParser` beside them (as alignment-handbook's
+scripts/sft.py adds its own ScriptArguments). TRL's own `trl sft` reports those extras as unknown and hands
+them to `accelerate launch`, which rejects them; `python -m trl.scripts.sft --config recipe.yaml` ignores them.
+
+Merge order is fixed: dataclass default < recipe YAML < `--set key=value` (a command-line flag of the parser,
+so it is typed as TRL types its flags). A key nothing consumes, in the file or in `--set`, is an error that
+names the key and the closest known one. `output_dir` is ours to set (ROOT/work/train/<model_name>).
+
+`SFTConfig` itself is built only when training starts (`training.sft.sft_config`): building it checks the
+hardware (bf16 needs a GPU), and the GPU recipes must still load, print and validate on a CPU machine.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import difflib
-import enum
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from globmed.errors import GlobMedError
 
-METHODS = ("lora", "qlora", "full")
+if TYPE_CHECKING:
+    from trl import ModelConfig, ScriptArguments, TrlParser
+
 MIXTURES = ("temperature", "weights", "proportional")
+TINY = "tiny"  # `model_name_or_path: tiny` builds the CPU model from the tiny_* fields instead of loading one
 
 
-def _help(text: str, **extra: Any) -> dict[str, Any]:
-    return {"help": text, **extra}
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
 
 
 @dataclass
-class ModelArguments:
-    """Which base model to fine-tune, how, and what the result is called."""
+class GlobMedArguments:
+    """GlobMed's recipe keys, the ones TRL has no field for; every other recipe key is TRL's own."""
 
-    name: str = field(
-        default="globmed-llm-tiny", metadata=_help("output model name; the merged model goes to ROOT/<name>")
+    # -- model: what the result is called (which base and how it is adapted are ModelConfig keys)
+    model_name: str = field(
+        default="globmed-llm-tiny", metadata=_help("output model name; the merged model goes to ROOT/<model_name>")
     )
-    size: str = field(
+    model_size: str = field(
         default="tiny", metadata=_help("size tag written in globmed_training.json and the card (1.7b, 4b, 8b)")
     )
-    base_model: str = field(
-        default="tiny", metadata=_help("Hub id or local path of the base model; 'tiny' builds one from tiny_model")
-    )
-    method: str = field(default="lora", metadata=_help("lora, qlora (4-bit nf4 base, needs CUDA) or full fine-tuning"))
-    dtype: str = field(default="bfloat16", metadata=_help("dtype the base weights are loaded in (bfloat16, float32)"))
-    attn_implementation: str | None = field(
-        default="sdpa", metadata=_help("attention kernel: sdpa, eager or flash_attention_2 (best with packing on GPU)")
-    )
-    revision: str | None = field(default=None, metadata=_help("Hub revision of the base model"))
     license: str = field(default="apache-2.0", metadata=_help("licence of the fine-tuned weights (the base's)"))
 
-    def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise GlobMedError(f"model.method {self.method!r}: expected one of {', '.join(METHODS)}")
-        self.size = str(self.size)
-
-
-@dataclass
-class LoraArguments:
-    """LoRA adapter (used by method lora and qlora); all linear layers by default, as in the QLoRA paper."""
-
-    r: int = field(default=16, metadata=_help("LoRA rank"))
-    alpha: int = field(default=32, metadata=_help("LoRA scaling numerator (scale = alpha / r)"))
-    dropout: float = field(default=0.05, metadata=_help("dropout on the LoRA branch"))
-    target_modules: str | list[str] = field(
-        default="all-linear", metadata=_help("'all-linear' or a list of module names to adapt")
+    # -- data: which rows train the model and how languages are balanced (dataset_name is ScriptArguments')
+    languages: list[str] = field(
+        default_factory=lambda: ["all"], metadata=_help("languages to train on: all, or codes (en,sw)")
     )
-    use_rslora: bool = field(default=False, metadata=_help("rank-stabilised scaling alpha / sqrt(r)"))
-    modules_to_save: list[str] | None = field(
-        default=None, metadata=_help("modules trained in full beside the adapter, e.g. [norm] for a random tiny base")
-    )
-
-
-@dataclass
-class QuantizationArguments:
-    """bitsandbytes 4-bit loading for QLoRA: nf4 with double quantisation and bf16 compute."""
-
-    quant_type: str = field(default="nf4", metadata=_help("4-bit data type: nf4 or fp4"))
-    double_quant: bool = field(default=True, metadata=_help("quantise the quantisation constants too"))
-    compute_dtype: str = field(default="bfloat16", metadata=_help("dtype of the de-quantised matmuls"))
-
-
-@dataclass
-class DataArguments:
-    """Which rows train the model and how languages are balanced."""
-
-    dataset: str | None = field(
-        default=None, metadata=_help("dataset folder or Hub repo; default ROOT/globmed (--dataset overrides)")
-    )
-    languages: str | list[str] = field(default="all", metadata=_help("languages to train on: 'all' or codes"))
     tasks: list[str] = field(default_factory=lambda: ["mcqa", "nli", "lfqa"], metadata=_help("task families"))
     mixture: str = field(
         default="temperature",
-        metadata=_help("temperature (p ~ n^(1/T)), weights (p ~ weights[lang]) or proportional (p ~ n)"),
+        metadata=_help("temperature (p ~ n^(1/T)), weights (p ~ mixture_weights[lang]) or proportional (p ~ n)"),
     )
-    temperature: float = field(default=3.0, metadata=_help("sampling temperature; 1 = proportional, large = uniform"))
-    weights: dict[str, float] = field(
-        default_factory=dict, metadata=_help("per-language weights for mixture=weights; missing languages get 1.0")
+    mixture_temperature: float = field(
+        default=3.0, metadata=_help("sampling temperature T; 1 = proportional, large = uniform")
+    )
+    mixture_weights: dict[str, float] | str | None = field(
+        default=None, metadata=_help("per-language weights for mixture=weights, e.g. {sw: 2}; missing ones get 1.0")
     )
     low_resource_upsample: float = field(
         default=1.5, metadata=_help("extra weight multiplier for the low-resource languages (sw, wo, yo, zu)")
     )
-    total_rows: int | None = field(
+    mixture_rows: int | None = field(
         default=None, metadata=_help("rows in the training mixture; default: as many as the data has")
     )
-    max_eval_rows: int | None = field(default=None, metadata=_help("cap on validation rows (a stratified subset)"))
-    seed: int = field(default=42, metadata=_help("seed of the mixture sampling"))
+    mixture_seed: int = field(default=42, metadata=_help("seed of the mixture sampling and the validation subset"))
+    max_eval_rows: int | None = field(default=None, metadata=_help("cap on validation rows (a seeded subset)"))
     system_prompts: str | None = field(
         default=None, metadata=_help("YAML table of per-language prompts; default training/prompts.yaml")
     )
 
+    # -- tiny model: shape of the CPU model built when model_name_or_path is `tiny` (globmed.tiny_model)
+    tiny_vocab_size: int = field(default=2048, metadata=_help("BPE vocabulary trained on the training texts"))
+    tiny_hidden_size: int = field(default=64, metadata=_help("model width"))
+    tiny_num_layers: int = field(default=2, metadata=_help("decoder layers"))
+    tiny_num_heads: int = field(default=4, metadata=_help("attention heads"))
+    tiny_num_kv_heads: int = field(default=2, metadata=_help("key/value heads (grouped-query attention)"))
+    tiny_intermediate_size: int = field(default=128, metadata=_help("MLP width"))
+    tiny_max_positions: int = field(default=2048, metadata=_help("maximum sequence length"))
+    tiny_seed: int = field(default=0, metadata=_help("weight initialisation seed"))
+
     def __post_init__(self) -> None:
         from globmed.languages import parse_languages
 
-        self.languages = parse_languages(self.languages)  # "all" or "en,sw" -> registry-ordered codes
+        self.languages = parse_languages(self.languages)  # "all", "en,sw" or a list -> registry-ordered codes
+        if isinstance(self.tasks, str):
+            self.tasks = [t.strip() for t in self.tasks.split(",") if t.strip()]
+        if isinstance(self.mixture_weights, str):  # a `--set mixture_weights={sw: 2}` flag arrives as text
+            self.mixture_weights = yaml.safe_load(self.mixture_weights)
+        if self.mixture_weights is not None and not isinstance(self.mixture_weights, dict):
+            raise GlobMedError(f"mixture_weights: expected a mapping such as {{sw: 2}}, got {self.mixture_weights!r}")
+        self.model_size = str(self.model_size)
         if self.mixture not in MIXTURES:
-            raise GlobMedError(f"data.mixture {self.mixture!r}: expected one of {', '.join(MIXTURES)}")
-        if self.temperature <= 0:
-            raise GlobMedError(f"data.temperature must be > 0, got {self.temperature}")
+            raise GlobMedError(f"mixture {self.mixture!r}: expected one of {', '.join(MIXTURES)}")
+        if self.mixture_temperature <= 0:
+            raise GlobMedError(f"mixture_temperature must be > 0, got {self.mixture_temperature}")
         if self.low_resource_upsample <= 0:
-            raise GlobMedError(f"data.low_resource_upsample must be > 0, got {self.low_resource_upsample}")
-
-
-@dataclass
-class TinyModelArguments:
-    """Shape of the CPU demo model built from a config (`globmed.tiny_model.build_tiny_model`)."""
-
-    vocab_size: int = field(default=2048, metadata=_help("BPE vocabulary trained on the training texts"))
-    hidden_size: int = field(default=64, metadata=_help("model width"))
-    num_layers: int = field(default=2, metadata=_help("decoder layers"))
-    num_heads: int = field(default=4, metadata=_help("attention heads"))
-    num_kv_heads: int = field(default=2, metadata=_help("key/value heads (grouped-query attention)"))
-    intermediate_size: int = field(default=128, metadata=_help("MLP width"))
-    max_positions: int = field(default=2048, metadata=_help("maximum sequence length"))
-    seed: int = field(default=0, metadata=_help("weight initialisation seed"))
-
-
-BLOCKS: dict[str, type] = {
-    "model": ModelArguments,
-    "lora": LoraArguments,
-    "quantization": QuantizationArguments,
-    "data": DataArguments,
-    "tiny_model": TinyModelArguments,
-}
+            raise GlobMedError(f"low_resource_upsample must be > 0, got {self.low_resource_upsample}")
 
 
 @dataclass
 class Recipe:
-    """A resolved recipe: our dataclasses plus the raw `sft` mapping for `trl.SFTConfig`."""
+    """A resolved recipe: TRL's dataclasses, ours, and the `SFTConfig` keywords (built later, see above)."""
 
-    model: ModelArguments
-    lora: LoraArguments
-    quantization: QuantizationArguments
-    data: DataArguments
-    tiny_model: TinyModelArguments
-    sft: dict[str, Any]
+    script: ScriptArguments
+    model: ModelConfig
+    globmed: GlobMedArguments
+    sft: dict[str, Any]  # every SFTConfig field, resolved; `output_dir` is added by training.sft
+    given: dict[str, Any]  # the keys the YAML and `--set` gave, resolved: the recipe as a flat file
     path: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        out = {name: dataclasses.asdict(getattr(self, name)) for name in BLOCKS}
-        out["sft"] = dict(self.sft)
-        return out
+    @property
+    def method(self) -> str:
+        """lora, qlora (LoRA on a 4-bit base) or full: the name globmed_training.json and the card use."""
+        if not self.model.use_peft:
+            return "full"
+        return "qlora" if self.model.load_in_4bit else "lora"
 
     @property
     def is_tiny(self) -> bool:
-        return self.model.base_model == "tiny"
+        return self.model.model_name_or_path == TINY
+
+    def to_dict(self) -> dict[str, Any]:
+        """The recipe as one flat mapping that `trl sft --config` reads: given keys plus every GlobMed field."""
+        return {**self.given, **dataclasses.asdict(self.globmed)}
 
 
-def sft_field_types() -> dict[str, Any]:
-    """Field name -> annotation of `trl.SFTConfig` (TrainingArguments included)."""
-    from trl import SFTConfig
+def make_parser() -> TrlParser:
+    """TRL's parser over the dataclasses `trl sft` uses (less its dataset mixture) and ours."""
+    from trl import ModelConfig, ScriptArguments, SFTConfig, TrlParser
 
-    hints = typing.get_type_hints(SFTConfig)
-    return {f.name: hints.get(f.name, Any) for f in dataclasses.fields(SFTConfig) if f.init}
-
-
-def _unknown(kind: str, key: str, known: list[str]) -> GlobMedError:
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else (f"; known: {', '.join(known)}" if len(known) <= 12 else "")
-    return GlobMedError(f"unknown {kind} {key!r}{hint}")
-
-
-def coerce(value: Any, annotation: Any, key: str) -> Any:
-    """Convert a YAML or `--set` value to the field's type (YAML reads 2e-4 as a string, `--set` gives strings)."""
-    origin = typing.get_origin(annotation)
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if origin in (typing.Union, types.UnionType):
-        if value is None:
-            return None
-        errors = []
-        for option in args:
-            try:
-                return coerce(value, option, key)
-            except GlobMedError as err:
-                errors.append(str(err))
-        raise GlobMedError(errors[0] if errors else f"{key}: cannot convert {value!r}")
-    if annotation is Any or annotation is None:
-        return value
-    if origin in (list, tuple):
-        if isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        if not isinstance(value, list | tuple):
-            raise GlobMedError(f"{key}: expected a list, got {value!r}")
-        inner = typing.get_args(annotation)[0] if typing.get_args(annotation) else Any
-        return [coerce(v, inner, key) for v in value]
-    if origin is dict or annotation is dict:
-        if not isinstance(value, dict):
-            raise GlobMedError(f"{key}: expected a mapping, got {value!r}")
-        return value
-    if annotation is bool:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
-            return value.lower() in {"true", "1", "yes", "on"}
-        raise GlobMedError(f"{key}: expected true or false, got {value!r}")
-    if annotation in (int, float):
-        if isinstance(value, bool):
-            raise GlobMedError(f"{key}: expected a number, got {value!r}")
-        try:
-            number = float(value) if annotation is float else int(str(value), 0) if isinstance(value, str) else value
-        except (TypeError, ValueError):
-            raise GlobMedError(f"{key}: expected {annotation.__name__}, got {value!r}") from None
-        if annotation is int and (not isinstance(number, int) or isinstance(number, bool)):
-            if isinstance(number, float) and number.is_integer():
-                return int(number)
-            raise GlobMedError(f"{key}: expected an integer, got {value!r}")
-        return number
-    if annotation is str:
-        if isinstance(value, dict | list):
-            raise GlobMedError(f"{key}: expected a string, got {value!r}")
-        return str(value)
-    if isinstance(annotation, type) and isinstance(value, annotation):
-        return value
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        if isinstance(value, bool):  # YAML 1.1 reads `no` / `yes` as booleans
-            value = "yes" if value else "no"
-        try:
-            return annotation(value).value
-        except ValueError:
-            choices = ", ".join(str(m.value) for m in annotation)
-            raise GlobMedError(f"{key}: {value!r} is not one of {choices}") from None
-    if isinstance(value, str | int | float | bool):  # enums and similar: let the library validate
-        return value
-    raise GlobMedError(f"{key}: cannot use {value!r} for a {annotation} field")
-
-
-def _block_types(cls: type) -> dict[str, Any]:
-    hints = typing.get_type_hints(cls)
-    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
-
-
-_YAML_BOOL_WORDS = {"yes", "no", "on", "off", "y", "n"}  # YAML 1.1 booleans; kept as text, coerced by field type
-
-
-def parse_set(items: list[str] | None) -> dict[str, dict[str, Any]]:
-    """Turn `--set block.key=value` (or a bare `key=value` that only one block has) into nested overrides."""
-    overrides: dict[str, dict[str, Any]] = {}
-    sft_keys = None
-    for item in items or []:
-        if "=" not in item:
-            raise GlobMedError(f"--set {item!r}: expected key=value, e.g. --set sft.learning_rate=1e-4")
-        key, raw = item.split("=", 1)
-        key = key.strip()
-        value = raw if raw.strip().lower() in _YAML_BOOL_WORDS else yaml.safe_load(raw) if raw.strip() else ""
-        if "." in key:
-            block, name = key.split(".", 1)
-            if block not in (*BLOCKS, "sft"):
-                raise _unknown("--set block", block, [*BLOCKS, "sft"])
-        else:
-            sft_keys = sft_keys if sft_keys is not None else set(sft_field_types())
-            owners = [b for b, cls in BLOCKS.items() if key in {f.name for f in dataclasses.fields(cls)}]
-            if key in sft_keys:
-                owners.append("sft")
-            if not owners:
-                known = [f"{b}.{f.name}" for b, c in BLOCKS.items() for f in dataclasses.fields(c)] + sorted(sft_keys)
-                raise _unknown("--set key", key, known)
-            if len(owners) > 1:
-                raise GlobMedError(
-                    f"--set {key}: ambiguous, it is in {', '.join(owners)}; write e.g. {owners[0]}.{key}"
-                )
-            block, name = owners[0], key
-        overrides.setdefault(block, {})[name] = value
-    return overrides
+    return TrlParser((ScriptArguments, SFTConfig, ModelConfig, GlobMedArguments), prog="globmed train")
 
 
 def resolve_recipe_path(path: str | Path) -> Path:
@@ -301,47 +159,98 @@ def list_recipes() -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.glob("*/sft/*.yaml"))
 
 
-def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
-    """Read a recipe YAML, apply `--set` overrides and check every key; see the module docstring."""
-    recipe_path = resolve_recipe_path(path)
+def _unknown(where: str, key: str, known: list[str]) -> GlobMedError:
+    # `lora.r` or `sft.learning_rate` (the nested spelling) is matched on its last part
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6) or difflib.get_close_matches(
+        key.rsplit(".", 1)[-1], known, n=1, cutoff=0.6
+    )
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return GlobMedError(f"{where}unknown key {key!r}{hint} (recipes are flat: TRL's keys plus GlobMedArguments')")
+
+
+def _typed(action: argparse.Action, value: Any, where: str) -> Any:
+    """A YAML string read as the command line reads it: YAML 1.1 takes `2e-4` for text, the flag type does not."""
+    convert = action.type
+    if not isinstance(value, str) or convert in (None, str):
+        return value
     try:
-        raw = yaml.safe_load(recipe_path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise GlobMedError(f"{recipe_path}: not valid YAML: {err}") from None
-    if not isinstance(raw, dict):
-        raise GlobMedError(f"{recipe_path}: a recipe is a mapping of blocks ({', '.join([*BLOCKS, 'sft'])})")
-    for block in raw:
-        if block not in (*BLOCKS, "sft"):
-            raise GlobMedError(f"{recipe_path}: {_unknown('block', block, [*BLOCKS, 'sft'])}")
-    merged: dict[str, dict[str, Any]] = {}
-    for block, values in raw.items():
-        if values is not None and not isinstance(values, dict):
-            raise GlobMedError(f"{recipe_path}: block {block!r} must be a mapping, got {values!r}")
-        merged[block] = dict(values or {})
-    for block, values in parse_set(overrides).items():
-        merged.setdefault(block, {}).update(values)
-
-    built: dict[str, Any] = {}
-    for block, cls in BLOCKS.items():
-        types_ = _block_types(cls)
-        kwargs = {}
-        for key, value in merged.get(block, {}).items():
-            if key not in types_:
-                raise GlobMedError(f"{recipe_path}: {_unknown(f'{block} key', key, list(types_))}")
-            kwargs[key] = coerce(value, types_[key], f"{block}.{key}")
-        built[block] = cls(**kwargs)
-    built["sft"] = check_sft_block(merged.get("sft", {}))
-    return Recipe(**built, path=str(recipe_path))
+        return convert(value)
+    except (TypeError, ValueError, argparse.ArgumentTypeError) as err:
+        raise GlobMedError(f"{where}{action.dest}: cannot read {value!r} ({err})") from None
 
 
-def check_sft_block(values: dict[str, Any]) -> dict[str, Any]:
-    """Check every key is a `trl.SFTConfig` field and coerce its value; `output_dir` is ours to set."""
-    types_ = sft_field_types()
-    out = {}
-    for key, value in values.items():
-        if key not in types_:
-            raise _unknown("sft (trl.SFTConfig) key", key, list(types_))
+def _set_flags(overrides: list[str], actions: dict[str, argparse.Action]) -> list[str]:
+    """`--set key=value` items as the parser's own flags; a list field takes comma-separated values."""
+    argv: list[str] = []
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep:
+            raise GlobMedError(f"--set {item!r}: expected key=value, e.g. --set learning_rate=1e-4")
+        if key not in actions:
+            raise _unknown("--set: ", key, list(actions))
         if key == "output_dir":
-            raise GlobMedError("sft.output_dir is set by globmed train (ROOT/work/train/<model-name>); use --out ROOT")
-        out[key] = coerce(value, types_[key], f"sft.{key}")
-    return out
+            raise GlobMedError("output_dir is set by globmed train (ROOT/work/train/<model_name>); use --out ROOT")
+        if actions[key].nargs in ("+", "*"):
+            argv += [f"--{key}", *[v.strip() for v in value.split(",") if v.strip()]]
+        else:
+            argv.append(f"--{key}={value}")
+    return argv
+
+
+def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
+    """Read a flat recipe with TRL's parser, apply `--set` overrides and check every key; see the module docstring."""
+    recipe_path = resolve_recipe_path(path)
+    where = f"{recipe_path}: "
+    try:
+        config = yaml.safe_load(recipe_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise GlobMedError(f"{where}not valid YAML: {' '.join(str(err).split())}") from None
+    if not isinstance(config, dict):
+        raise GlobMedError(f"{where}a recipe is a flat mapping of TRL and GlobMed keys, got {type(config).__name__}")
+
+    from trl import ModelConfig, ScriptArguments, SFTConfig
+
+    parser = make_parser()
+    actions: dict[str, argparse.Action] = {}
+    for action in parser._actions:  # a bool's `--no_<key>` twin comes second and keeps the first, typed, action
+        if action.dest != "help":
+            actions.setdefault(action.dest, action)
+    for key in config:
+        if key not in actions:
+            raise _unknown(where, str(key), list(actions))
+        if key == "output_dir":
+            raise GlobMedError(f"{where}output_dir is set by globmed train (ROOT/work/train/<model_name>); drop it")
+    parser.set_defaults_with_config(**{key: _typed(actions[key], value, where) for key, value in config.items()})
+    parser.exit_on_error = False  # a bad `--set` value is our one-line error, not argparse's page of usage
+    try:
+        values = vars(parser.parse_known_args(_set_flags(overrides or [], actions))[0])
+    except argparse.ArgumentError as err:
+        raise GlobMedError(f"--set {(err.argument_name or '').split('/')[0].lstrip('-')}: {err.message}") from None
+
+    def build(cls):
+        return cls(**{f.name: values[f.name] for f in dataclasses.fields(cls) if f.init})
+
+    try:
+        script, model = build(ScriptArguments), build(ModelConfig)
+    except ValueError as err:
+        raise GlobMedError(f"{where}{err}") from None
+    recipe = Recipe(
+        script=script, model=model, globmed=build(GlobMedArguments),
+        sft={f.name: values[f.name] for f in dataclasses.fields(SFTConfig) if f.init and f.name != "output_dir"},
+        given={key: values[key] for key in [*config, *(item.partition("=")[0].strip() for item in overrides or [])]},
+        path=str(recipe_path),
+    )
+    _check_model(recipe, where)
+    return recipe
+
+
+def _check_model(recipe: Recipe, where: str) -> None:
+    """Cross-field checks on the ModelConfig keys, before any data or model work."""
+    model = recipe.model
+    if not model.model_name_or_path:
+        raise GlobMedError(f"{where}model_name_or_path is missing: a Hub id, a local folder, or {TINY!r}")
+    if model.load_in_8bit:
+        raise GlobMedError(f"{where}load_in_8bit is not supported by globmed train; use load_in_4bit (QLoRA)")
+    if model.load_in_4bit and not model.use_peft:
+        raise GlobMedError(f"{where}load_in_4bit trains a LoRA adapter on the 4-bit base: set use_peft: true")

@@ -9,8 +9,8 @@ from pathlib import Path
 from globmed.data import load_split
 from globmed.errors import GlobMedError
 from globmed.languages import parse_languages
-from globmed.schema import TASKS
-from training.config import DataArguments
+from globmed.tasks import task_names
+from training.config import GlobMedArguments
 from training.formatting import load_prompts, to_conversations
 from training.mixture import MixturePlan, build_mixture, plan_mixture
 
@@ -33,12 +33,12 @@ def _load(dataset: str, split: str, languages: list[str], tasks: list[str]):
     return datasets.concatenate_datasets(parts) if parts else None
 
 
-def load_training_data(dataset: str | Path, args: DataArguments) -> TrainingData:
+def load_training_data(dataset: str | Path, args: GlobMedArguments) -> TrainingData:
     """Load train + validation for the chosen languages and tasks, plan and build the mixture, format chats."""
     languages = parse_languages(args.languages)
-    unknown_tasks = [t for t in args.tasks if t not in TASKS]
+    unknown_tasks = [t for t in args.tasks if t not in task_names()]
     if unknown_tasks:
-        raise GlobMedError(f"data.tasks: unknown task {unknown_tasks[0]!r}; expected some of {', '.join(TASKS)}")
+        raise GlobMedError(f"tasks: unknown task {unknown_tasks[0]!r}; expected some of {', '.join(task_names())}")
     prompts = load_prompts(args.system_prompts)
     missing = [lang for lang in languages if lang not in prompts]
     if missing:
@@ -57,17 +57,17 @@ def load_training_data(dataset: str | Path, args: DataArguments) -> TrainingData
     if absent:
         logger.warning("no train rows for %s; they get no share of the mixture", ", ".join(absent))
     plan = plan_mixture(
-        counts, total_rows=args.total_rows, strategy=args.mixture, temperature=args.temperature,
-        weights=args.weights, low_resource_upsample=args.low_resource_upsample,
+        counts, total_rows=args.mixture_rows, strategy=args.mixture, temperature=args.mixture_temperature,
+        weights=args.mixture_weights or {}, low_resource_upsample=args.low_resource_upsample,
     )
     for line in plan.table().splitlines():
         logger.info("%s", line)
-    mixed = build_mixture(train, plan, seed=args.seed)
+    mixed = build_mixture(train, plan, seed=args.mixture_seed)
 
     validation = _load(str(dataset), "validation", languages, args.tasks)
     if validation is not None and args.max_eval_rows is not None and len(validation) > args.max_eval_rows:
         # a seeded subset keeps every language and task in proportion
-        validation = validation.shuffle(seed=args.seed).select(range(args.max_eval_rows))
+        validation = validation.shuffle(seed=args.mixture_seed).select(range(args.max_eval_rows))
     if validation is None:
         logger.warning("%s: no validation rows; training runs without evaluation", dataset)
 

@@ -12,38 +12,23 @@ import datetime as _dt
 import logging
 import os
 import shutil
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from globmed.atomic import atomic_dir, atomic_write_json, sha256_file
+from globmed.atomic import atomic_dir, atomic_write_json
 from globmed.errors import GlobMedError, require_online
+from globmed.provenance import library_versions, manifest_sha256
 from training.config import Recipe
 
 logger = logging.getLogger(__name__)
 
 TRAINING_JSON = "globmed_training.json"
+TRAINING_LIBRARIES = ("transformers", "trl", "peft", "torch")
 HYPERPARAMETERS = (
     "learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size", "gradient_accumulation_steps",
     "max_length", "packing", "packing_strategy", "lr_scheduler_type", "warmup_steps",
     "weight_decay", "optim", "seed", "bf16", "assistant_only_loss",
 )
-
-
-def library_versions() -> dict[str, str]:
-    out = {}
-    for name in ("transformers", "trl", "peft", "torch"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def manifest_sha256(dataset: str) -> str | None:
-    """sha256 of the dataset's MANIFEST.json (the dataset hash the benchmark records too); None for Hub ids."""
-    manifest = Path(dataset) / "MANIFEST.json"
-    return sha256_file(manifest) if manifest.is_file() else None
 
 
 def _display_path(path: str) -> str:
@@ -61,19 +46,19 @@ def training_record(trainer, recipe: Recipe, base: str, dataset: str, data, metr
     hyper = {key: getattr(args, key) for key in HYPERPARAMETERS if hasattr(args, key)}
     hyper["global_step"] = trainer.state.global_step
     hyper["world_size"] = args.world_size
-    if recipe.model.method in ("lora", "qlora"):
-        hyper.update({"lora_r": recipe.lora.r, "lora_alpha": recipe.lora.alpha, "lora_dropout": recipe.lora.dropout,
-                      "lora_target_modules": recipe.lora.target_modules})
-    if recipe.model.method == "qlora":
-        hyper.update({"bnb_4bit_quant_type": recipe.quantization.quant_type,
-                      "bnb_4bit_use_double_quant": recipe.quantization.double_quant,
-                      "bnb_4bit_compute_dtype": recipe.quantization.compute_dtype})
+    model = recipe.model
+    if model.use_peft:
+        hyper.update({"lora_r": model.lora_r, "lora_alpha": model.lora_alpha, "lora_dropout": model.lora_dropout,
+                      "lora_target_modules": model.lora_target_modules})
+    if model.load_in_4bit:  # trl.get_quantization_config computes in the model dtype
+        hyper.update({"bnb_4bit_quant_type": model.bnb_4bit_quant_type,
+                      "bnb_4bit_use_double_quant": model.use_bnb_nested_quant, "bnb_4bit_compute_dtype": model.dtype})
     return {
-        "model_name": recipe.model.name,
-        "size": recipe.model.size,
+        "model_name": recipe.globmed.model_name,
+        "size": recipe.globmed.model_size,
         # the Hub id, or for the tiny recipe the local folder of the base it built (the card tells the two apart)
-        "base_model": recipe.model.base_model if not recipe.is_tiny else str(base),
-        "method": recipe.model.method,
+        "base_model": model.model_name_or_path if not recipe.is_tiny else str(base),
+        "method": recipe.method,
         "recipe": _display_path(recipe.path),
         "hyperparameters": hyper,
         "dataset": {"path": str(dataset), "manifest_sha256": manifest_sha256(dataset)},
@@ -83,8 +68,8 @@ def training_record(trainer, recipe: Recipe, base: str, dataset: str, data, metr
         "train_loss": metrics.get("train_loss"),
         "eval_loss": metrics.get("eval_loss"),
         "initial_eval_loss": metrics.get("initial_eval_loss"),
-        "versions": library_versions(),
-        "license": recipe.model.license,
+        "versions": library_versions(TRAINING_LIBRARIES),
+        "license": recipe.globmed.license,
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d"),
     }
 
@@ -92,7 +77,7 @@ def training_record(trainer, recipe: Recipe, base: str, dataset: str, data, metr
 def save_final_model(trainer, recipe: Recipe, base: str, final_dir: Path, work: Path, dataset: str, data,
                      metrics: dict[str, Any]) -> None:
     """Adapter to WORK/adapter, merged (or fully fine-tuned) weights + tokenizer + JSON to `final_dir`."""
-    if recipe.model.method == "full":
+    if not recipe.model.use_peft:
         staged = work / "final"
         trainer.save_model(str(staged))  # collective under FSDP / ZeRO-3: gathers the shards, main process writes
         trainer.accelerator.wait_for_everyone()

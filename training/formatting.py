@@ -1,9 +1,11 @@
 """Turn GlobMed records into chat conversations for SFT.
 
-Each record becomes system / user / assistant messages in the record's own language (training/prompts.yaml).
-The assistant turn is what the model learns to say, and the only part that carries loss:
-mcqa and nli answer with the letter and the option text (the rationale follows when the source has one);
-lfqa answers with the long answer. The benchmark's answer extraction looks for the same `B. text` shape.
+Each record becomes system / user / assistant messages in the record's own language. The turns are the task
+file's `training` layouts (benchmark/tasks/<task>.yaml, read through `globmed.tasks`), whose `$words` are filled
+from the language's entry of the prompt table (training/prompts.yaml, or the recipe's `system_prompts`), which
+also holds the system prompt. The assistant turn is what the model learns to say, and the only part that
+carries loss: mcqa and nli answer with the letter and the option text (the rationale follows when the source
+has one); lfqa answers with the long answer. The benchmark's answer extraction looks for the same `B. text` shape.
 """
 
 from __future__ import annotations
@@ -17,24 +19,24 @@ from typing import Any
 import yaml
 
 from globmed.errors import GlobMedError
-from globmed.schema import OPTION_LETTERS, TASKS
+from globmed.schema import OPTION_LETTERS
+from globmed.tasks import compile_template, fill_words, get_task, task_names, task_registry
 
-PROMPT_KEYS = ("system", "context", "question", "options", "premise", "hypothesis", "nli", "explanation")
 DEFAULT_PROMPTS = Path(__file__).with_name("prompts.yaml")
 
 
 @dataclass(frozen=True)
 class LanguagePrompts:
-    """The labels and system prompt of one language (one entry of prompts.yaml)."""
+    """The system prompt and the chat labels of one language (one entry of prompts.yaml)."""
 
     system: str
-    context: str
-    question: str
-    options: str
-    premise: str
-    hypothesis: str
-    nli: str
-    explanation: str
+    words: dict[str, str]  # $word -> label, for the task files' training turns
+
+
+def prompt_keys() -> tuple[str, ...]:
+    """What every language's entry holds: the system prompt and each word the task files' training turns use."""
+    words = set().union(*(get_task(name).training.words() for name in task_registry()))
+    return ("system", *sorted(words))
 
 
 @lru_cache(maxsize=8)
@@ -45,15 +47,17 @@ def load_prompts(path: str | None = None) -> dict[str, LanguagePrompts]:
         table = yaml.safe_load(source.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
         raise GlobMedError(f"{source}: cannot read the prompt table: {err}") from None
+    keys = prompt_keys()
     prompts = {}
     for lang, entry in (table or {}).items():
-        missing = [k for k in PROMPT_KEYS if not isinstance(entry, Mapping) or not entry.get(k)]
+        missing = [k for k in keys if not isinstance(entry, Mapping) or not entry.get(k)]
         if missing:
             raise GlobMedError(f"{source}: language {lang!r} lacks {', '.join(missing)}")
-        extra = sorted(set(entry) - set(PROMPT_KEYS))
+        extra = sorted(set(entry) - set(keys))
         if extra:
             raise GlobMedError(f"{source}: language {lang!r} has unknown keys {', '.join(extra)}")
-        prompts[str(lang)] = LanguagePrompts(**{k: str(entry[k]) for k in PROMPT_KEYS})
+        words = {k: str(entry[k]) for k in keys if k != "system"}
+        prompts[str(lang)] = LanguagePrompts(system=str(entry["system"]), words=words)
     return prompts
 
 
@@ -64,52 +68,28 @@ def prompts_for(language: str, path: str | None = None) -> LanguagePrompts:
     return table[language]
 
 
-def _lettered(options: list[str]) -> str:
-    return "\n".join(f"{OPTION_LETTERS[i]}. {text}" for i, text in enumerate(options))
-
-
-def user_turn(record: Mapping[str, Any], prompts: LanguagePrompts) -> str:
-    """The user message: context (or premise), question (or hypothesis), lettered options."""
-    task = record["task"]
-    parts = []
-    if task == "nli":
-        parts.append(f"{prompts.premise}: {record['context']}")
-        parts.append(f"{prompts.hypothesis}: {record['question']}")
-        parts.append(prompts.nli)
-        parts.append(f"{prompts.options}:\n{_lettered(record['options'])}")
-    else:
-        if record.get("context"):
-            parts.append(f"{prompts.context}: {record['context']}")
-        parts.append(f"{prompts.question}: {record['question']}")
-        if task == "mcqa":
-            parts.append(f"{prompts.options}:\n{_lettered(record['options'])}")
-    return "\n\n".join(parts)
-
-
-def assistant_turn(record: Mapping[str, Any], prompts: LanguagePrompts) -> str:
-    """The target: `B. option text` (+ explanation) for mcqa/nli, the long answer for lfqa."""
-    task = record["task"]
-    if task == "lfqa":
-        return record["answer"]
-    index = record["answer_index"]
-    options = record["options"]
-    if not 0 <= index < len(options) or index >= len(OPTION_LETTERS):
-        raise GlobMedError(f"record {record['id']}: answer_index {index} is outside its {len(options)} options")
-    text = f"{OPTION_LETTERS[index]}. {options[index]}"
-    if record.get("explanation"):
-        text += f"\n\n{prompts.explanation}: {record['explanation']}"
-    return text
+@lru_cache(maxsize=256)
+def _turns(task: str, language: str, path: str | None):
+    """The task's user and assistant templates in the language's words, compiled once per table."""
+    turns, words = get_task(task).training, prompts_for(language, path).words
+    where = f"benchmark/tasks/{task}.yaml: training ({language} words from {path or DEFAULT_PROMPTS})"
+    return tuple(compile_template(fill_words(turn, words, where)) for turn in (turns.user, turns.assistant))
 
 
 def to_messages(record: Mapping[str, Any], prompts_path: str | None = None) -> list[dict[str, str]]:
     """One record as a conversation; a record of an unknown task or language is an error naming its id."""
-    if record["task"] not in TASKS:
-        raise GlobMedError(f"record {record['id']}: unknown task {record['task']!r}")
-    prompts = prompts_for(record["language"], prompts_path)
+    task, language = record["task"], record["language"]
+    if task not in task_names():
+        raise GlobMedError(f"record {record['id']}: unknown task {task!r}")
+    user, assistant = _turns(task, language, prompts_path)
+    if get_task(task).is_choice:
+        index, options = record["answer_index"], record["options"]
+        if not 0 <= index < len(options) or index >= len(OPTION_LETTERS):
+            raise GlobMedError(f"record {record['id']}: answer_index {index} is outside its {len(options)} options")
     return [
-        {"role": "system", "content": prompts.system},
-        {"role": "user", "content": user_turn(record, prompts)},
-        {"role": "assistant", "content": assistant_turn(record, prompts)},
+        {"role": "system", "content": prompts_for(language, prompts_path).system},
+        {"role": "user", "content": user.render(**record)},
+        {"role": "assistant", "content": assistant.render(**record)},
     ]
 
 

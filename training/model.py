@@ -1,4 +1,4 @@
-"""Load (or, for the tiny recipe, build) the base model and tokenizer, and the LoRA / 4-bit configs.
+"""Load (or, for the tiny recipe, build) the base model and tokenizer; the LoRA and 4-bit configs are TRL's.
 
 QLoRA loads the base in 4-bit nf4 with bitsandbytes, which needs CUDA: asking for it without a GPU is a
 one-line error naming how to train without it. Base models come from the Hub or a local folder; offline, a
@@ -7,6 +7,7 @@ model that is not in the local cache is an error naming it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -20,46 +21,35 @@ CHATML_TEMPLATE = Path(__file__).parent / "chat_templates" / "chatml_generation.
 
 
 def torch_dtype(name: str):
+    """The torch dtype of ModelConfig's `dtype` ("auto" is left to transformers)."""
     import torch
 
+    if name == "auto":
+        return name
     try:
-        return {"bfloat16": torch.bfloat16, "bf16": torch.bfloat16, "float16": torch.float16,
-                "fp16": torch.float16, "float32": torch.float32, "fp32": torch.float32}[name]
+        return {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}[name]
     except KeyError:
-        raise GlobMedError(f"model.dtype {name!r}: expected bfloat16, float16 or float32") from None
+        raise GlobMedError(f"dtype {name!r}: expected auto, bfloat16, float16 or float32") from None
 
 
 def check_quantization_possible(recipe: Recipe) -> None:
     """Fail before any data or model work when 4-bit is asked for where it cannot run."""
-    if recipe.model.method != "qlora":
+    if not recipe.model.load_in_4bit:
         return
     import torch
 
     if not torch.cuda.is_available():
         raise GlobMedError(
-            f"{recipe.path}: model.method=qlora loads the base in 4-bit with bitsandbytes, which needs a CUDA GPU, "
-            "and none is available; train without 4-bit with --set model.method=lora (or use the config_full.yaml "
-            "recipe), or run on a GPU machine"
+            f"{recipe.path}: load_in_4bit (QLoRA) loads the base in 4-bit with bitsandbytes, which needs a CUDA GPU, "
+            "and none is available; train LoRA on the full-precision base with --set load_in_4bit=false (or use the "
+            "config_full.yaml recipe), or run on a GPU machine"
         )
     try:
         import bitsandbytes  # noqa: F401
     except ImportError:
         raise GlobMedError(
-            "model.method=qlora needs the bitsandbytes package: pip install 'globmed[gpu]' (or bitsandbytes)"
+            "load_in_4bit needs the bitsandbytes package: pip install 'globmed[gpu]' (or bitsandbytes)"
         ) from None
-
-
-def quantization_config(recipe: Recipe):
-    from transformers import BitsAndBytesConfig
-
-    q = recipe.quantization
-    return BitsAndBytesConfig(
-        load_in_4bit=True,
-        bnb_4bit_quant_type=q.quant_type,
-        bnb_4bit_use_double_quant=q.double_quant,
-        bnb_4bit_compute_dtype=torch_dtype(q.compute_dtype),
-        bnb_4bit_quant_storage=torch_dtype(recipe.model.dtype),  # lets FSDP/ZeRO-3 shard the 4-bit weights
-    )
 
 
 EMBEDDING_MODULES = frozenset({"embed_tokens", "lm_head"})
@@ -72,29 +62,19 @@ def ties_embeddings(model) -> bool:
 
 
 def lora_config(recipe: Recipe, model=None):
-    """The peft LoraConfig of the recipe.
+    """TRL's LoraConfig for the recipe (`trl.get_peft_config`), tying trained embeddings where the base ties them.
 
-    When the embeddings are trained in full (`modules_to_save: [embed_tokens, ...]`) and the base ties them to
-    the output layer, peft must tie the trained copy too (`ensure_weight_tying`): otherwise training updates the
-    input copy while the logits still come from the frozen original, and the merged model (saved tied) computes
-    something different from what was trained.
+    When the embeddings are trained in full (`lora_modules_to_save: [embed_tokens, ...]`) and the base ties them to
+    the output layer, peft must tie the trained copy too (`ensure_weight_tying`, which TRL does not set): otherwise
+    training updates the input copy while the logits still come from the frozen original, and the merged model
+    (saved tied) computes something different from what was trained.
     """
-    from peft import LoraConfig
+    from trl import get_peft_config
 
-    lora = recipe.lora
-    trains_embeddings = bool(EMBEDDING_MODULES & set(lora.modules_to_save or []))
+    config = get_peft_config(recipe.model)
+    trains_embeddings = bool(EMBEDDING_MODULES & set(recipe.model.lora_modules_to_save or []))
     tie = trains_embeddings and (model is None or ties_embeddings(model))
-    return LoraConfig(
-        ensure_weight_tying=tie,
-        r=lora.r,
-        lora_alpha=lora.alpha,
-        lora_dropout=lora.dropout,
-        target_modules=lora.target_modules,
-        use_rslora=lora.use_rslora,
-        modules_to_save=lora.modules_to_save,
-        bias="none",
-        task_type="CAUSAL_LM",
-    )
+    return dataclasses.replace(config, ensure_weight_tying=tie) if tie else config
 
 
 def build_tiny_base(recipe: Recipe, out_dir: Path, texts: list[str]) -> Path:
@@ -104,15 +84,16 @@ def build_tiny_base(recipe: Recipe, out_dir: Path, texts: list[str]) -> Path:
     if (out_dir / "config.json").is_file() and (out_dir / "tokenizer.json").is_file():
         logger.info("reusing the tiny base model in %s", out_dir)
         return out_dir
-    t = recipe.tiny_model
-    logger.info("building the tiny base model (%d layers, hidden %d) in %s", t.num_layers, t.hidden_size, out_dir)
+    g = recipe.globmed
+    logger.info("building the tiny base model (%d layers, hidden %d) in %s", g.tiny_num_layers, g.tiny_hidden_size,
+                out_dir)
     from globmed.atomic import atomic_dir
 
     with atomic_dir(out_dir) as tmp:
         build_tiny_model(
-            tmp, texts, vocab_size=t.vocab_size, hidden_size=t.hidden_size, num_layers=t.num_layers,
-            num_heads=t.num_heads, num_kv_heads=t.num_kv_heads, intermediate_size=t.intermediate_size,
-            max_positions=t.max_positions, seed=t.seed,
+            tmp, texts, vocab_size=g.tiny_vocab_size, hidden_size=g.tiny_hidden_size, num_layers=g.tiny_num_layers,
+            num_heads=g.tiny_num_heads, num_kv_heads=g.tiny_num_kv_heads,
+            intermediate_size=g.tiny_intermediate_size, max_positions=g.tiny_max_positions, seed=g.tiny_seed,
         )
     return out_dir
 
@@ -121,7 +102,7 @@ def load_tokenizer(base: str, recipe: Recipe):
     from transformers import AutoTokenizer
 
     try:
-        tokenizer = AutoTokenizer.from_pretrained(base, revision=recipe.model.revision)
+        tokenizer = AutoTokenizer.from_pretrained(base, revision=recipe.model.model_revision)
     except OSError as err:
         raise GlobMedError(_load_error(base, err)) from None
     template = recipe.sft.get("chat_template_path")
@@ -138,23 +119,25 @@ def resolve_template(template: str) -> Path:
     for candidate in (Path(template), Path(__file__).parents[1] / template):
         if candidate.is_file():
             return candidate
-    raise GlobMedError(f"sft.chat_template_path {template}: no such file")
+    raise GlobMedError(f"chat_template_path {template}: no such file")
 
 
 def load_model(base: str, recipe: Recipe, for_training: bool = True):
-    """The base model, in 4-bit for QLoRA; `device_map` is left to accelerate so DDP/FSDP/ZeRO-3 work."""
+    """The base model, in 4-bit for QLoRA (`trl.get_quantization_config`); `device_map` is left to accelerate so
+    DDP/FSDP/ZeRO-3 work."""
     from transformers import AutoModelForCausalLM
+    from trl import get_quantization_config
 
-    kwargs: dict[str, Any] = {"dtype": torch_dtype(recipe.model.dtype), "revision": recipe.model.revision}
+    kwargs: dict[str, Any] = {"dtype": torch_dtype(recipe.model.dtype), "revision": recipe.model.model_revision}
     if recipe.model.attn_implementation:
         kwargs["attn_implementation"] = recipe.model.attn_implementation
-    if for_training and recipe.model.method == "qlora":
-        kwargs["quantization_config"] = quantization_config(recipe)
+    if for_training and recipe.model.load_in_4bit:
+        kwargs["quantization_config"] = get_quantization_config(recipe.model)
     try:
         model = AutoModelForCausalLM.from_pretrained(base, **kwargs)
     except OSError as err:
         raise GlobMedError(_load_error(base, err)) from None
-    if for_training and recipe.sft.get("activation_checkpointing", recipe.sft.get("gradient_checkpointing")):
+    if for_training and (recipe.sft.get("activation_checkpointing") or recipe.sft.get("gradient_checkpointing")):
         model.config.use_cache = False
     return model
 

@@ -37,25 +37,25 @@ class TrainResult:
 
 
 def work_dir(root: Path, recipe: Recipe) -> Path:
-    """Checkpoints and scratch of one model: ROOT/work/train/<model-name>."""
-    return Path(root) / "work" / "train" / recipe.model.name
+    """Checkpoints and scratch of one model: ROOT/work/train/<model_name>."""
+    return Path(root) / "work" / "train" / recipe.globmed.model_name
 
 
 def sft_config(recipe: Recipe, output_dir: Path):
+    """The recipe's `trl.SFTConfig`, built here rather than at load time because building it checks the hardware."""
     from trl import SFTConfig
 
     kwargs = dict(recipe.sft)
-    kwargs.pop("chat_template_path", None)  # already applied to the tokenizer (resolved against the repo root)
-    kwargs.setdefault("report_to", "none")
+    kwargs["chat_template_path"] = None  # already applied to the tokenizer (resolved against the repo root)
     try:
         return SFTConfig(output_dir=str(output_dir), **kwargs)
     except ValueError as err:
         if "bf16" in str(err) or "use_cpu" in str(err):
             raise GlobMedError(
                 f"{recipe.path}: {err} (this recipe is for GPUs; on CPU use the globmed-llm-tiny recipe or "
-                "--set sft.bf16=false --set sft.use_cpu=true)"
+                "--set bf16=false --set use_cpu=true)"
             ) from None
-        raise GlobMedError(f"{recipe.path}: sft block rejected by trl.SFTConfig: {err}") from None
+        raise GlobMedError(f"{recipe.path}: rejected by trl.SFTConfig: {err}") from None
 
 
 def resolve_dataset(dataset: str | Path | None, root: Path) -> str:
@@ -91,7 +91,7 @@ def run_training(
     push_to_hub: str | None = None,
     after_save: Callable[[Path], object] | None = None,
 ) -> TrainResult:
-    """Fine-tune per the recipe; the merged model lands in ROOT/<model-name>. See the module docstring.
+    """Fine-tune per the recipe; the merged model lands in ROOT/<model_name>. See the module docstring.
 
     `after_save(model_dir)` runs on the main process once the merged folder is complete and before the push
     (the place for the model card writer).
@@ -106,8 +106,8 @@ def run_training(
     set_seed(seed)
     logger.info("resolved recipe %s:\n%s", recipe.path, yaml.safe_dump(recipe.to_dict(), sort_keys=False).rstrip())
 
-    dataset = resolve_dataset(dataset or recipe.data.dataset, root)
-    data = load_training_data(dataset, recipe.data)
+    dataset = resolve_dataset(dataset or recipe.script.dataset_name, root)
+    data = load_training_data(dataset, recipe.globmed)
     output_dir = work_dir(root, recipe)
 
     checkpoint = None
@@ -125,10 +125,10 @@ def run_training(
     if recipe.is_tiny:
         base = str(build_tiny_base(recipe, output_dir / "base_model", training_texts(data)))
     else:
-        base = recipe.model.base_model
+        base = recipe.model.model_name_or_path
     tokenizer = load_tokenizer(base, recipe)
     model = load_model(base, recipe)
-    peft = lora_config(recipe, model) if recipe.model.method in ("lora", "qlora") else None
+    peft = lora_config(recipe, model) if recipe.model.use_peft else None
 
     from trl import SFTTrainer
 
@@ -148,7 +148,7 @@ def run_training(
         logger.info("eval loss after training: %.4f%s", eval_loss,
                     f" (was {initial_eval:.4f})" if initial_eval is not None else "")
 
-    final_dir = root / recipe.model.name
+    final_dir = root / recipe.globmed.model_name
     metrics = {
         "train_loss": output.metrics.get("train_loss"), "eval_loss": eval_loss, "initial_eval_loss": initial_eval,
     }

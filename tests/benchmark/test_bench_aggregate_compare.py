@@ -8,7 +8,7 @@ from bench_macro_f1_ref import macro_f1_reference
 
 from benchmark.aggregate import aggregate, bootstrap_macro_f1, bootstrap_mean, cell_rng, interval
 from benchmark.compare import compare_runs
-from benchmark.results_schema import ModelInfo, RunResult, TaskResult
+from globmed.results import ModelInfo, RunResult, TaskResult
 
 
 def test_bootstrap_mean_is_seeded_and_brackets_the_mean():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from globmed.cli import main
+from globmed_kit.cli import main
 
 
 def test_help_lists_actions(capsys):
@@ -42,9 +42,9 @@ def test_missing_dataset_is_a_one_line_error(tiny_model_dir, tmp_path, capsys):
 def test_bundled_roster_parses_and_rejects_typos(tmp_path):
     from pathlib import Path
 
-    from benchmark.results_schema import ModelInfo
     from benchmark.roster import load_roster
     from benchmark.runner import RunConfig
+    from globmed.results import ModelInfo
 
     base = RunConfig(model=ModelInfo(name="x"), languages=["en"])
     roster = Path(__file__).resolve().parents[2] / "benchmark" / "rosters" / "globmed.yaml"

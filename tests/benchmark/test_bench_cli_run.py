@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from benchmark.results_schema import RunResult
-from globmed.cli import main
+from globmed.results import RunResult
+from globmed_kit.cli import main
 
 
 @pytest.fixture(scope="module")

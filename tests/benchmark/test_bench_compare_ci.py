@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from benchmark.compare import compare_files, format_comparison, headline_matrix
-from benchmark.results_schema import ModelInfo, RunResult, TaskResult
 from globmed.atomic import atomic_write_json
-from globmed.cli import main
+from globmed.results import ModelInfo, RunResult, TaskResult
+from globmed_kit.cli import main
 
 CELLS = ("en-mcqa", "fr-nli", "en-lfqa", "sw-mcqa", "yo-mcqa", "zu-nli")
 

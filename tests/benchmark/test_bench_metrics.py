@@ -32,6 +32,31 @@ def test_rouge_l_by_hand_and_cjk():
     assert m.compute(predictions=[""], references=["x"])["rougeL"] == 0.0
 
 
+@pytest.mark.parametrize(
+    ("prediction", "reference", "expected"),
+    [
+        # rest and drink fluids / drink plenty of fluids and rest: LCS "drink fluids" = 2; P = 2/4, R = 2/6 -> 2/5
+        ("Rest and drink fluids", "drink plenty of fluids and rest", 2 / 5),
+        # 多喝水注意休息 / 注意休息并多喝水 (the comma is no token): LCS 注意休息 = 4; P = 4/7, R = 4/8 -> 8/15
+        ("多喝水，注意休息", "注意休息并多喝水", 8 / 15),
+        # 熱があります / 高い熱が続きます, kana and kanji by character: LCS 熱がます = 4; P = 4/6, R = 4/8 -> 4/7
+        ("熱があります", "高い熱が続きます", 4 / 7),
+        # kunywa maji mengi na upumzike / pumzika na kunywa maji mengi: LCS "kunywa maji mengi" = 3 of 5 -> 3/5
+        ("Kunywa maji mengi na upumzike", "Pumzika na kunywa maji mengi", 3 / 5),
+        ("homa", "kali", 0.0),
+    ],
+)
+def test_rouge_l_is_rouge_score_with_the_multilingual_tokenizer(prediction, reference, expected):
+    import sys
+
+    from rouge_score.rouge_scorer import RougeScorer
+
+    m = load_metric("rouge_l")
+    assert isinstance(sys.modules[type(m).__module__]._SCORER, RougeScorer)  # the library's LCS, not ours
+    out = m.compute(predictions=[prediction], references=[reference], per_item=True)
+    assert out["scores"] == [pytest.approx(expected)] and out["rougeL"] == pytest.approx(expected)
+
+
 def test_chrf_range_and_identity():
     m = load_metric("chrf")
     assert m.compute(predictions=["homa kali"], references=["homa kali"])["chrf"] == pytest.approx(1.0)

@@ -48,8 +48,8 @@ def test_chat_completions_match_local_chat_generation(server, tiny_model_dir):
 
 
 def test_cli_openai_backend_end_to_end(server, tiny_model_dir, tiny_dataset_dir, tmp_path):
-    from benchmark.results_schema import RunResult
-    from globmed.cli import main
+    from globmed.results import RunResult
+    from globmed_kit.cli import main
 
     args = [
         "bench",

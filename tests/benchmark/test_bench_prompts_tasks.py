@@ -1,35 +1,32 @@
-"""Generated prompt files match their table; task YAMLs are strict; prompts are composed as lm-eval does."""
+"""Every task renders in every language; task YAMLs are strict; prompts are composed as lm-eval does."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
-from benchmark.prompts import generate as gen
-from benchmark.prompts import load_prompts
-from benchmark.tasks import get_task, parse_task
+from benchmark.prompts import load_prompts, prompt_version
 from globmed.errors import GlobMedError
 from globmed.languages import language_codes
+from globmed.tasks import get_task, parse_task, task_names
+
+DOCS = {
+    "mcqa": {"context": "", "question": "q?", "options": ["a", "b", "c"], "answer_index": 1, "answer": "b"},
+    "nli": {"context": "p.", "question": "h.", "options": ["entailment", "neutral", "contradiction"],
+            "answer_index": 0, "answer": "entailment"},
+    "lfqa": {"context": "c.", "question": "q?", "options": [], "answer_index": -1, "answer": "a long answer"},
+}
 
 
-def test_generated_files_are_up_to_date_and_marked():
-    table = yaml.safe_load(gen.TABLE.read_text(encoding="utf-8"))
-    assert set(table["languages"]) == set(language_codes())
-    for code, row in table["languages"].items():
-        path = gen.HERE / f"{code}.yaml"
-        text = path.read_text(encoding="utf-8")
-        assert text.startswith("# GENERATED")
-        assert yaml.safe_load(text) == gen.render_language(code, row, str(table["prompt_version"])), code
-
-
-def test_generator_does_not_overwrite_without_force(tmp_path: Path):
-    assert len(gen.generate(out_dir=tmp_path)) == 12
-    (tmp_path / "sw.yaml").write_text("edited")
-    assert gen.generate(out_dir=tmp_path) == []
-    assert (tmp_path / "sw.yaml").read_text() == "edited"
-    assert len(gen.generate(out_dir=tmp_path, force=True)) == 12
+@pytest.mark.parametrize("task", task_names())
+@pytest.mark.parametrize("language", language_codes())
+def test_every_language_and_task_renders_ending_with_its_answer_cue(language, task):
+    """12 languages x 3 tasks: description + question in the language, ending with the answer word (`Jibu:`)."""
+    prompts = load_prompts(language)
+    row = get_task(task).prompt.languages[language]
+    prompt = prompts.build(task, DOCS[task], [DOCS[task]])
+    assert prompt.startswith(row["instruction"] + "\n\n")
+    assert prompt.endswith(row["answer"] + ":")
+    assert row["answer"] in prompts.answer_words and "$" not in prompt
 
 
 def test_prompt_in_the_language_with_localised_labels():
@@ -53,3 +50,12 @@ def test_task_yaml_is_strict():
         parse_task({"task": "mcqa", "version": 1, "metrix": []}, "x.yaml")
     with pytest.raises(GlobMedError, match="missing required key 'version'"):
         parse_task({"task": "mcqa"}, "x.yaml")
+
+
+def test_prompt_version_is_shared_or_per_task(monkeypatch):
+    assert prompt_version(task_names()) == "1"  # what every results file so far records
+    lfqa = get_task("lfqa")
+    bumped = lfqa.__class__(**{**vars(lfqa), "prompt": lfqa.prompt.__class__(**{**vars(lfqa.prompt), "version": "2"})})
+    monkeypatch.setattr("benchmark.prompts.get_task", lambda name: bumped if name == "lfqa" else get_task(name))
+    assert prompt_version(["mcqa", "lfqa"]) == "mcqa:1,lfqa:2"
+    assert prompt_version(["lfqa"]) == "2"

@@ -172,7 +172,8 @@ def test_native_sources_yaml_from_translate(tmp_path):
 def test_filter_stats_add_up(built):
     result, planted = built
     filters = result.report["filters"]
-    assert list(filters) == ["empty_question", "needs_missing_image", "no_answer", "several_correct_answers",
+    assert list(filters) == ["empty_question", "script_mismatch", "needs_missing_image", "no_answer",
+                             "several_correct_answers",
                              "option_gap", "option_count", "answer_not_among_options"]
     for stats in filters.values():
         assert stats["seen"] == stats["kept"] + sum(stats["dropped"].values())

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from globmed.cli import main
+from globmed_kit.cli import main
 
 
 def _run(argv, capsys):
@@ -69,7 +69,7 @@ def test_hub_sources_offline_fail_fast(tmp_path, capsys, monkeypatch):
 
 
 def test_subprocess_error_has_no_traceback(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "globmed.cli", "build", "--languages", "klingon", "--out",
+    proc = subprocess.run([sys.executable, "-m", "globmed_kit.cli", "build", "--languages", "klingon", "--out",
                            str(tmp_path)], capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

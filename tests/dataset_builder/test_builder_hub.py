@@ -8,6 +8,7 @@ opt-in language (ar); HF_HUB_OFFLINE stays set, as in every test: the mirror mus
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,14 +16,20 @@ from typing import Any
 import pytest
 from builder_fixtures import sentence
 
-from globmed.cli import main
+from globmed_kit.cli import main
 
 ORG = "ruiyang-medinfo"
 LANGS = ("en", "sw", "ar")
 ROWS = {"train": 3, "test": 2}  # per file
 
 
+ARABIC = ["حمى", "سعال", "كلوي", "قلبي", "كبدي", "مزمن", "حاد", "جرعة", "عدوى", "مضاد", "طفل", "امرأة", "ألم", "دم"]
+
+
 def _text(repo: str, lang: str, i: int, part: str, words: int = 14) -> str:
+    """Text in the language's script (the builder rejects a row whose question is in another script)."""
+    if lang == "ar":
+        return f"[{lang}] {repo} {part} {i}: " + " ".join(random.Random(f"{repo}{part}{i}").choices(ARABIC, k=words))
     return f"[{lang}] {repo} {part} {i}: " + sentence(f"{repo}{part}{i}", words)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from dataset_builder.field_check import check_files, mapped_fields, missing_fields
 from dataset_builder.sources import load_sources
-from globmed.cli import main
+from globmed_kit.cli import main
 
 ROWS = [
     {"id": "1", "question": "Q?", "opa": "x", "opb": "y", "cop": 1, "meta": {"subject": "anatomy"}},
@@ -36,8 +36,8 @@ def spec(fields: dict, **extra) -> SimpleNamespace:
          ["context: no field 'meta.subjekt' (fields: id, question, opa, opb, cop, meta, exp, lang; "
           "did you mean 'meta.subject'?)"]),
         ({"question": "question", "context": "meta.subject", "explanation": "exp", "answer": "cop"}, {}, []),
-        ({"question": "question", "answer": "cop"}, {"select": {"field": "category", "values": ["x"]}},
-         ["select.field: no field 'category' (fields: id, question, opa, opb, cop, meta, exp, lang)"]),
+        ({"question": "question", "answer": "cop"}, {"select": [{"field": "category", "values": ["x"]}]},
+         ["select[0].field: no field 'category' (fields: id, question, opa, opb, cop, meta, exp, lang)"]),
         ({"question": "question", "answer": "cop"},
          {"language": {"field": "lang", "codes": {"JP": "ja"}},
           "reject_when": [{"field": "annulled", "values": [True]}],

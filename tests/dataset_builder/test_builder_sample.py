@@ -7,8 +7,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from globmed.cli import main
 from globmed.languages import language_codes
+from globmed_kit.cli import main
 
 SAMPLE = Path(__file__).resolve().parents[2] / "dataset_builder" / "sample"
 

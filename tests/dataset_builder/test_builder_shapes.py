@@ -107,7 +107,7 @@ def test_nested_records_with_named_keys_digit_options_missing_answer_and_flags(t
 def test_top_level_object_without_records_is_one_line_error_naming_its_keys(tmp_path):
     path = _exam(tmp_path)
     with pytest.raises(GlobMedError, match=r"mir_2019.json: one JSON object \(keys: exam, version, sections\).*"
-                                           r"records: sections\.\{key\}\.items"):
+                                           r"records: sections\.\{section\}\.items"):
         list(read_rows(path, "json"))
     with pytest.raises(GlobMedError, match=r"records: 'sections.\{s\}.questions': no key 'questions' at "
                                            r"sections\.\{s\} \(holds: title, items\)"):
@@ -151,6 +151,8 @@ def test_language_column_with_code_map_routes_each_row(tmp_path):
         ["6", "DE", "Welches Organ produziert Galle?", "Leber", "Milz", "Niere", "Herz", "A"],
         ["7", "TL", "Ano ang sanhi ng malarya?", "Virus", "Plasmodium", "Bakterya", "Fungus", "B"],
         ["8", "English", "Which vitamin is made in the skin?", "A", "B12", "D", "K", "C"],
+        ["9", "KR", "バセドウ病で上昇するホルモンはどれか。", "TSH", "T4", "インスリン", "コルチゾール", "B"],
+        ["10", "ZH", "Tobramycin是", "抗生素", "激素", "维生素", "疫苗", "A"],
     ]
     write_csv(tmp_path / "exams.csv", header, data)
     report, rows, rejects = build(tmp_path, {
@@ -159,11 +161,14 @@ def test_language_column_with_code_map_routes_each_row(tmp_path):
         "fields": {"id": "id", "question": "question", "options": ["a", "b", "c", "d"], "answer": "answer"},
     }, languages="en,ja,ko,zh,pt")
     assert {r["id"]: r["language"] for r in rows.values()} == {
-        "src:1:ja": "ja", "src:2:ko": "ko", "src:3:zh": "zh", "src:4:pt": "pt", "src:5:pt": "pt", "src:8:en": "en"}
+        "src:1:ja": "ja", "src:2:ko": "ko", "src:3:zh": "zh", "src:4:pt": "pt", "src:5:pt": "pt", "src:8:en": "en",
+        "src:10:zh": "zh"}  # a Chinese question that is mostly a Latin drug name is still Chinese
     assert rows["src:3:zh"]["answer"] == "维生素C"
     assert all(r["translation"]["method"] == "original" for r in rows.values())  # native exams, not translations
     by_reason = {r["reason"]: r for r in rejects}
-    assert reasons(rejects) == {"language_not_selected": 1, "language_not_in_registry": 1}
+    # row 9 says KR but is Japanese: rejected by script, never filed as Korean
+    assert reasons(rejects) == {"language_not_selected": 1, "language_not_in_registry": 1, "script_mismatch": 1}
+    assert next(r for r in rejects if r["reason"] == "script_mismatch")["row"] == 8
     assert "'de'" in by_reason["language_not_selected"]["detail"]
     assert "'tl'" in by_reason["language_not_in_registry"]["detail"]
     assert report["sources"][0]["languages"] == ["en", "zh", "ja", "ko", "pt"]
@@ -350,3 +355,95 @@ def test_bad_shape_keys_are_one_line_errors(tmp_path):
                  "fields": {"question": "q", "options": "o", "answer": "a"}, **change}
         with pytest.raises(GlobMedError, match=message):
             build(tmp_path, entry)
+
+
+# --- what a new user met on real-shaped files ------------------------------------------------------------------
+
+
+def test_answers_naming_option_columns_key_lists_and_whole_floats(tmp_path):
+    """RuMedTest-style option columns "1".."4" with the answer naming its column; AfriMed-style key lists are
+    several answers; pandas' "2.0" is the index 2."""
+    header = ["id", "question", "1", "2", "3", "4", "answer", "idx"]
+    data = [
+        ["a", "Препарат выбора при анафилаксии?", "эпинефрин", "дифенгидрамин", "преднизолон", "сальбутамол", "1",
+         "0.0"],
+        ["b", "Какой орган вырабатывает инсулин?", "печень", "поджелудочная железа", "почка", "селезёнка", "2",
+         "1.0"],
+        ["c", "Какие из перечисленных являются антибиотиками?", "амоксициллин", "парацетамол", "ципрофлоксацин",
+         "ибупрофен", "1,3", "0.0"],
+    ]
+    write_csv(tmp_path / "rumed.csv", header, data)
+    source = {"task": "mcqa", "format": "csv", "files": "rumed.csv", "languages": ["ru"], "original_language": "ru",
+              "splits": {"test": "test"},
+              "fields": {"id": "id", "question": "question", "options": ["1", "2", "3", "4"], "answer": "answer"}}
+    _, rows, rejects = build(tmp_path, source, languages="ru")
+    assert rows["src:a:ru"]["answer"] == "эпинефрин" and rows["src:b:ru"]["answer"] == "поджелудочная железа"
+    assert [(r["reason"], r["detail"]) for r in rejects] == [("several_correct_answers", "2 answers: '1,3'")]
+    source["fields"] = {**source["fields"], "answer": "idx", "answer_format": "index"}
+    _, rows, _ = build(tmp_path, source, languages="ru")
+    assert rows["src:b:ru"]["answer_index"] == 1
+
+
+def test_one_based_answers_read_as_zero_based_stop_the_build(tmp_path):
+    """KorMedMCQA-style answers 1-5 under the default format: the build stops rather than shift every letter."""
+    rows = [[f"질문 {i}: 다음 중 옳은 것은?", "가", "나", "다", "라", "마", str(1 + i % 5)] for i in range(10)]
+    write_csv(tmp_path / "kor.csv", ["question", "A", "B", "C", "D", "E", "answer"], rows)
+    source = {"task": "mcqa", "format": "csv", "files": "kor.csv", "languages": ["ko"], "original_language": "ko",
+              "splits": {"test": "test"}, "fields": {"question": "question", "options": ["A", "B", "C", "D", "E"],
+                                                     "answer": "answer", "answer_format": "index"}}
+    with pytest.raises(GlobMedError, match=r"kor.csv: index answers look 1-based \(2 of 10 equal the option count, "
+                                           r"none is 0\) but answer_base is 0; set answer_base: 1"):
+        build(tmp_path, source)
+    source["fields"]["answer_base"] = 1
+    _, built, _ = build(tmp_path, source)
+    assert [r["answer_index"] for r in sorted(built.values(), key=lambda r: r["id"])] == [0, 1, 2, 3, 4] * 2
+
+
+def test_rows_already_in_the_parallel_language_stay_originals(tmp_path):
+    header = ["id", "lang", "question", "a", "b", "answer", "question_EN", "a_EN", "b_EN"]
+    write_csv(tmp_path / "m.csv", header, [
+        ["1", "JP", "高血圧の治療薬はどれか。", "降圧薬", "鎮痛薬", "A", "Which drug treats hypertension?",
+         "Antihypertensive", "Analgesic"],
+        ["2", "English", "Which organ makes bile?", "Liver", "Spleen", "A", "Which organ makes bile?", "Liver",
+         "Spleen"],
+    ])
+    report, rows, rejects = build(tmp_path, {
+        "task": "mcqa", "format": "csv", "files": "m.csv", "splits": {"test": "test"},
+        "language": {"field": "lang", "codes": {"JP": "ja"}},
+        "fields": {"id": "id", "question": "question", "options": ["a", "b"], "answer": "answer"},
+        "parallel_fields": {"en": {"question": "question_EN", "options": ["a_EN", "b_EN"]}},
+    })
+    assert not rejects and report["rows_read"] == 3  # the English row gives one unit, not a duplicate
+    assert {k: r["translation"]["method"] for k, r in rows.items()} == {
+        "src:1:ja": "original", "src:1:en": "machine", "src:2:en": "original"}
+
+
+def test_file_mistakes_are_one_line_errors(tmp_path):
+    (tmp_path / "arr.jsonl").write_text('[{"q": "x"}]')
+    with pytest.raises(GlobMedError, match=r"arr\.jsonl: a JSON array, not JSON Lines; use format: json"):
+        list(read_rows(tmp_path / "arr.jsonl", "jsonl"))
+    (tmp_path / "semi.csv").write_bytes("\ufeffquestion;A;B;answer\nQuelle vitamine ?;C;D;A\n".encode())
+    assert list(read_rows(tmp_path / "semi.csv", "csv")) == [
+        (0, {"question": "Quelle vitamine ?", "A": "C", "B": "D", "answer": "A"})]
+    write_csv(tmp_path / "typo.csv", ["question", "A", "B", "answer", "annulled"], [["Q?", "x", "y", "A", "1"]])
+    with pytest.raises(GlobMedError, match=r"source src \(typo.csv\): reject_when\[0\].field: no field 'anulled' "
+                                           r"\(fields: question, A, B, answer, annulled; did you mean 'annulled'\?\)"):
+        build(tmp_path, {"task": "mcqa", "format": "csv", "files": "typo.csv", "splits": {"test": "test"},
+                         "reject_when": {"field": "anulled"},
+                         "fields": {"question": "question", "options": ["A", "B"], "answer": "answer"}})
+    with pytest.raises(GlobMedError, match="each select rule is"):
+        build(tmp_path, {"task": "mcqa", "format": "csv", "files": "typo.csv", "select": [{"field": "x"}],
+                         "fields": {"question": "question", "options": ["A", "B"], "answer": "answer"}})
+
+
+def test_empty_files_are_named(tmp_path, caplog):
+    write_csv(tmp_path / "good.csv", ["q", "a", "b", "ans"], [["Which nerve?", "Radial", "Ulnar", "A"]])
+    (tmp_path / "empty.csv").write_text("q,a,b,ans\n")
+    source = {"task": "mcqa", "format": "csv", "fields": {"question": "q", "options": ["a", "b"], "answer": "ans"},
+              "files": [{"path": "good.csv", "split": "test"}, {"path": "empty.csv", "split": "train"}]}
+    report, rows, _ = build(tmp_path, source)
+    assert len(rows) == 1 and report["empty_files"] == ["src/empty.csv"]
+    assert "1 source file(s) have no rows: src/empty.csv" in caplog.text
+    source["files"] = [{"path": "empty.csv", "split": "train"}]
+    with pytest.raises(GlobMedError, match=r"no input rows: 1 empty file\(s\): src/empty.csv"):
+        build(tmp_path, source)

@@ -81,3 +81,16 @@ def test_atomic_dir_keeps_old_version_on_failure(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
     assert len(sha256_file(target / "a.txt")) == 64
     assert target.stat().st_mode & 0o755 == 0o755  # not mkdtemp's private 0700
+
+
+def test_provenance_versions_and_manifest_hash(tmp_path):
+    import hashlib
+
+    import yaml
+
+    from globmed.provenance import library_versions, manifest_sha256
+
+    assert library_versions(["pyyaml", "no-such-library-xyz"]) == {"pyyaml": yaml.__version__}
+    assert manifest_sha256(tmp_path) is None and manifest_sha256("org/hub-id") is None
+    (tmp_path / "MANIFEST.json").write_bytes(b'{"files": {}}')
+    assert manifest_sha256(tmp_path) == hashlib.sha256(b'{"files": {}}').hexdigest()

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support.cards import make_release_root, synthetic_run, write_space_source, write_training_info
 
-from benchmark.results_schema import load_results_dir
-from globmed.cli import main
 from globmed.errors import GlobMedError
+from globmed.results import load_results_dir
+from globmed_kit.cli import main
 from model_cards.checks import CardCheckError, check_model_card, check_space_card
 from model_cards.common import percent, split_front_matter
 from model_cards.dataset_card import write_dataset_card
 from model_cards.model_card import write_model_card
 from model_cards.space_card import write_space_card
-from model_cards.testing import make_release_root, synthetic_run, write_space_source, write_training_info
 
 
 @pytest.fixture(scope="module")

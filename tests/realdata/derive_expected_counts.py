@@ -29,6 +29,14 @@ def opt(o):
     return o
 
 
+def wrong_script(text, lang):
+    """No letter of a ja/zh question in its script (by Unicode character names), with at least 8 letters."""
+    if lang not in ("ja", "zh") or sum(c.isalpha() for c in text[:400]) < 8:
+        return False
+    names = ("CJK UNIFIED", "HIRAGANA", "KATAKANA") if lang == "ja" else ("CJK UNIFIED",)
+    return not any(n in unicodedata.name(c, "") for c in text for n in names)
+
+
 out = collections.Counter()
 # ---------------- aistairc: order of files as in YAML; all test split; dedup per language
 files = [
@@ -54,6 +62,9 @@ for lang, f in files:
         ch = [opt(c) for c in r["choices"]]
         if not r["problem_text"].strip():
             out[(name, "empty_question")] += 1
+            continue
+        if wrong_script(r["problem_text"], lang):
+            out[(name, "script_mismatch")] += 1
             continue
         if r["text_only"] is False:
             out[(name, "needs_missing_image")] += 1

@@ -92,3 +92,15 @@ def test_quirks_normalised(built):
         assert any(o == "Colágeno." for r in rows for o in r["options"])
     for r in rows:
         assert r["options"][r["answer_index"]] == r["answer"]
+
+
+def test_apollo_empty_fifth_option_is_absent_not_an_option(realdata, tmp_path):
+    """XMedBench's converter appended "." to every option, so an empty 5th option reads "(E) .": with
+    `absent_option_values: ["."]` those questions keep their 4 real options (counted, never a 5th option ".")."""
+    result = run_build(HERE / "apollo.yaml", tmp_path, progress=False)
+    raw = json.loads((realdata / "apollo_xmedbench/metadata/test/zh.json").read_text(encoding="utf-8"))
+    dotted = sum(1 for r in raw if r["options"].rstrip().endswith("(E) ."))
+    assert dotted > 0
+    rows = [r for p in sorted(result.out.glob("data/zh/mcqa/*.parquet")) for r in pq.read_table(p).to_pylist()]
+    assert rows and not any("." in r["options"] for r in rows)
+    assert result.report["normalisation"]["absent_options_dropped"] >= dotted

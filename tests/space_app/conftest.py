@@ -6,10 +6,10 @@ import random
 from pathlib import Path
 
 import pytest
+from support.synthetic_runs import make_run, write_runs
 
-from benchmark.results_schema import RunResult
 from globmed.languages import low_resource_codes
-from space_app.synthetic import make_run, write_runs
+from globmed.results import RunResult
 
 LOW = set(low_resource_codes())
 

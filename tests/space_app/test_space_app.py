@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from globmed.cli import main
 from globmed.errors import GlobMedError
+from globmed_kit.cli import main
 from space_app import model_page
 from space_app.results_source import load_runs
 from space_app.settings import SpaceSettings
@@ -90,6 +90,23 @@ def test_create_app_builds_the_blocks(results_dir, tmp_path):
     assert notices and "--chat-model PATH" in str(notices[0])
 
 
+def test_events_keep_their_api_names_and_cross_tab_wiring(results_dir, tmp_path):
+    """Gradio names an endpoint after its handler: the tab split must not rename the Space's API."""
+    from space_app.app import create_app
+
+    demo = create_app(results_dir, tmp_path / "data")
+    config = demo.get_config_file()
+    deps = {dep["api_name"]: dep for dep in config["dependencies"]}
+    assert list(deps) == ["update_tables", "language_plot", "model_details", "handle_submission", "refresh",
+                          "update_tables_1", "examples_for", "lambda", "respond"]
+    by_id = {component["id"]: component["props"] for component in config["components"]}
+    labels = [by_id[i].get("label") for i in deps["refresh"]["outputs"]]
+    assert labels == ["Runs to compare", "Run", "Backend"]  # a reload refreshes pickers on three tabs
+    assert deps["update_tables_1"]["trigger_after"] == list(deps).index("refresh")
+    gap = by_id[deps["update_tables"]["outputs"][-1]]
+    assert gap["label"].startswith("High- minus low-resource gap")  # the plots tab follows the filters
+
+
 def test_cli_help_lists_the_admin_flags(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["space", "--help"])
@@ -100,7 +117,7 @@ def test_cli_help_lists_the_admin_flags(capsys):
 
 
 def test_cli_admin_flow(tmp_path, run_dict, capsys):
-    from benchmark.results_schema import RunResult
+    from globmed.results import RunResult
     from space_app.submission import store_pending
 
     data_dir = tmp_path / "data"

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from benchmark.results_schema import RunResult
 from globmed.errors import GlobMedError
+from globmed.results import RunResult
 from space_app import submission as sub
 from space_app.results_source import load_runs
 

@@ -7,17 +7,16 @@ import shutil
 
 import pytest
 
-from globmed.cli import main
 from globmed.errors import GlobMedError
+from globmed_kit.cli import main
 from training.config import load_recipe
 from training.sft import run_training
 
 # Small and quick: a 2-layer model, 96 mixture rows, a few optimiser steps.
 FAST = [
-    "tiny_model.hidden_size=64", "tiny_model.num_layers=2", "tiny_model.intermediate_size=128",
-    "tiny_model.vocab_size=512", "data.total_rows=96", "data.max_eval_rows=24",
-    "sft.max_length=256", "sft.per_device_train_batch_size=4", "sft.eval_strategy=no", "sft.logging_steps=2",
-    "sft.save_strategy=steps", "sft.save_steps=2", "sft.save_total_limit=null",
+    "tiny_hidden_size=64", "tiny_num_layers=2", "tiny_intermediate_size=128", "tiny_vocab_size=512",
+    "mixture_rows=96", "max_eval_rows=24", "max_length=256", "per_device_train_batch_size=4", "eval_strategy=no",
+    "logging_steps=2", "save_strategy=steps", "save_steps=2", "save_total_limit=null",
 ]
 
 
@@ -56,7 +55,7 @@ def batch_records(tiny_dataset_dir):
 @pytest.fixture(scope="module")
 def lora_run(tiny_dataset_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("release-lora")
-    recipe = load_recipe("globmed-llm-tiny/sft/config_lora.yaml", [*FAST, "sft.max_steps=8", "sft.learning_rate=5e-3"])
+    recipe = load_recipe("globmed-llm-tiny/sft/config_lora.yaml", [*FAST, "max_steps=8", "learning_rate=5e-3"])
     seen = []
     result = run_training(recipe, root, dataset=tiny_dataset_dir,
                           after_save=lambda path: seen.append(sorted(p.name for p in path.iterdir())))
@@ -116,7 +115,7 @@ def test_training_json_records_how_the_model_was_made(lora_run, tiny_dataset_dir
 
 
 def test_full_fine_tuning_lowers_loss_and_resumes_at_the_right_step(tiny_dataset_dir, tmp_path, batch_records):
-    overrides = [*FAST, "sft.max_steps=4", "sft.learning_rate=3e-3"]
+    overrides = [*FAST, "max_steps=4", "learning_rate=3e-3"]
     recipe = load_recipe("globmed-llm-tiny/sft/config_full.yaml", overrides)
     first = run_training(recipe, tmp_path, dataset=tiny_dataset_dir)
     assert first.global_step == 4
@@ -158,7 +157,7 @@ def test_qlora_without_cuda_names_the_way_out(tiny_dataset_dir, tmp_path, capsys
     code = main(["train", "--recipe", "globmed-llm-1.7b/sft/config_qlora.yaml", "--out", str(tmp_path),
                  "--dataset", str(tiny_dataset_dir)])
     err = capsys.readouterr().err
-    assert code == 2 and "needs a CUDA GPU" in err and "--set model.method=lora" in err and "config_full.yaml" in err
+    assert code == 2 and "needs a CUDA GPU" in err and "--set load_in_4bit=false" in err and "config_full.yaml" in err
 
 
 def test_push_fails_fast_offline_or_without_token(tiny_dataset_dir, tmp_path, monkeypatch):
@@ -183,7 +182,7 @@ def test_missing_dataset_and_gpu_recipe_on_cpu_errors(tmp_path, capsys, tiny_dat
 
     if not torch.cuda.is_available():
         code = main(["train", "--recipe", "globmed-llm-1.7b/sft/config_full.yaml", "--out", str(tmp_path),
-                     "--dataset", str(tiny_dataset_dir), "--set", "data.languages=en", "--set", "data.tasks=mcqa"])
+                     "--dataset", str(tiny_dataset_dir), "--set", "languages=en", "--set", "tasks=mcqa"])
         err = capsys.readouterr().err
         assert code == 2 and "bf16" in err and "globmed-llm-tiny" in err
 

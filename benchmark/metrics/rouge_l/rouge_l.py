@@ -1,9 +1,10 @@
 """GlobMed-Bench ROUGE-L F1 with a tokenizer that works in all 12 languages.
 
-`rouge_score`'s default tokenizer keeps only [a-z0-9], which turns Chinese, Japanese and Korean answers
-into empty strings (and strips Yoruba tone marks into different tokens). Here text is lower-cased and NFKC
-normalised, each Han/kana/Hangul character is one token, and other text is split into runs of letters and
-digits (\\w+). Score per pair is the LCS F-measure (beta = 1); the result is the mean over pairs.
+The LCS and F-measure are `rouge_score`'s (`RougeScorer(["rougeL"])`); only its tokenizer is replaced. The default
+one keeps only [a-z0-9], which turns Chinese, Japanese and Korean answers into empty strings (and strips Yoruba
+tone marks into different tokens). Here text is lower-cased and NFKC normalised, each Han/kana/Hangul character
+is one token, and other text is split into runs of letters and digits (\\w+). Score per pair is the LCS
+F-measure (beta = 1); the result is the mean over pairs.
 Loaded by path: `evaluate.load("benchmark/metrics/rouge_l")`.
 """
 
@@ -13,6 +14,7 @@ import unicodedata
 import datasets
 import evaluate
 import numpy as np
+from rouge_score import rouge_scorer, tokenizers
 
 _DESCRIPTION = "ROUGE-L F1 (LCS), multilingual tokenisation (CJK by character)."
 _KWARGS = """
@@ -32,29 +34,18 @@ _CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
 
 
-def tokenize(text: str) -> list[str]:
-    return _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
+class MultilingualTokenizer(tokenizers.Tokenizer):
+    """Tokens for rouge_score in every GlobMed language: CJK by character, other scripts by word."""
+
+    def tokenize(self, text: str) -> list[str]:
+        return _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
 
 
-def lcs_length(a: list[str], b: list[str]) -> int:
-    if not a or not b:
-        return 0
-    previous = [0] * (len(b) + 1)
-    for token in a:
-        current = [0]
-        for j, other in enumerate(b):
-            current.append(previous[j] + 1 if token == other else max(previous[j + 1], current[j]))
-        previous = current
-    return previous[-1]
+_SCORER = rouge_scorer.RougeScorer(["rougeL"], tokenizer=MultilingualTokenizer())
 
 
 def rouge_l(prediction: str, reference: str) -> float:
-    pred, ref = tokenize(prediction), tokenize(reference)
-    lcs = lcs_length(pred, ref)
-    if lcs == 0:
-        return 0.0
-    precision, recall = lcs / len(pred), lcs / len(ref)
-    return 2 * precision * recall / (precision + recall)
+    return float(_SCORER.score(reference, prediction)["rougeL"].fmeasure)  # rouge_score takes (target, prediction)
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS)

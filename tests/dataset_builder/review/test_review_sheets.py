@@ -8,11 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
+from support.mock_openai_server import fake_unit
 
 from dataset_builder.review.sheets import COLUMNS, RevisionError, parse_revision, render
-from dataset_builder.translate.mock_server import fake_unit
-from globmed.cli import main
 from globmed.errors import GlobMedError
+from globmed_kit.cli import main
 
 
 def _native(tmp_path: Path) -> Path:

@@ -33,8 +33,7 @@ def run_mock_server(tmp_path: Path, script: dict | None = None, latency: float =
     script_path.write_text(json.dumps(script or {}))
     cmd = [
         sys.executable,
-        "-m",
-        "dataset_builder.translate.mock_server",
+        str(Path(__file__).resolve().parents[2] / "support" / "mock_openai_server.py"),
         "--port",
         "0",
         "--latency",

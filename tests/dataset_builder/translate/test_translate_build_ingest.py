@@ -10,7 +10,7 @@ import json
 import pytest
 from translate_helpers import published_rows
 
-from globmed.cli import main
+from globmed_kit.cli import main
 
 pytestmark = pytest.mark.server
 pytest.importorskip("dataset_builder.cli", reason="the dataset builder is not in this tree yet")

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from dataset_builder.translate.checks import numbers_in, run_checks
+from dataset_builder.translate.checks import CHECKS, numbers_in, run_checks
 from dataset_builder.translate.units import UnitParseError, make_unit, parse_json_object, parse_unit
 
 EN = make_unit(
@@ -45,6 +45,12 @@ def test_good_translation_passes() -> None:
     assert report.issues == []
     assert report.status["language_id"] == "pass"
     assert report.score() == 1.0
+
+
+def test_each_check_reports_under_its_own_name_in_order() -> None:
+    report = run_checks(EN, FR, "fr", 1, {"blood pressure": ("tension artérielle",)})
+    assert list(report.status) == [check.name for check in CHECKS]
+    assert len({check.name for check in CHECKS}) == len(CHECKS)
 
 
 @pytest.mark.parametrize(

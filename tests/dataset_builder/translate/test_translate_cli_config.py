@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from dataset_builder.translate.config import load_config
-from globmed.cli import main
 from globmed.errors import GlobMedError
+from globmed_kit.cli import main
 
 
 @pytest.mark.parametrize(

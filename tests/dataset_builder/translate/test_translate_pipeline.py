@@ -9,7 +9,7 @@ import pytest
 import yaml
 from translate_helpers import english_items, flagged_rows, published_rows
 
-from globmed.cli import main
+from globmed_kit.cli import main
 
 pytestmark = pytest.mark.server
 

@@ -19,7 +19,7 @@ def _cmd(dataset: Path, out: Path, base_url: str) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "globmed.cli",
+        "globmed_kit.cli",
         "-q",
         "translate",
         "--dataset",

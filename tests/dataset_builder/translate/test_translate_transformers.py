@@ -11,7 +11,7 @@ import json
 import pytest
 from translate_helpers import english_items, flagged_rows, published_rows
 
-from globmed.cli import main
+from globmed_kit.cli import main
 
 pytestmark = pytest.mark.server
 

@@ -1,0 +1,110 @@
+"""What the Space's events do: the shared state and one method per callback, kept apart from the layout in app.py.
+
+The handlers are methods, not closures inside `create_app`, so the layout can be built tab by tab and wired in one
+place. Their names are the Space's API names (Gradio names an endpoint after its function): `update_tables`,
+`language_plot`, `model_details`, `handle_submission`, `refresh`, `examples_for`, `respond`; renaming one breaks
+clients that call it. app.py imports this module inside `create_app` (it loads Gradio and pandas), so importing
+the app stays free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import gradio as gr
+
+from space_app import chat, display, model_page, plots, text
+from space_app import submission as sub
+from space_app.leaderboard import Leaderboard, Query, run_label
+from space_app.results_source import load_runs
+from space_app.settings import SpaceSettings
+
+
+class SpaceState:
+    """What the callbacks share: the settings and the current leaderboard (replaced on refresh)."""
+
+    def __init__(self, settings: SpaceSettings):
+        self.settings = settings
+        self.refresh()
+
+    def refresh(self) -> None:
+        """(Re-)read the results: at start, and after a submission is approved (the Reload button)."""
+        settings = self.settings
+        self.report = load_runs(settings.results_dir, settings.results_repo, settings.approved_dir,
+                                settings.hub_cache_dir)
+        self.board = Leaderboard(self.report.runs)
+
+    def known_run_ids(self) -> set[str]:
+        pending = {run.run_id for _, run in sub.list_pending(self.settings.data_dir)}
+        return {run.run_id for run in self.board.runs} | pending
+
+
+class Callbacks:
+    """The event handlers of one app: they read and refresh `state` and answer with `backends` (label -> chat)."""
+
+    def __init__(self, state: SpaceState, backends: dict[str, chat.ChatBackend]):
+        self.state = state
+        self.backends = backends
+        self.views = display.view_keys()
+        self.by_label = display.column_by_label()
+
+    def query_from(self, search, types, backends_, size_min, size_max, unknown, group, tasks, sort_label,
+                   descending, picked, show_ci, view) -> Query:
+        """The leaderboard query of one view from the filter controls (in the order app.py lists them)."""
+        by_label = self.by_label
+        return Query(
+            view=view, tasks=list(tasks or []), search=search or "", types=list(types or []),
+            backends=list(backends_ or []), size_min=size_min, size_max=size_max, include_unknown_size=bool(unknown),
+            language_group=group, sort_by=by_label[sort_label].key if sort_label in by_label else "overall",
+            descending=bool(descending), columns=[by_label[label].key for label in picked or [] if label in by_label],
+            show_ci=bool(show_ci),
+        )
+
+    def update_tables(self, *controls):
+        """Every view's table, the run count and the gap chart (it follows the overall view's filters)."""
+        outputs, overall_frame = [], None
+        for view in self.views:
+            query = self.query_from(*controls, view)
+            frame, shown, datatypes = self.state.board.display(query)
+            if view == display.OVERALL_VIEW:
+                overall_frame = frame
+            outputs.append(gr.Dataframe(value=shown, datatype=datatypes))
+        count = f"**{len(overall_frame)}** of {len(self.state.board.runs)} runs shown"
+        gap = plots.gap_frame(overall_frame)
+        return [*outputs, count, gap]
+
+    def run_choices(self) -> list[tuple[str, str]]:
+        """(label, run id) of every run, for the run pickers."""
+        return [(run_label(run), run.run_id) for run in self.state.board.runs]
+
+    def model_details(self, run_id: str | None):
+        if not run_id:
+            return text.MODEL_PAGE_HELP, None, ""
+        try:
+            run = self.state.board.run(run_id)
+        except KeyError:
+            return f"No run {run_id}", None, ""
+        return model_page.run_header(run), model_page.source_table(run), model_page.reproduce_command(run)
+
+    def language_plot(self, run_ids: list[str] | None):
+        return plots.language_scores(self.state.board, list(run_ids or []))
+
+    def handle_submission(self, upload: str | None) -> str:
+        settings = self.state.settings
+        return sub.submit_upload(upload, settings.data_dir, settings.max_upload_bytes, self.state.known_run_ids(),
+                                 settings.requests_repo)
+
+    def refresh(self):
+        """Re-read the results; new run choices for both pickers and the backends now present."""
+        self.state.refresh()
+        choices = self.run_choices()
+        present = self.state.board.choices("backend")
+        return gr.Dropdown(choices=choices), gr.Dropdown(choices=choices), gr.CheckboxGroup(present, value=present)
+
+    def examples_for(self, language: str):
+        questions = chat.example_questions(language, self.state.settings.sample_dir)
+        return gr.Dropdown(choices=questions, value=None)
+
+    def respond(self, question: str, history: list[dict], language: str, backend_label: str | None) -> Iterator:
+        for turn in chat.answer_turn(self.backends, question, history, language, backend_label):
+            yield turn, ""

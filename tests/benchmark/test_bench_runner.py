@@ -1,0 +1,62 @@
+"""`runner.run` leaves the caller's config alone and names the run from that config as given."""
+
+from __future__ import annotations
+
+import copy
+
+from benchmark.backends import BackendConfig
+from benchmark.provenance import dataset_info
+from benchmark.runner import RunConfig, config_fingerprint, config_hash, resolve, run
+from globmed.results import ModelInfo, RunResult
+
+
+def api_config(out: str) -> RunConfig:
+    return RunConfig(
+        model=ModelInfo(name="tiny", path="org/tiny"),
+        backend="openai",
+        backend_config=BackendConfig(model="org/tiny", base_url="http://127.0.0.1:1/v1"),
+        dataset="org/globmed",
+        tasks=["mcqa", "lfqa"],
+        languages=["en", "sw"],
+        limit=3,
+        out=out,
+    )
+
+
+def test_config_hash_is_unchanged():
+    """Results on disk resume by this hash: a new value means every roster entry runs again."""
+    fingerprint = config_fingerprint(api_config("results"), "0" * 64)
+    assert fingerprint["scoring"] == "auto"
+    assert config_hash(fingerprint) == "3322dec661bed15e98f5900285f4ada69d98d3942b9517650379e601ff62a267"
+
+
+def test_resolve_fills_the_backend_defaults_on_a_copy(tmp_path):
+    cfg = api_config(str(tmp_path))
+    before = copy.deepcopy(cfg)
+    resolved = resolve(cfg, tmp_path)
+    assert resolved.scoring == "generate"  # the API backend has no log-likelihoods
+    assert resolved.backend_config.cache_path == str(tmp_path / ".cache" / "responses.sqlite")
+    assert cfg == before and cfg.backend_config.cache_path is None
+
+
+def test_run_leaves_the_callers_config_unchanged(tiny_model_dir, tiny_dataset_dir, tmp_path):
+    cfg = RunConfig(
+        model=ModelInfo(name="tiny", path=str(tiny_model_dir)),
+        backend_config=BackendConfig(model=str(tiny_model_dir), device="cpu"),
+        dataset=str(tiny_dataset_dir),
+        tasks=["mcqa"],
+        languages=["en"],
+        limit=2,
+        resamples=20,
+        out=str(tmp_path),
+    )
+    before = copy.deepcopy(cfg)
+    path = run(cfg)
+    assert cfg == before  # scoring is still "auto", though the run resolved it
+    result = RunResult.load(path)
+    assert result.config["scoring"] == "loglikelihood"
+    digest = config_hash(config_fingerprint(before, dataset_info(before.dataset)["manifest_sha256"]))
+    assert result.config["config_hash"] == digest and result.run_id == f"tiny__{digest[:10]}"
+    mtime = path.stat().st_mtime_ns
+    assert run(cfg) == path and path.stat().st_mtime_ns == mtime  # the same config finds its run done
+    assert cfg == before
