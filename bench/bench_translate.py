@@ -71,7 +71,7 @@ def run(items: list[SourceItem], latency: float, concurrency: int, review: bool)
             backend=BackendConfig(model="bench", base_url=url, concurrency=concurrency, timeout_s=30, max_retries=2),
             pipeline=PipelineConfig(rounds=2, review=review),
         )
-        from dataset_builder.translate.backends import make_backend
+        from globmed.llm_chat import make_chat_client
 
         with tempfile.TemporaryDirectory() as tmp:
             start, cpu = time.perf_counter(), time.process_time()
@@ -79,7 +79,7 @@ def run(items: list[SourceItem], latency: float, concurrency: int, review: bool)
                 items,
                 ["fr"],
                 config,
-                make_backend(config.backend),
+                make_chat_client(config.backend.kind, config.backend),
                 load_prompts(),
                 Path(tmp),
                 cache_path=Path(tmp) / "cache.sqlite",

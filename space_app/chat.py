@@ -1,10 +1,10 @@
 """The chat demo's backends and example questions.
 
-Two backends answer a conversation as a stream of text pieces:
-- `LocalChat`: a local model folder loaded with transformers (lazily, on the first question), generation in a
-  thread feeding a `TextIteratorStreamer`;
-- `EndpointChat`: any OpenAI-compatible server (`transformers serve`, vLLM, a hosted API) through `httpx`
-  with `stream: true`, reading the server-sent events.
+Two backends answer a conversation as a stream of text pieces, both through the kernel's model-access layer:
+- `LocalChat`: a local model folder loaded with transformers (lazily, on the first question; `globmed.llm_local`),
+  generation in a thread feeding a streamer;
+- `EndpointChat`: any OpenAI-compatible server (`transformers serve`, vLLM, a hosted API) with `stream: true`,
+  reading the server-sent events (`globmed.llm_client.stream_chat`, which retries opening the stream).
 Example questions per language come from the bundled sample's GlobMed_LiveQA test files when present,
 else from `examples.yaml` shipped beside this module.
 """
@@ -24,11 +24,12 @@ import yaml
 
 from globmed.errors import GlobMedError
 from globmed.languages import get_language
+from globmed.llm_chat import Message, ModelCallError
+from globmed.llm_config import BackendConfig
+from globmed.llm_local import LocalModel, load_model, stream_generate
 from space_app import text
 
 logger = logging.getLogger(__name__)
-
-Message = dict[str, str]  # {"role": "user" | "assistant" | "system", "content": "..."}
 
 
 class ChatBackend(Protocol):
@@ -70,53 +71,28 @@ class LocalChat:
     max_new_tokens: int = 256
     temperature: float = 0.7  # sampling, as chat demos do; 0 means greedy (reproducible) decoding
     label: str = ""
-    _loaded: tuple[Any, Any] | None = field(default=None, repr=False)
+    _loaded: LocalModel | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
         self.label = self.label or f"local: {self.path.name}"
 
-    def load(self) -> tuple[Any, Any]:
+    def load(self) -> LocalModel:
         """Model and tokenizer, loaded once (the first question pays for it, not the Space's start)."""
         with self._lock:
             if self._loaded is None:
                 if not (self.path / "config.json").is_file():
                     raise GlobMedError(f"chat model {self.path} has no config.json; pass a saved model folder")
-                from transformers import AutoModelForCausalLM, AutoTokenizer
-
-                tokenizer = AutoTokenizer.from_pretrained(self.path)
-                model = AutoModelForCausalLM.from_pretrained(self.path)
-                model.eval()
-                self._loaded = (model, tokenizer)
+                self._loaded = load_model(BackendConfig(model=str(self.path)))
                 logger.info("chat model loaded from %s", self.path)
             return self._loaded
 
     def stream(self, messages: list[Message]) -> Iterator[str]:
-        from transformers import TextIteratorStreamer
-
-        model, tokenizer = self.load()
-        inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
-                                               return_dict=True)
-        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=300)
-        errors: list[BaseException] = []
-
-        def generate() -> None:
-            try:
-                sampling = {"do_sample": True, "temperature": self.temperature, "top_p": 0.9} \
-                    if self.temperature > 0 else {"do_sample": False}
-                model.generate(**inputs, streamer=streamer, max_new_tokens=self.max_new_tokens,
-                               pad_token_id=tokenizer.pad_token_id, **sampling)
-            except BaseException as err:  # surfaced to the visitor below, not lost in the thread
-                errors.append(err)
-                streamer.end()
-
-        thread = threading.Thread(target=generate, daemon=True)
-        thread.start()
-        yield from (piece for piece in streamer if piece)
-        thread.join()
-        if errors:
-            raise GlobMedError(f"generation failed: {errors[0]}")
+        try:
+            yield from stream_generate(self.load(), messages, self.max_new_tokens, self.temperature, top_p=0.9)
+        except ModelCallError as err:
+            raise GlobMedError(str(err)) from None
 
 
 @dataclass
@@ -140,39 +116,14 @@ class EndpointChat:
         return base if base.endswith("/chat/completions") else f"{base}/chat/completions"
 
     def stream(self, messages: list[Message]) -> Iterator[str]:
-        import httpx
+        from globmed.llm_client import stream_chat  # httpx: only when an endpoint is asked
 
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        body = {"model": self.model, "messages": messages, "stream": True, "max_tokens": self.max_new_tokens,
+        body = {"model": self.model, "messages": messages, "max_tokens": self.max_new_tokens,
                 "temperature": self.temperature}
         try:
-            with httpx.stream("POST", self.url, json=body, headers=headers, timeout=self.timeout) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    raise GlobMedError(f"{self.url} answered HTTP {response.status_code}: {response.text[:200]}")
-                yield from parse_sse(response.iter_lines())
-        except httpx.HTTPError as err:
-            raise GlobMedError(f"cannot reach chat endpoint {self.url} ({type(err).__name__}: {err})") from None
-
-
-def parse_sse(lines: Iterator[str]) -> Iterator[str]:
-    """The content pieces of an OpenAI-style event stream (`data: {json}` lines, ended by `data: [DONE]`)."""
-    for line in lines:
-        line = line.strip()
-        if not line.startswith("data:"):
-            continue
-        payload = line[len("data:"):].strip()
-        if payload == "[DONE]":
-            return
-        try:
-            event = json.loads(payload)
-        except json.JSONDecodeError:
-            logger.warning("ignoring a malformed event from the chat endpoint: %.80s", payload)
-            continue
-        for choice in event.get("choices") or []:
-            piece = (choice.get("delta") or {}).get("content")
-            if piece:
-                yield piece
+            yield from stream_chat(self.url, body, api_key=self.api_key, timeout_s=self.timeout)
+        except ModelCallError as err:
+            raise GlobMedError(f"chat endpoint: {err}") from None
 
 
 def answer_turn(backends: dict[str, ChatBackend], question: str, history: list[dict[str, Any]] | None,

@@ -7,7 +7,9 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -39,6 +41,23 @@ def _free_port() -> int:
 def free_port_factory():
     """Call it for a port on 127.0.0.1 that was free a moment ago."""
     return _free_port
+
+
+@pytest.fixture
+def loopback_http():
+    """Factory: serve a `BaseHTTPRequestHandler` class on 127.0.0.1 (a free port) in a thread; returns its URL."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(handler: type) -> str:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="session")

@@ -9,36 +9,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from globmed import llm_config
 from globmed.schema import OPTION_LETTERS
 
 
 @dataclass
-class BackendConfig:
-    # model
-    model: str = ""  # local folder, Hub id, or API model name
-    revision: str | None = None
-    dtype: str = "auto"  # auto, float32, bfloat16, float16
-    device: str = "auto"  # auto, cpu, cuda, cuda:1
-    chat_template: str = "auto"  # auto (use it when the tokenizer has one), on, off
-    trust_remote_code: bool = False
+class BackendConfig(llm_config.BackendConfig):
+    """The kernel's model config (model, loading, endpoint, retries) plus what only the benchmark sets."""
+
+    chat_template: str = field(
+        default="auto", metadata={"help": "auto (use it when the tokenizer has one), on, off"}
+    )
     # batching (local backends)
-    batch_size: int | str = "auto"  # int, or "auto": token-budget batches, halved on out-of-memory
-    max_batch_tokens: int | None = None  # token budget per batch for "auto"; default from the device
+    batch_size: int | str = field(
+        default="auto", metadata={"help": 'int, or "auto": token-budget batches, halved on out-of-memory'}
+    )
+    max_batch_tokens: int | None = field(
+        default=None, metadata={"help": 'token budget per batch for "auto"; default from the device'}
+    )
     # vLLM
-    tensor_parallel_size: int = 1
-    data_parallel_size: int = 1
-    gpu_memory_utilization: float = 0.9
-    max_model_len: int | None = None
+    tensor_parallel_size: int = field(default=1, metadata={"help": "GPUs per vLLM replica"})
+    data_parallel_size: int = field(default=1, metadata={"help": "vLLM replicas"})
+    gpu_memory_utilization: float = field(default=0.9, metadata={"help": "share of GPU memory vLLM may take"})
+    max_model_len: int | None = field(default=None, metadata={"help": "vLLM context length; default the model's"})
     # OpenAI-compatible endpoint
-    base_url: str = "http://127.0.0.1:8000/v1"
-    api_key_env: str | None = "OPENAI_API_KEY"  # name of the env var holding the key (never the key itself)
-    concurrency: int = 8
-    max_retries: int = 5
-    timeout_s: float = 120.0
-    cache_path: str | None = None  # sqlite file of cached responses; None disables the cache
-    extra_body: dict[str, Any] = field(default_factory=dict)  # e.g. {"chat_template_kwargs": {...}}
+    cache_path: str | None = field(
+        default=None, metadata={"help": "sqlite file of cached responses; None disables the cache"}
+    )
+    extra_body: dict[str, Any] = field(
+        default_factory=dict, metadata={"help": 'added to every request body, e.g. {"chat_template_kwargs": {...}}'}
+    )
     # generation
-    seed: int = 1234
+    seed: int = field(default=1234, metadata={"help": "sampling seed sent to engines (decoding is greedy)"})
 
 
 @dataclass

@@ -6,7 +6,8 @@ after a chat template). That equals lm-evaluation-harness's log-likelihood of th
 without one request per option. Requests are sorted by length (longest first, so an out-of-memory error
 happens in the first batch), padded on the right (no mask needed, exact positions), and only each question's
 last position goes through the LM head. "auto" batching fills a token budget and halves it on OOM.
-Generation pads on the left (as `generate` expects) in large length-sorted batches.
+Generation pads on the left (as `generate` expects) in large length-sorted batches. The model is loaded by the
+kernel's `globmed.llm_local.load_model`, like every local model of the kit; the scoring stays here.
 """
 
 from __future__ import annotations
@@ -16,18 +17,10 @@ from typing import Any
 
 from benchmark.backends.base import Backend, BackendConfig, Request
 from globmed.errors import GlobMedError
+from globmed.llm_local import load_model
 from globmed.schema import OPTION_LETTERS
 
 logger = logging.getLogger(__name__)
-
-_DTYPES = {
-    "float32": "float32",
-    "fp32": "float32",
-    "bfloat16": "bfloat16",
-    "bf16": "bfloat16",
-    "float16": "float16",
-    "fp16": "float16",
-}
 
 
 def _is_oom(err: BaseException) -> bool:
@@ -41,32 +34,10 @@ class TransformersBackend(Backend):
     def __init__(self, config: BackendConfig) -> None:
         super().__init__(config)
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.torch = torch
-        device = config.device
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        self.device = torch.device(device)
-        if config.dtype == "auto":
-            dtype = torch.bfloat16 if self.device.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
-        elif config.dtype in _DTYPES:
-            dtype = getattr(torch, _DTYPES[config.dtype])
-        else:
-            raise GlobMedError(f"--dtype {config.dtype!r}: expected auto, float32, bfloat16 or float16")
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(
-                config.model, revision=config.revision, trust_remote_code=config.trust_remote_code
-            )
-            self.model = AutoModelForCausalLM.from_pretrained(
-                config.model, revision=config.revision, dtype=dtype, trust_remote_code=config.trust_remote_code
-            ).to(self.device)
-        except OSError as err:
-            raise GlobMedError(f"model {config.model}: cannot load ({str(err).splitlines()[0]})") from None
-        self.model.eval()
-        self.dtype = dtype
-        if self.tokenizer.pad_token_id is None:
-            self.tokenizer.pad_token = self.tokenizer.eos_token
+        local = load_model(config)  # the kernel's loader: device, dtype, pad token, load errors
+        self.model, self.tokenizer, self.device, self.dtype = local.model, local.tokenizer, local.device, local.dtype
         has_template = bool(getattr(self.tokenizer, "chat_template", None))
         if config.chat_template == "on" and not has_template:
             raise GlobMedError(f"model {config.model}: --chat-template on, but its tokenizer has no chat template")

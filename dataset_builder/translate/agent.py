@@ -14,13 +14,13 @@ import logging
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from dataset_builder.translate.backends.base import BackendError, ChatBackend
 from dataset_builder.translate.checks import Issue, chrf, run_checks
 from dataset_builder.translate.config import TranslateConfig
 from dataset_builder.translate.glossary import Glossary
 from dataset_builder.translate.prompts import PromptSet
 from dataset_builder.translate.units import SourceItem, UnitParseError, parse_json_object, parse_unit, unit_texts
 from globmed.languages import get_language
+from globmed.llm_chat import ChatClient, ModelCallError
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class Translator:
     """Runs the loop for one (item, language); stateless across items, so many run concurrently."""
 
     config: TranslateConfig
-    backend: ChatBackend
+    backend: ChatClient
     prompts: PromptSet
     glossary: Glossary | None = None
 
@@ -105,7 +105,7 @@ class Translator:
                     outcome.verdict = ACCEPTED
                     outcome.issues = []
                     return outcome
-        except BackendError as err:
+        except ModelCallError as err:
             outcome.reason = f"backend: {err}"
             outcome.issues = [Issue("backend", "*", str(err)).to_dict()]
             outcome.cacheable = False
@@ -117,7 +117,7 @@ class Translator:
         return outcome
 
     async def _chat(self, messages: list[dict[str, str]], outcome: Outcome, model: str | None = None) -> str:
-        result = await self.backend.chat(messages, model=model)
+        result = await self.backend.chat(messages, model, self.config.backend.chat_settings())
         outcome.requests += 1
         outcome.prompt_tokens += result.prompt_tokens
         outcome.completion_tokens += result.completion_tokens

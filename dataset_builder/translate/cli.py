@@ -68,13 +68,13 @@ class TranslateCommand(Command):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def run(self, args: argparse.Namespace) -> int:
-        from dataset_builder.translate.backends import make_backend
         from dataset_builder.translate.config import load_config
         from dataset_builder.translate.glossary import Glossary
         from dataset_builder.translate.items import Selection, load_items, source_metadata
         from dataset_builder.translate.prompts import load_prompts
         from dataset_builder.translate.runner import translate_items
         from globmed.languages import parse_languages
+        from globmed.llm_chat import make_chat_client
 
         languages = [c for c in parse_languages(args.languages) if c != "en"]
         if not languages:
@@ -106,7 +106,7 @@ class TranslateCommand(Command):
         items = load_items(args.dataset, selection)
         if not items:
             raise GlobMedError(f"{args.dataset}: no English items match the selection")
-        backend = make_backend(config.backend)
+        backend = make_chat_client(config.backend.kind, config.backend)
         report = translate_items(
             items,
             languages,

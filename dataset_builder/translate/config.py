@@ -3,7 +3,7 @@
 YAML layout (every key optional; a key nothing consumes is an error naming it):
 
     backend:  {kind: openai, model: gpt-4o-mini, base_url: https://api.openai.com/v1, api_key_env: OPENAI_API_KEY,
-               concurrency: 16, timeout_s: 60, max_retries: 4, ...}
+               concurrency: 16, timeout_s: 60, max_retries: 4, ...}   (globmed.llm_config.BackendConfig + extras)
     pipeline: {rounds: 3, review: true, backtranslate: false, glossary: terms.tsv, include_flagged: false}
     prices:   {gpt-4o-mini: {input_per_million: 0.15, output_per_million: 0.6}}
 
@@ -13,60 +13,35 @@ The API key itself is never in the config: only the name of the environment vari
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from globmed import llm_config
 from globmed.errors import GlobMedError
-
-BACKENDS = ("openai", "transformers")
+from globmed.llm_chat import CHAT_CLIENTS, ChatSettings
 
 
 @dataclass
-class BackendConfig:
-    # which engine
+class BackendConfig(llm_config.BackendConfig):
+    """The kernel's model config (model, loading, endpoint, retries) plus what only translation sets."""
+
     kind: str = field(default="openai", metadata={"help": "openai (any OpenAI-compatible endpoint) or transformers"})
-    model: str = field(
-        default="", metadata={"help": "model name sent to the endpoint, or a local path/id for transformers"}
-    )
     reviewer_model: str = field(default="", metadata={"help": "model for the review step; empty = same as model"})
-    # endpoint
-    base_url: str = field(default="http://127.0.0.1:8000/v1", metadata={"help": "OpenAI-compatible base URL (…/v1)"})
-    api_key_env: str = field(default="", metadata={"help": "name of the environment variable holding the API key"})
     json_mode: bool = field(default=False, metadata={"help": "send response_format={type: json_object}"})
-    # load and robustness
-    concurrency: int = field(default=8, metadata={"help": "requests in flight at once"})
-    timeout_s: float = field(default=120.0, metadata={"help": "per-request timeout in seconds"})
-    max_retries: int = field(default=4, metadata={"help": "retries on 429, 5xx, timeouts and connection errors"})
-    backoff_base_s: float = field(
-        default=0.5, metadata={"help": "first backoff delay; doubles each retry, with jitter"}
-    )
-    backoff_max_s: float = field(default=30.0, metadata={"help": "cap of one backoff delay"})
     # generation
     temperature: float = field(default=0.0, metadata={"help": "sampling temperature"})
     max_tokens: int = field(default=2048, metadata={"help": "max new tokens per reply"})
 
     def __post_init__(self) -> None:
-        if self.kind not in BACKENDS:
-            raise GlobMedError(f"backend.kind {self.kind!r}: expected one of {', '.join(BACKENDS)}")
-        if self.concurrency < 1:
-            raise GlobMedError(f"backend.concurrency must be >= 1, got {self.concurrency}")
-        if self.max_retries < 0 or self.timeout_s <= 0:
-            raise GlobMedError("backend.max_retries must be >= 0 and backend.timeout_s > 0")
+        super().__post_init__()
+        if self.kind not in CHAT_CLIENTS:
+            raise GlobMedError(f"backend.kind {self.kind!r}: expected one of {', '.join(CHAT_CLIENTS)}")
 
-    def api_key(self) -> str | None:
-        """The key from the environment (never stored on the config object, never logged)."""
-        if not self.api_key_env:
-            return None
-        key = os.environ.get(self.api_key_env)
-        if not key:
-            raise GlobMedError(
-                f"backend.api_key_env names {self.api_key_env}, but that environment variable is not set"
-            )
-        return key
+    def chat_settings(self) -> ChatSettings:
+        return ChatSettings(self.temperature, self.max_tokens, self.json_mode)
 
 
 @dataclass

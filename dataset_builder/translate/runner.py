@@ -20,14 +20,14 @@ from typing import Any
 from tqdm import tqdm
 
 from dataset_builder.translate.agent import Outcome, Translator
-from dataset_builder.translate.backends import ChatBackend
-from dataset_builder.translate.cache import ResultCache, cache_key
 from dataset_builder.translate.config import TranslateConfig
 from dataset_builder.translate.glossary import Glossary
 from dataset_builder.translate.output import write_outputs
 from dataset_builder.translate.prompts import PromptSet
 from dataset_builder.translate.units import SourceItem
 from globmed.atomic import atomic_write_json
+from globmed.llm_cache import ResponseCache
+from globmed.llm_chat import ChatClient
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,12 @@ def pipeline_fingerprint(config: TranslateConfig, prompts: PromptSet, glossary: 
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def cache_key(content_hash: str, language: str, model: str, pipeline: str) -> str:
+    """Key of one (item, language) outcome in the result cache: item content, language, model(s), and
+    `pipeline` (the prompt version plus the outcome-changing settings, hashed: `pipeline_fingerprint`)."""
+    return hashlib.sha256(f"{content_hash}\0{language}\0{model}\0{pipeline}".encode()).hexdigest()
+
+
 def model_label(config: TranslateConfig) -> str:
     """The model(s) that decide a translation: translator, and reviewer when it differs."""
     reviewer = config.backend.reviewer_model
@@ -80,7 +86,7 @@ async def _run_pairs(
     pairs: list[tuple[int, str, str]],
     items: list[SourceItem],
     translator: Translator,
-    cache: ResultCache,
+    cache: ResponseCache,
     outcomes: dict[tuple[int, str], Outcome],
     stats: RunStats,
     bar: tqdm,
@@ -122,7 +128,7 @@ def translate_items(
     items: list[SourceItem],
     languages: list[str],
     config: TranslateConfig,
-    backend: ChatBackend,
+    backend: ChatClient,
     prompts: PromptSet,
     out: Path,
     cache_path: Path,
@@ -139,7 +145,7 @@ def translate_items(
         for i, item in enumerate(items)
         for lang in languages
     }
-    cache = ResultCache(cache_path, sync=config.pipeline.cache_sync)
+    cache = ResponseCache(cache_path, table="results", sync=config.pipeline.cache_sync)
     try:
         cached = cache.get_many(set(keys.values()))
         outcomes = {pair: Outcome.from_dict(cached[key]) for pair, key in keys.items() if key in cached}

@@ -31,7 +31,10 @@ def test_help(argv, capsys):
         (["--languages", "sw", "--limit", "0"], "--limit must be >= 1"),
         (["--languages", "sw", "--source", "nosuch"], "--source nosuch: not in"),
         (["--languages", "sw", "--task", "essay"], "--task 'essay'"),
-        (["--languages", "sw", "--api-key-env", "GLOBMED_UNSET_VAR_X"], "GLOBMED_UNSET_VAR_X, but that environment"),
+        (
+            ["--languages", "sw", "--api-key-env", "GLOBMED_UNSET_VAR_X", "--base-url", "https://api.example.org/v1"],
+            "GLOBMED_UNSET_VAR_X, but that environment",
+        ),
         (["--languages", "sw", "--glossary", "/no/such.tsv"], "glossary /no/such.tsv: no such file"),
     ],
 )
@@ -64,7 +67,7 @@ def test_config_merge_order(tmp_path):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"backend": {"model": "m", "concurency": 3}}, "unknown key(s) concurency; known: kind, model"),
+        ({"backend": {"model": "m", "concurency": 3}}, "unknown key(s) concurency; known: model, revision"),
         ({"backnd": {}}, "unknown top-level key(s) backnd"),
         ({"backend": {"model": "m", "kind": "grpc"}}, "backend.kind 'grpc'"),
         ({"backend": {"model": "m"}, "pipeline": {"rounds": 0}}, "pipeline.rounds must be >= 1"),
