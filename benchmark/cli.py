@@ -5,8 +5,10 @@
     globmed bench compare RUN_A.json RUN_B.json [--bootstrap N] [--seed S] [--json OUT]
     globmed bench export-lmeval --dataset DIR_OR_REPO --out DIR
 
-Flags are merged in a fixed order: built-in defaults < roster `defaults:` < roster entry; for a single model,
-defaults < flags. Heavy libraries load inside `run`, so `--help` and flag errors are instant.
+The model, backend, run and judge flags are generated from their dataclasses (globmed.results.ModelInfo,
+benchmark.backends.base.BackendConfig, benchmark.config.RunConfig and JudgeConfig), whose fields carry the help.
+Merge order: built-in defaults < `--config FILE` < flags; a roster then applies its `defaults:` and each entry
+on top. Heavy libraries load inside `run`, so `--help` and flag errors are instant.
 """
 
 from __future__ import annotations
@@ -15,25 +17,60 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from globmed.command import Command
 from globmed.errors import GlobMedError
-from globmed.layout import DEFAULT_RELEASE_ROOT, dataset_dir, results_dir
+
+if TYPE_CHECKING:
+    from benchmark.config import RunConfig
+    from globmed.cli_args import FlagSet
 
 logger = logging.getLogger(__name__)
 ACTIONS = ("run", "compare", "export-lmeval")
 
 
-def _batch_size(value: str) -> int | str:
-    if value == "auto":
-        return value
-    try:
-        size = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer or 'auto', got {value!r}") from None
-    if size < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer or 'auto', got {value!r}")
-    return size
+def flag_sets() -> tuple[FlagSet, ...]:
+    """Flags per dataclass. `--model` is the backend's (ModelInfo.path follows it), as are `--revision` and
+    `--seed` (RunConfig's seed too); the API key variable defaults to OPENAI_API_KEY, as the judge's does."""
+    from benchmark.backends.base import BackendConfig
+    from benchmark.config import JudgeConfig, RunConfig
+    from globmed.cli_args import FlagSet
+    from globmed.results import ModelInfo
+
+    return (
+        FlagSet(BackendConfig, "backend: which model, how to load or call it", skip=("seed",),
+                defaults={"api_key_env": "OPENAI_API_KEY"}),
+        FlagSet(ModelInfo, "model facts for the results file", skip=("path", "revision")),
+        FlagSet(RunConfig, "run: data, scoring, output"),
+        FlagSet(JudgeConfig, "lfqa judge (optional)", prefix="judge_"),
+    )
+
+
+def base_config(values: dict[str, Any]) -> RunConfig:
+    """The RunConfig that `--config` and the flags describe (`values`: `file_and_flags`), before a roster's entries."""
+    from benchmark.backends import BACKENDS, BackendConfig
+    from benchmark.config import JudgeConfig, RunConfig
+    from globmed.languages import parse_languages
+    from globmed.results import ModelInfo
+    from globmed.tasks import parse_tasks
+
+    backend_flags, model_flags, run_flags, judge_flags = flag_sets()
+    run_values = run_flags.kwargs(values)
+    backend = run_values.get("backend", RunConfig.backend)
+    if backend not in BACKENDS:
+        raise GlobMedError(BACKENDS.unknown_message(backend))
+    run_values["tasks"] = parse_tasks(run_values.get("tasks"))
+    run_values["languages"] = parse_languages(run_values.get("languages"))
+    model = values.get("model", "")
+    name = values.get("name") or (Path(model).name if Path(model).exists() else model) or "model"
+    judge = JudgeConfig(**judge_flags.kwargs(values)) if values.get("judge_model") else None
+    return RunConfig(
+        model=ModelInfo(**{**model_flags.kwargs(values), "name": name, "path": model}),
+        backend_config=BackendConfig(**backend_flags.kwargs(values)),
+        judge=judge,
+        **run_values,
+    )
 
 
 class BenchCommand(Command):
@@ -42,6 +79,7 @@ class BenchCommand(Command):
     examples = """  globmed bench --model release/globmed-llm-tiny --out release/results
   globmed bench --model Qwen/Qwen3-8B --backend vllm --tensor-parallel-size 2 --languages sw,yo,wo,zu
   globmed bench --model gpt-4o --backend openai --base-url https://api.openai.com/v1 --api-key-env OPENAI_API_KEY
+  globmed bench --config qwen3-8b.yaml --limit 50               (a YAML of the flags; flags win over it)
   globmed bench --roster benchmark/rosters/globmed.yaml          (resumes: finished runs are skipped)
   globmed bench compare release/results/base.json release/results/globmed-llm-tiny.json
   globmed bench compare base.json tuned.json --bootstrap 2000 --seed 7 --json compare.json   (95% paired CIs)
@@ -50,6 +88,8 @@ class BenchCommand(Command):
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        from globmed.cli_args import add_config_flag
+
         parser.add_argument(
             "action",
             nargs="?",
@@ -58,61 +98,10 @@ class BenchCommand(Command):
             help="run (default), compare two results files, or export-lmeval task YAMLs",
         )
         parser.add_argument("files", nargs="*", metavar="RUN.json", help="for compare: the base run, then the new run")
-        what = parser.add_argument_group("what to evaluate")
-        what.add_argument("--model", help="local model folder, Hub id, or API model name")
-        what.add_argument("--roster", type=Path, help="YAML roster of models (benchmark/rosters/globmed.yaml)")
-        what.add_argument("--name", help="display name (default: the model folder or id)")
-        what.add_argument("--model-type", default="open", choices=("proprietary", "open", "medical", "globmed"))
-        what.add_argument("--base-model", help="for fine-tunes: the base model's name")
-        what.add_argument("--size-b", type=float, help="parameters in billions")
-        what.add_argument("--revision", help="Hub revision (commit, branch or tag)")
-        data = parser.add_argument_group("data")
-        data.add_argument(
-            "--dataset", default=str(dataset_dir(DEFAULT_RELEASE_ROOT)), help="dataset folder or Hub repo id"
-        )
-        data.add_argument("--tasks", default="all", help="comma-separated: mcqa,nli,lfqa (default all)")
-        data.add_argument("--languages", default="all", help="comma-separated codes, e.g. en,sw (default all 12)")
-        data.add_argument("--limit", type=int, help="first N test items per language-task")
-        data.add_argument("--shots", type=int, default=0, help="k-shot examples from the validation split (default 0)")
-        how = parser.add_argument_group("how")
-        how.add_argument("--backend", default="transformers", help="transformers, vllm or openai")
-        how.add_argument(
-            "--scoring",
-            default="auto",
-            choices=("auto", "loglikelihood", "generate"),
-            help="choice tasks: letter log-likelihood (local default) or generation + extraction",
-        )
-        how.add_argument(
-            "--chat-template",
-            default="auto",
-            choices=("auto", "on", "off"),
-            help="apply the tokenizer's chat template (auto: when it has one)",
-        )
-        how.add_argument("--dtype", default="auto", help="auto, float32, bfloat16, float16")
-        how.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1")
-        how.add_argument(
-            "--batch-size", type=_batch_size, default="auto", help="int, or auto (token budget, halved on OOM)"
-        )
-        how.add_argument("--max-new-tokens", type=int, help="override the task's generation length")
-        how.add_argument("--tensor-parallel-size", type=int, default=1, help="vLLM: GPUs per replica")
-        how.add_argument("--data-parallel-size", type=int, default=1, help="vLLM: replicas")
-        how.add_argument("--base-url", default="http://127.0.0.1:8000/v1", help="OpenAI-compatible endpoint")
-        how.add_argument("--api-key-env", default="OPENAI_API_KEY", help="NAME of the env var holding the API key")
-        how.add_argument("--concurrency", type=int, default=8, help="API requests in flight")
-        how.add_argument("--judge-model", help="lfqa: also score answers with this OpenAI-compatible judge model")
-        how.add_argument("--judge-base-url", default="http://127.0.0.1:8000/v1")
-        how.add_argument("--judge-api-key-env", default="OPENAI_API_KEY")
-        how.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for 95%% CIs")
-        how.add_argument("--seed", type=int, default=1234)
-        out = parser.add_argument_group("output")
-        out.add_argument(
-            "--out",
-            default=str(results_dir(DEFAULT_RELEASE_ROOT)),
-            help="results folder (run JSON + samples JSONL); for export-lmeval the task folder",
-        )
-        out.add_argument(
-            "--overwrite", action="store_true", help="rerun even if a results file with this config exists"
-        )
+        parser.add_argument("--roster", type=Path, help="YAML roster of models (benchmark/rosters/globmed.yaml)")
+        add_config_flag(parser, "the flags below (not --roster)")
+        for flag_set in flag_sets():
+            flag_set.add_to(parser)
         comp = parser.add_argument_group("compare")
         comp.add_argument(
             "--bootstrap",
@@ -123,79 +112,26 @@ class BenchCommand(Command):
         comp.add_argument("--json", type=Path, metavar="OUT", help="compare: also write the figures and CIs as JSON")
 
     def run(self, args: argparse.Namespace) -> int:
+        from globmed.cli_args import file_and_flags
+
+        values = file_and_flags(args, flag_sets(), "bench config")
         if args.action == "compare":
-            return self._compare(args)
+            return self._compare(args, values)
         if args.files:
             raise GlobMedError(f"unexpected argument(s) {' '.join(args.files)}; only `compare` takes files")
         if args.bootstrap is not None or args.json is not None:
             raise GlobMedError("--bootstrap and --json only apply to `globmed bench compare`")
         if args.action == "export-lmeval":
-            return self._export(args)
-        if bool(args.model) == bool(args.roster):
+            return self._export(values)
+        if bool(values.get("model")) == bool(args.roster):
             raise GlobMedError("give exactly one of --model PATH_OR_ID or --roster FILE")
         from benchmark.runner import run
 
-        base = self._base_config(args)
-        if args.model:
+        base = base_config(values)
+        if values.get("model"):
             print(run(base))
             return 0
         return self._run_roster(args.roster, base, run)
-
-    def _base_config(self, args: argparse.Namespace):
-        from benchmark.backends import BACKENDS, BackendConfig
-        from benchmark.judge import JudgeConfig
-        from benchmark.runner import RunConfig
-        from globmed.languages import parse_languages
-        from globmed.results import ModelInfo
-        from globmed.tasks import parse_tasks
-
-        if args.backend not in BACKENDS:
-            raise GlobMedError(BACKENDS.unknown_message(args.backend))
-        model = args.model or ""
-        name = args.name or (Path(model).name if Path(model).exists() else model)
-        backend_config = BackendConfig(
-            model=model,
-            revision=args.revision,
-            dtype=args.dtype,
-            device=args.device,
-            chat_template=args.chat_template,
-            batch_size=args.batch_size,
-            tensor_parallel_size=args.tensor_parallel_size,
-            data_parallel_size=args.data_parallel_size,
-            base_url=args.base_url,
-            api_key_env=args.api_key_env or None,
-            concurrency=args.concurrency,
-            seed=args.seed,
-        )
-        judge = None
-        if args.judge_model:
-            judge = JudgeConfig(
-                model=args.judge_model, base_url=args.judge_base_url, api_key_env=args.judge_api_key_env or None
-            )
-        return RunConfig(
-            model=ModelInfo(
-                name=name or "model",
-                path=model,
-                revision=args.revision or "",
-                type=args.model_type,
-                size_b=args.size_b,
-                base_model=args.base_model,
-            ),
-            backend=args.backend,
-            backend_config=backend_config,
-            dataset=args.dataset,
-            tasks=parse_tasks(args.tasks),
-            languages=parse_languages(args.languages),
-            limit=args.limit,
-            shots=args.shots,
-            scoring=args.scoring,
-            max_new_tokens=args.max_new_tokens,
-            judge=judge,
-            resamples=args.resamples,
-            seed=args.seed,
-            out=args.out,
-            overwrite=args.overwrite,
-        )
 
     def _run_roster(self, roster: Path, base, run) -> int:
         from benchmark.roster import load_roster
@@ -218,28 +154,32 @@ class BenchCommand(Command):
             return 1
         return 0
 
-    def _compare(self, args: argparse.Namespace) -> int:
+    def _compare(self, args: argparse.Namespace, values: dict[str, Any]) -> int:
         if len(args.files) != 2:
             raise GlobMedError(f"compare takes two results files (base, then new run), got {len(args.files)}")
         from benchmark.aggregate import DEFAULT_RESAMPLES
         from benchmark.compare import compare_files, format_comparison
+        from benchmark.config import RunConfig
         from globmed.atomic import atomic_write_json
 
         resamples = DEFAULT_RESAMPLES if args.bootstrap is None else args.bootstrap
         if resamples < 0:
             raise GlobMedError(f"--bootstrap must be 0 (skip) or a positive number of replicates, got {resamples}")
-        comparison = compare_files(args.files[0], args.files[1], resamples=resamples, seed=args.seed)
+        comparison = compare_files(args.files[0], args.files[1], resamples=resamples,
+                                   seed=values.get("seed", RunConfig.seed))
         print(format_comparison(comparison))
         if args.json is not None:
             atomic_write_json(args.json, comparison)
             print(f"wrote {args.json}")
         return 0
 
-    def _export(self, args: argparse.Namespace) -> int:
+    def _export(self, values: dict[str, Any]) -> int:
+        from benchmark.config import RunConfig
         from benchmark.lmeval.export import export
         from globmed.languages import parse_languages
         from globmed.tasks import parse_tasks
 
-        written = export(args.dataset, args.out, parse_languages(args.languages), parse_tasks(args.tasks))
-        print(f"wrote {len(written)} lm-eval task files to {args.out}")
+        dataset, out = values.get("dataset", RunConfig.dataset), values.get("out", RunConfig.out)
+        written = export(dataset, out, parse_languages(values.get("languages")), parse_tasks(values.get("tasks")))
+        print(f"wrote {len(written)} lm-eval task files to {out}")
         return 0

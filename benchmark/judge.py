@@ -9,28 +9,20 @@ in `judge_unparsed` and scores 0.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-
-import yaml
+from pathlib import Path
 
 from benchmark.backends.base import BackendConfig, Request
+from benchmark.config import JudgeConfig
+from globmed.yaml_io import load_mapping
 
 _RATING = re.compile(r"(?:rating|score)\s*[:=]?\s*\**\s*([1-5])\b", re.IGNORECASE)
 
 
-@dataclass
-class JudgeConfig:
-    model: str
-    base_url: str = "http://127.0.0.1:8000/v1"
-    api_key_env: str | None = "OPENAI_API_KEY"
-    max_new_tokens: int = 256
-
-
 @lru_cache(maxsize=1)
 def judge_prompt() -> dict:
-    return yaml.safe_load(resources.files("benchmark").joinpath("judge_prompt.yaml").read_text(encoding="utf-8"))
+    return load_mapping(Path(__file__).with_name("judge_prompt.yaml"), "judge prompt", ("version", "template"),
+                        required=("template",))
 
 
 def parse_rating(text: str) -> float | None:

@@ -15,7 +15,8 @@
 
 Entry keys: the `ModelInfo` fields (name, type, size_b, base_model, link, revision), `model` (the path),
 `backend`, run keys (shots, scoring, max_new_tokens, limit) and any `BackendConfig` field (dtype,
-chat_template, tensor_parallel_size, concurrency, ...). An unknown key is an error naming the entry and key.
+chat_template, tensor_parallel_size, concurrency, ...). An unknown key is an error naming the entry, the key and
+the closest known one (globmed.yaml_io wording).
 Resuming: a run whose results file exists with the same config hash is skipped (see `runner.run`).
 """
 
@@ -26,43 +27,36 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from benchmark.backends import BACKENDS, BackendConfig
-from benchmark.runner import RunConfig
+from benchmark.config import RunConfig
 from globmed.errors import GlobMedError
 from globmed.results import MODEL_TYPES, ModelInfo
+from globmed.yaml_io import check_keys, load_mapping
 
 MODEL_KEYS = {"name", "type", "size_b", "base_model", "link", "revision"}
 RUN_KEYS = {"model", "backend", "shots", "scoring", "max_new_tokens", "limit"}
 BACKEND_KEYS = {f.name for f in fields(BackendConfig)} - {"model", "revision"}
+ENTRY_KEYS = MODEL_KEYS | RUN_KEYS | BACKEND_KEYS
 
 
 def load_roster(path: str | Path, base: RunConfig) -> list[RunConfig]:
     """One `RunConfig` per entry: `base` (CLI flags: dataset, tasks, languages, out) < defaults < entry."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise GlobMedError(f"{path}: cannot read roster ({str(err).splitlines()[0]})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("models"), list):
-        raise GlobMedError(f"{path}: a roster is a mapping with a `models:` list")
-    unknown_top = set(data) - {"defaults", "models"}
-    if unknown_top:
-        raise GlobMedError(
-            f"{path}: unknown top-level key(s) {', '.join(sorted(unknown_top))}; expected defaults, models"
-        )
+    data = load_mapping(path, "roster", ("defaults", "models"), required=("models",))
+    if not isinstance(data["models"], list):
+        raise GlobMedError(f"{path}: roster: models: expected a list of model entries")
     defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise GlobMedError(f"{path}: defaults: expected a mapping, got {type(defaults).__name__}")
+    check_keys(defaults, ENTRY_KEYS, f"{path}: defaults")
     configs, names = [], set()
     for index, entry in enumerate(data["models"]):
         where = f"{path}: models[{index}]"
-        if not isinstance(entry, dict) or "name" not in entry:
-            raise GlobMedError(f"{where}: each entry is a mapping with at least `name`")
+        if not isinstance(entry, dict):
+            raise GlobMedError(f"{where}: expected a mapping, got {type(entry).__name__}")
         merged = {**defaults, **entry}
+        check_keys(merged, None, where, required=("name",))
         where = f"{path}: models[{index}] ({merged['name']})"
-        unknown = sorted(set(merged) - MODEL_KEYS - RUN_KEYS - BACKEND_KEYS)
-        if unknown:
-            raise GlobMedError(f"{where}: unknown key(s) {', '.join(unknown)}")
+        check_keys(merged, ENTRY_KEYS, where)
         if merged["name"] in names:
             raise GlobMedError(f"{where}: name {merged['name']!r} appears twice")
         names.add(merged["name"])

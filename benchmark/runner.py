@@ -20,51 +20,20 @@ from typing import Any
 
 import numpy as np
 
-from benchmark.aggregate import DEFAULT_RESAMPLES, aggregate, bootstrap_macro_f1, bootstrap_mean, cell_rng, interval
-from benchmark.backends import BACKENDS, BackendConfig, Request, make_backend
+from benchmark.aggregate import aggregate, bootstrap_macro_f1, bootstrap_mean, cell_rng, interval
+from benchmark.backends import BACKENDS, Request, make_backend
+from benchmark.config import RunConfig
 from benchmark.extraction import extract_choice
-from benchmark.judge import JudgeConfig, judge_answers, judge_prompt
+from benchmark.judge import judge_answers, judge_prompt
 from benchmark.metrics import load_metric
 from benchmark.prompts import load_prompts, prompt_version
 from globmed.atomic import atomic_write_json, atomic_write_text
 from globmed.errors import GlobMedError
 from globmed.results import ModelInfo, RunResult, TaskResult
 from globmed.schema import MAX_OPTIONS
-from globmed.tasks import get_task, task_names
+from globmed.tasks import get_task
 
 logger = logging.getLogger(__name__)
-SCORINGS = ("auto", "loglikelihood", "generate")
-
-
-@dataclass
-class RunConfig:
-    # what is evaluated
-    model: ModelInfo
-    backend: str = "transformers"
-    backend_config: BackendConfig = field(default_factory=BackendConfig)
-    # what it is evaluated on
-    dataset: str = "release/globmed"
-    tasks: list[str] = field(default_factory=task_names)
-    languages: list[str] = field(default_factory=list)
-    limit: int | None = None  # first N test items per language-task
-    shots: int = 0  # k-shot examples drawn (seeded) from the validation split
-    # how
-    scoring: str = "auto"  # auto: loglikelihood where the backend supports it, else generate
-    max_new_tokens: int | None = None  # override the task YAML's generation.max_new_tokens
-    judge: JudgeConfig | None = None
-    resamples: int = DEFAULT_RESAMPLES
-    seed: int = 1234
-    # where
-    out: str = "release/results"
-    overwrite: bool = False
-
-    def __post_init__(self) -> None:
-        if self.scoring not in SCORINGS:
-            raise GlobMedError(f"--scoring {self.scoring!r}: expected one of {', '.join(SCORINGS)}")
-        if self.shots < 0:
-            raise GlobMedError(f"--shots must be >= 0, got {self.shots}")
-        if self.limit is not None and self.limit < 1:
-            raise GlobMedError(f"--limit must be >= 1, got {self.limit}")
 
 
 def slug(name: str) -> str:

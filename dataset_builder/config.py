@@ -14,7 +14,9 @@ class BuildConfig:
     """Options of one build. Every field is part of the build's fingerprint (build_report.json "config")."""
 
     # --- selection
-    languages: list[str] | None = field(default=None, metadata={"help": "language codes to build; None = all"})
+    languages: list[str] | None = field(default=None, metadata={
+        "help": "language codes, e.g. en,sw; none: the 12 GlobMed languages (the opt-in ar,bn,hi,id,ms,ru,th only "
+                "when named)"})
     # --- quality and leakage
     exact_dedup: bool = field(default=True, metadata={"help": "drop exact duplicates (normalised text) per language"})
     near_dedup: bool = field(default=True, metadata={"help": "MinHash/LSH near-duplicate removal per language"})

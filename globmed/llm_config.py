@@ -38,7 +38,7 @@ class BackendConfig:
         default=None, metadata={"help": "NAME of the environment variable holding the API key; none = send no key"}
     )
     concurrency: int = field(default=8, metadata={"help": "requests in flight at once"})
-    timeout_s: float = field(default=120.0, metadata={"help": "per-request timeout in seconds"})
+    timeout_s: float = field(default=120.0, metadata={"help": "per-request timeout in seconds", "flag": "--timeout"})
     max_retries: int = field(default=4, metadata={"help": "retries on 429, 5xx, timeouts and connection errors"})
     backoff_base_s: float = field(
         default=0.5, metadata={"help": "first backoff delay; doubles each retry, with jitter"}

@@ -39,13 +39,17 @@ MODEL_TYPES = ("proprietary", "open", "medical", "globmed")
 
 @dataclass
 class ModelInfo:
-    name: str  # display name, e.g. "Qwen3-8B" or "globmed-llm-8b"
-    path: str = ""  # what was loaded: local folder, Hub id or API model name
-    revision: str = ""  # Hub commit or "local"
-    type: str = "open"  # one of MODEL_TYPES
-    size_b: float | None = None  # parameters in billions; None for undisclosed API models
-    base_model: str | None = None  # for fine-tunes: the name of the base model's run
-    link: str = ""  # URL of the model card, if any
+    name: str = field(metadata={"help": 'display name, e.g. "Qwen3-8B" (default: the model folder or id)'})
+    path: str = field(default="", metadata={"help": "what was loaded: local folder, Hub id or API model name"})
+    revision: str = field(default="", metadata={"help": 'Hub commit or "local"'})
+    type: str = field(
+        default="open", metadata={"help": "kind of model", "choices": MODEL_TYPES, "flag": "--model-type"}
+    )
+    size_b: float | None = field(
+        default=None, metadata={"help": "parameters in billions; none for undisclosed API models"}
+    )
+    base_model: str | None = field(default=None, metadata={"help": "for fine-tunes: the name of the base model's run"})
+    link: str = field(default="", metadata={"help": "URL of the model card"})
 
 
 @dataclass

@@ -266,11 +266,11 @@ def get_task(name: str) -> TaskConfig:
     return task_registry().get(name)
 
 
-def parse_tasks(value: str | None) -> list[str]:
-    """`mcqa,nli` -> registry order; None or "all" means every task."""
-    if value in (None, "all"):
+def parse_tasks(value: str | list[str] | None) -> list[str]:
+    """`mcqa,nli` (or a list) -> registry order; None or "all" means every task."""
+    if value is None or value == "all" or value == ["all"]:
         return task_names()
-    names = [v.strip() for v in value.split(",") if v.strip()]
+    names = [v.strip() for v in (value.split(",") if isinstance(value, str) else value) if v.strip()]
     if not names:
         raise GlobMedError("--tasks is empty; give names such as mcqa,nli or 'all'")
     for name in names:

@@ -16,17 +16,15 @@ import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
-
-import yaml
 
 from globmed.errors import GlobMedError
 from globmed.languages import get_language
 from globmed.llm_chat import Message, ModelCallError
 from globmed.llm_config import BackendConfig
 from globmed.llm_local import LocalModel, load_model, stream_generate
+from globmed.yaml_io import load_mapping
 from space_app import text
 
 logger = logging.getLogger(__name__)
@@ -189,5 +187,5 @@ def example_questions(language: str, sample_dir: Path, limit: int = 5) -> list[s
         else:
             if questions:
                 return questions[:limit]
-    shipped = yaml.safe_load(resources.files("space_app").joinpath("examples.yaml").read_text(encoding="utf-8"))
-    return list(shipped.get(language, []))[:limit]
+    shipped = load_mapping(Path(__file__).with_name("examples.yaml"), "chat examples")
+    return list(shipped.get(language) or [])[:limit]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from globmed import llm_config
+from globmed.errors import GlobMedError
 from globmed.schema import OPTION_LETTERS
 
 
@@ -18,7 +19,9 @@ class BackendConfig(llm_config.BackendConfig):
     """The kernel's model config (model, loading, endpoint, retries) plus what only the benchmark sets."""
 
     chat_template: str = field(
-        default="auto", metadata={"help": "auto (use it when the tokenizer has one), on, off"}
+        default="auto",
+        metadata={"help": "apply the tokenizer's chat template; auto: when it has one",
+                  "choices": ("auto", "on", "off")},
     )
     # batching (local backends)
     batch_size: int | str = field(
@@ -41,6 +44,11 @@ class BackendConfig(llm_config.BackendConfig):
     )
     # generation
     seed: int = field(default=1234, metadata={"help": "sampling seed sent to engines (decoding is greedy)"})
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.batch_size != "auto" and (not isinstance(self.batch_size, int) or self.batch_size < 1):
+            raise GlobMedError(f"batch_size: expected a positive integer or 'auto', got {self.batch_size!r}")
 
 
 @dataclass

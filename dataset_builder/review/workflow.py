@@ -16,8 +16,6 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dataset_builder.review.sheets import (
     COLUMNS,
     SCORES,
@@ -29,6 +27,7 @@ from dataset_builder.review.sheets import (
 )
 from globmed.atomic import atomic_write_json, atomic_write_text
 from globmed.errors import GlobMedError
+from globmed.yaml_io import load_mapping
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ def _native_sources(translations: Path) -> list[dict[str, Any]]:
     path = translations / "sources.yaml"
     if not path.is_file():
         raise GlobMedError(f"{path}: no such file; --translations must be a `globmed translate` output folder")
-    entries = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("sources") or []
+    entries = load_mapping(path, "sources", ("sources", "build"), empty_ok=True).get("sources") or []
     native = [e for e in entries if e.get("adapter") == "globmed_native"]
     if not native:
         raise GlobMedError(f"{path}: no source with adapter globmed_native")

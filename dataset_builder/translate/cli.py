@@ -6,11 +6,34 @@ import argparse
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from globmed.command import Command
 from globmed.errors import GlobMedError
 
+if TYPE_CHECKING:
+    from dataset_builder.translate.config import TranslateConfig
+    from globmed.cli_args import FlagSet
+
 logger = logging.getLogger(__name__)
+
+
+def _flag_sets() -> tuple[FlagSet, FlagSet]:
+    """The backend and pipeline flags, generated from their dataclasses (their fields carry the help)."""
+    from dataset_builder.translate.config import BackendConfig, PipelineConfig
+    from globmed.cli_args import FlagSet
+
+    return (FlagSet(BackendConfig, "backend (override the --config file's backend:)"),
+            FlagSet(PipelineConfig, "pipeline (override the --config file's pipeline:)"))
+
+
+def translate_config(args: argparse.Namespace) -> TranslateConfig:
+    """The `--config` file, then the backend and pipeline flags given."""
+    from dataset_builder.translate.config import load_config
+
+    backend, pipeline = _flag_sets()
+    given = vars(args)
+    return load_config(args.config, {"backend": backend.kwargs(given), "pipeline": pipeline.kwargs(given)})
 
 
 def _csv(value: str | None) -> list[str] | None:
@@ -42,33 +65,14 @@ class TranslateCommand(Command):
         data.add_argument("--split", help="only these splits: train,validation,test")
         data.add_argument("--limit", type=int, help="at most N items per split")
         data.add_argument("--cache", type=Path, help="result cache (default OUT/.cache/translate.sqlite)")
-        cfg = parser.add_argument_group("backend (override the --config file)")
-        cfg.add_argument("--config", type=Path, help="YAML config with backend:, pipeline:, prices:")
-        cfg.add_argument("--backend", dest="kind", choices=("openai", "transformers"), help="default openai")
-        cfg.add_argument("--model", help="model name at the endpoint, or local path for --backend transformers")
-        cfg.add_argument("--reviewer-model", help="reviewer model (default: same as --model)")
-        cfg.add_argument("--base-url", help="OpenAI-compatible base URL ending in /v1")
-        cfg.add_argument("--api-key-env", help="environment variable that holds the API key")
-        cfg.add_argument("--concurrency", type=int, help="requests in flight")
-        cfg.add_argument("--timeout", dest="timeout_s", type=float, help="per-request timeout, seconds")
-        cfg.add_argument("--max-retries", type=int, help="retries on 429/5xx/timeouts")
-        cfg.add_argument("--max-tokens", type=int, help="max new tokens per reply")
-        pipe = parser.add_argument_group("pipeline")
-        pipe.add_argument("--rounds", type=int, help="max translate/revise rounds per item before flagging")
-        pipe.add_argument("--glossary", help="glossary TSV: source_term, language, target_term")
-        pipe.add_argument("--prompts", help="prompts YAML (default: bundled prompts.yaml)")
-        pipe.add_argument("--no-review", dest="review", action="store_const", const=False, help="skip the LLM reviewer")
-        pipe.add_argument("--backtranslate", action="store_const", const=True, help="score chrF of a back-translation")
-        pipe.add_argument(
-            "--include-flagged",
-            action="store_const",
-            const=True,
-            help="also put flagged rows in the published files (they are always in OUT/flagged.json)",
+        parser.add_argument(
+            "--config", type=Path, metavar="FILE", help="YAML with backend:, pipeline:, prices: (flags win over it)"
         )
+        for flag_set in _flag_sets():
+            flag_set.add_to(parser)
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def run(self, args: argparse.Namespace) -> int:
-        from dataset_builder.translate.config import load_config
         from dataset_builder.translate.glossary import Glossary
         from dataset_builder.translate.items import Selection, load_items, source_metadata
         from dataset_builder.translate.prompts import load_prompts
@@ -81,24 +85,7 @@ class TranslateCommand(Command):
             raise GlobMedError("--languages: give at least one target language other than en")
         if args.limit is not None and args.limit < 1:
             raise GlobMedError(f"--limit must be >= 1, got {args.limit}")
-        backend_flags = {
-            k: getattr(args, k)
-            for k in (
-                "kind",
-                "model",
-                "reviewer_model",
-                "base_url",
-                "api_key_env",
-                "concurrency",
-                "timeout_s",
-                "max_retries",
-                "max_tokens",
-            )
-        }
-        pipeline_flags = {
-            k: getattr(args, k) for k in ("rounds", "glossary", "prompts", "review", "backtranslate", "include_flagged")
-        }
-        config = load_config(args.config, {"backend": backend_flags, "pipeline": pipeline_flags})
+        config = translate_config(args)
         logger.info("config: %s", json.dumps(config.describe(), sort_keys=True))
         glossary = Glossary.load(config.pipeline.glossary) if config.pipeline.glossary else None
         prompts = load_prompts(config.pipeline.prompts or None)

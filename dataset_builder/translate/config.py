@@ -1,13 +1,15 @@
 """Configuration of `globmed translate`: one dataclass per concern, filled default < YAML file < CLI flags.
 
-YAML layout (every key optional; a key nothing consumes is an error naming it):
+YAML layout (every key optional; a key nothing consumes is an error naming it and its closest known key):
 
     backend:  {kind: openai, model: gpt-4o-mini, base_url: https://api.openai.com/v1, api_key_env: OPENAI_API_KEY,
                concurrency: 16, timeout_s: 60, max_retries: 4, ...}   (globmed.llm_config.BackendConfig + extras)
     pipeline: {rounds: 3, review: true, backtranslate: false, glossary: terms.tsv, include_flagged: false}
     prices:   {gpt-4o-mini: {input_per_million: 0.15, output_per_million: 0.6}}
 
-The API key itself is never in the config: only the name of the environment variable that holds it.
+The `globmed translate` flags are generated from the BackendConfig and PipelineConfig fields (globmed.cli_args),
+so their help is the fields' help. The API key itself is never in the config: only the name of the environment
+variable that holds it.
 """
 
 from __future__ import annotations
@@ -17,18 +19,21 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from globmed import llm_config
 from globmed.errors import GlobMedError
 from globmed.llm_chat import CHAT_CLIENTS, ChatSettings
+from globmed.yaml_io import check_keys, load_mapping
+
+CACHE_SYNCS = ("normal", "full")
 
 
 @dataclass
 class BackendConfig(llm_config.BackendConfig):
     """The kernel's model config (model, loading, endpoint, retries) plus what only translation sets."""
 
-    kind: str = field(default="openai", metadata={"help": "openai (any OpenAI-compatible endpoint) or transformers"})
+    kind: str = field(default="openai", metadata={
+        "help": "openai (any OpenAI-compatible endpoint) or transformers (in-process; model = local path)",
+        "choices": tuple(CHAT_CLIENTS), "flag": "--backend"})
     reviewer_model: str = field(default="", metadata={"help": "model for the review step; empty = same as model"})
     json_mode: bool = field(default=False, metadata={"help": "send response_format={type: json_object}"})
     # generation
@@ -52,18 +57,18 @@ class PipelineConfig:
     min_chrf: float = field(default=0.0, metadata={"help": "flag an item whose back-translation chrF is below this"})
     glossary: str = field(default="", metadata={"help": "glossary TSV (source_term, language, target_term)"})
     prompts: str = field(default="", metadata={"help": "prompts YAML; empty = the bundled prompts.yaml"})
-    cache_sync: str = field(
-        default="normal", metadata={"help": "normal (survives kill -9) or full (fsync per item: survives power loss)"}
-    )
+    cache_sync: str = field(default="normal", metadata={
+        "help": "normal (survives kill -9) or full (fsync per item: survives power loss)",
+        "choices": CACHE_SYNCS})
     include_flagged: bool = field(
         default=False,
-        metadata={"help": "also write flagged rows into the published files (default: flagged file only)"},
+        metadata={"help": "also write flagged rows into the published files (they are always in OUT/flagged.json)"},
     )
 
     def __post_init__(self) -> None:
         if self.rounds < 1:
             raise GlobMedError(f"pipeline.rounds must be >= 1, got {self.rounds}")
-        if self.cache_sync not in ("normal", "full"):
+        if self.cache_sync not in CACHE_SYNCS:
             raise GlobMedError(f"pipeline.cache_sync must be normal or full, got {self.cache_sync!r}")
 
 
@@ -90,39 +95,28 @@ class TranslateConfig:
         return dataclasses.asdict(self)
 
 
+KIND = "translate config"
+
+
 def _build(cls: type, data: Any, where: str) -> Any:
     if data is None:
         return cls()
     if not isinstance(data, dict):
         raise GlobMedError(f"{where}: expected a mapping, got {type(data).__name__}")
-    known = {f.name: f for f in fields(cls)}
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        raise GlobMedError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    check_keys(data, [f.name for f in fields(cls)], where)
     return cls(**data)
 
 
 def load_config(path: str | Path | None, overrides: dict[str, dict[str, Any]] | None = None) -> TranslateConfig:
     """Defaults, then the YAML file, then `overrides` ({"backend": {...}, "pipeline": {...}} from CLI flags)."""
-    data: dict[str, Any] = {}
-    where = "config"
-    if path:
-        path = Path(path)
-        if not path.is_file():
-            raise GlobMedError(f"config {path}: no such file")
-        where = str(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as err:
-            raise GlobMedError(f"config {path}: not valid YAML ({err.__class__.__name__})") from err
-        if not isinstance(data, dict):
-            raise GlobMedError(f"config {path}: top level must be a mapping with backend/pipeline/prices")
-    unknown = sorted(set(data) - {"backend", "pipeline", "prices"})
-    if unknown:
-        raise GlobMedError(f"{where}: unknown top-level key(s) {', '.join(unknown)}; known: backend, pipeline, prices")
-    sections: dict[str, dict[str, Any]] = {k: dict(data.get(k) or {}) for k in ("backend", "pipeline")}
-    for section, values in (overrides or {}).items():
-        sections[section].update({k: v for k, v in values.items() if v is not None})
+    data = load_mapping(path, KIND, ("backend", "pipeline", "prices"), empty_ok=True) if path else {}
+    where = f"{path}: {KIND}" if path else KIND
+    sections: dict[str, dict[str, Any]] = {}
+    for section in ("backend", "pipeline"):
+        values = data.get(section) or {}
+        if not isinstance(values, dict):
+            raise GlobMedError(f"{where}: {section}: expected a mapping, got {type(values).__name__}")
+        sections[section] = {**values, **{k: v for k, v in (overrides or {}).get(section, {}).items() if v is not None}}
     prices_raw = data.get("prices") or {}
     if not isinstance(prices_raw, dict):
         raise GlobMedError(f"{where}: prices must map model name -> {{input_per_million, output_per_million}}")

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from globmed.errors import GlobMedError
+from globmed.yaml_io import check_keys, load_mapping
 
 STEPS = ("translate", "review", "revise", "backtranslate")
 
@@ -36,25 +34,19 @@ def load_prompts(path: str | Path | None = None) -> PromptSet:
     """Load prompts.yaml (the bundled one unless `path` is given); every step needs a system and a user template."""
     import jinja2
 
-    if path is None:
-        text = resources.files(__package__).joinpath("prompts.yaml").read_text(encoding="utf-8")
-        where = "prompts.yaml (bundled)"
-    else:
-        if not Path(path).is_file():
-            raise GlobMedError(f"prompts file {path}: no such file")
-        text, where = Path(path).read_text(encoding="utf-8"), str(path)
-    data = yaml.safe_load(text) or {}
-    if not isinstance(data.get("version"), str):
-        raise GlobMedError(f"{where}: missing string key 'version'")
+    path = Path(path) if path else Path(__file__).with_name("prompts.yaml")
+    data = load_mapping(path, "translate prompts", ("version", *STEPS), required=("version", *STEPS))
+    if not isinstance(data["version"], str):
+        raise GlobMedError(f"{path}: translate prompts: version: expected a string such as 'v1'")
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
     templates: dict[str, dict[str, Any]] = {}
     for step in STEPS:
-        entry = data.get(step)
-        if not isinstance(entry, dict) or not {"system", "user"} <= set(entry):
-            raise GlobMedError(f"{where}: step {step!r} needs 'system' and 'user' templates")
+        entry = data[step]
+        where = f"{path}: translate prompts: {step}"
+        if not isinstance(entry, dict):
+            raise GlobMedError(f"{where}: expected a mapping with system and user templates")
+        check_keys(entry, ("system", "user"), where, required=("system", "user"))
         templates[step] = {k: env.from_string(entry[k]) for k in ("system", "user")}
-    unknown = set(data) - set(STEPS) - {"version"}
-    if unknown:
-        raise GlobMedError(f"{where}: unknown keys {', '.join(sorted(unknown))}; expected version, {', '.join(STEPS)}")
+    text = path.read_text(encoding="utf-8")  # hashed as text, as before: earlier cache keys stay valid
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
     return PromptSet(version=f"{data['version']}+{digest}", templates=templates)

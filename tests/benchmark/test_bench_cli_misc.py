@@ -33,6 +33,33 @@ def test_one_line_errors(argv, message, capsys):
     assert message in err and len(err.splitlines()) == 1
 
 
+def test_config_file_then_flags_make_the_run_config(tmp_path, capsys):
+    from benchmark.cli import base_config, flag_sets
+    from globmed.cli_args import file_and_flags
+    from globmed.languages import language_codes
+    from globmed_kit.cli import build_parser
+
+    path = tmp_path / "bench.yaml"
+    path.write_text("model: org/from-file\ndtype: float16\nshots: 2\nlanguages: [sw, en]\njudge_model: judge\n"
+                    "extra_body: {chat_template_kwargs: {enable_thinking: false}}\n")
+    args = build_parser("bench").parse_args(["bench", "--config", str(path), "--shots", "1", "--batch-size", "4",
+                                             "--model-type", "globmed", "--timeout", "9"])
+    config = base_config(file_and_flags(args, flag_sets(), "bench config"))
+    assert (config.model.name, config.model.path, config.model.type) == ("org/from-file", "org/from-file", "globmed")
+    assert config.shots == 1 and config.languages == ["en", "sw"] and config.tasks == ["mcqa", "nli", "lfqa"]
+    backend = config.backend_config
+    assert (backend.model, backend.dtype, backend.batch_size, backend.timeout_s) == ("org/from-file", "float16", 4, 9)
+    assert backend.extra_body == {"chat_template_kwargs": {"enable_thinking": False}}
+    assert backend.api_key_env == "OPENAI_API_KEY" and config.judge.model == "judge"
+    bare = build_parser("bench").parse_args(["bench", "--model", "m"])
+    assert base_config(file_and_flags(bare, flag_sets(), "bench config")).languages == language_codes()
+    path.write_text("shot: 2\n")
+    assert main(["bench", "--config", str(path), "--model", "m"]) == 2
+    assert "bench.yaml: bench config: unknown key 'shot' (did you mean 'shots'?)" in capsys.readouterr().err
+    assert main(["bench", "--model", "m", "--batch-size", "0"]) == 2
+    assert "batch_size: expected a positive integer or 'auto', got 0" in capsys.readouterr().err
+
+
 def test_missing_dataset_is_a_one_line_error(tiny_model_dir, tmp_path, capsys):
     argv = ["bench", "--model", str(tiny_model_dir), "--dataset", str(tmp_path / "nope"), "--out", str(tmp_path)]
     assert main(argv) == 2
@@ -58,7 +85,7 @@ def test_bundled_roster_parses_and_rejects_typos(tmp_path):
     bad.write_text(yaml.safe_dump({"models": [{"name": "m", "modle": "x"}]}))
     from globmed.errors import GlobMedError
 
-    with pytest.raises(GlobMedError, match=r"models\[0\] \(m\): unknown key\(s\) modle"):
+    with pytest.raises(GlobMedError, match=r"models\[0\] \(m\): unknown key 'modle' \(did you mean 'model'\?\)"):
         load_roster(bad, base)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -60,6 +61,24 @@ def test_errors_are_one_line_exit_2(tmp_path, capsys, yaml_text, args, needle):
     assert not (tmp_path / "rel" / "globmed").exists()
 
 
+def test_config_file_then_flags(published, tmp_path, capsys):
+    """Defaults < the sources YAML's build: block < --config FILE < flags."""
+    yaml_path, _ = published
+    options = tmp_path / "build.yaml"
+    options.write_text("near_threshold: 0.9\nseed: 7\nlanguages: [en, sw]\nsplit_ratios: {train: 0.5, validation: "
+                       "0.25, test: 0.25}\n")
+    code, _, err = _run(["build", "--sources", str(yaml_path), "--config", str(options), "--seed", "9",
+                         "--no-near-dedup", "--out", str(tmp_path), "--no-progress"], capsys)
+    assert code == 0, err
+    config = json.loads((tmp_path / "globmed" / "build_report.json").read_text())["config"]
+    assert (config["near_threshold"], config["seed"], config["near_dedup"]) == (0.9, 9, False)
+    assert config["languages"] == ["en", "sw"] and config["split_ratios"]["train"] == 0.5
+    options.write_text("near_treshold: 0.9\n")
+    code, _, err = _run(["build", "--config", str(options), "--out", str(tmp_path / "rel")], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "build.yaml: build config: unknown key 'near_treshold' (did you mean 'near_threshold'?)" in err
+
+
 def test_hub_sources_offline_fail_fast(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.delenv("GLOBMED_HUB_MIRROR", raising=False)
@@ -81,7 +100,9 @@ def test_help(command, capsys):
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])
     assert exc.value.code == 0
-    assert "--sources" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "--sources" in out and "--config FILE" in out
+    assert "--near-threshold X" in out and "(default: 0.8)" in out  # generated from BuildConfig
 
 
 def test_load_dataset_offline_from_release_root(built):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -37,3 +38,25 @@ def test_console_script_user_error_is_one_line_exit_2(tmp_path):
     assert lines[-1].startswith("globmed build: error:") and "'xx'" in lines[-1]
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "r").exists()
+
+
+# The flags the hand-written parsers had before the flags were generated from the dataclasses.
+OLD_FLAGS = {
+    "build": "--sources --languages --out --num-proc --no-progress",
+    "bench": "--model --roster --name --model-type --base-model --size-b --revision --dataset --tasks --languages "
+             "--limit --shots --backend --scoring --chat-template --dtype --device --batch-size --max-new-tokens "
+             "--tensor-parallel-size --data-parallel-size --base-url --api-key-env --concurrency --judge-model "
+             "--judge-base-url --judge-api-key-env --resamples --seed --out --overwrite --bootstrap --json",
+    "translate": "--dataset --languages --out --source --task --split --limit --cache --config --backend --model "
+                 "--reviewer-model --base-url --api-key-env --concurrency --timeout --max-retries --max-tokens "
+                 "--rounds --glossary --prompts --no-review --backtranslate --include-flagged --no-progress",
+}
+
+
+@pytest.mark.parametrize("name", list(OLD_FLAGS))
+def test_generated_parsers_keep_every_old_flag(name, capsys):
+    with pytest.raises(SystemExit):
+        main([name, "--help"])
+    out = capsys.readouterr().out
+    missing = [flag for flag in OLD_FLAGS[name].split() if not re.search(rf"{flag}[\s,\]]", out)]
+    assert not missing

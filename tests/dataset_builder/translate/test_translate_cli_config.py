@@ -64,15 +64,33 @@ def test_config_merge_order(tmp_path):
     assert config.cost("unpriced", 10, 10) == 0.0
 
 
+def test_flags_win_over_the_config_file(tmp_path):
+    from dataset_builder.translate.cli import translate_config
+    from globmed_kit.cli import build_parser
+
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump({"backend": {"model": "from-yaml", "concurrency": 3, "timeout_s": 9},
+                                    "pipeline": {"rounds": 5, "review": False}}))
+    argv = ["translate", "--dataset", "d", "--languages", "sw", "--out", "o", "--config", str(path)]
+    args = build_parser("translate").parse_args([*argv, "--concurrency", "7", "--timeout", "30", "--review",
+                                                 "--backend", "transformers", "--cache-sync", "full"])
+    config = translate_config(args)
+    assert (config.backend.model, config.backend.concurrency, config.backend.timeout_s) == ("from-yaml", 7, 30)
+    assert config.backend.kind == "transformers" and config.pipeline.cache_sync == "full"
+    assert config.pipeline.rounds == 5 and config.pipeline.review is True
+    assert translate_config(build_parser("translate").parse_args(argv)).pipeline.review is False
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"backend": {"model": "m", "concurency": 3}}, "unknown key(s) concurency; known: model, revision"),
-        ({"backnd": {}}, "unknown top-level key(s) backnd"),
+        ({"backend": {"model": "m", "concurency": 3}},
+         "translate config: backend: unknown key 'concurency' (did you mean 'concurrency'?); known: api_key_env, "),
+        ({"backnd": {}}, "translate config: unknown key 'backnd' (did you mean 'backend'?); known: backend, pipeline"),
         ({"backend": {"model": "m", "kind": "grpc"}}, "backend.kind 'grpc'"),
         ({"backend": {"model": "m"}, "pipeline": {"rounds": 0}}, "pipeline.rounds must be >= 1"),
         ({"backend": {}}, "no model given"),
-        ({"backend": {"model": "m"}, "prices": {"m": {"input": 1}}}, "prices.m: unknown key(s) input"),
+        ({"backend": {"model": "m"}, "prices": {"m": {"input": 1}}}, "prices.m: unknown key 'input'; known: input_"),
     ],
 )
 def test_config_errors_name_the_key(tmp_path, data, message):
