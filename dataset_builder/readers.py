@@ -49,9 +49,25 @@ def read_rows(path: Path, fmt: str, csv_options: dict[str, Any] | None = None, r
         raise GlobMedError(f"{path}: unknown format {fmt!r}")
 
 
+COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}  # suffix -> stdlib module that opens it
+
+
 def decode_text(path: Path) -> str:
+    """The file's text: gzip/bz2/xz files (`train.jsonl.gz`) are decompressed, a BOM is dropped, and UTF-16
+    with a BOM (what spreadsheet programs write as "Unicode text") is read as such; anything else must be UTF-8."""
+    raw = path.read_bytes()
+    module = COMPRESSED.get(path.suffix.lower())
+    if module is not None:
+        import importlib
+
+        try:
+            raw = importlib.import_module(module).decompress(raw)
+        except (OSError, EOFError, ValueError) as err:
+            raise GlobMedError(f"{path}: not a valid {module} file: {err}") from None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return raw.decode("utf-16")
     try:
-        return path.read_bytes().decode("utf-8-sig")  # drops a leading BOM
+        return raw.decode("utf-8-sig")  # drops a leading BOM
     except UnicodeDecodeError as err:
         raise GlobMedError(f"{path}: not UTF-8 (byte {err.start}); re-encode the file as UTF-8") from None
 

@@ -276,3 +276,13 @@ def parse_tasks(value: str | list[str] | None) -> list[str]:
     for name in names:
         get_task(name)
     return [t for t in task_names() if t in names]
+
+
+def compiles(layout: str, words: dict[str, Any], where: str) -> None:
+    """The layout filled with one language's words is a Jinja template (the error names the line)."""
+    import jinja2
+
+    try:
+        compile_template(fill_words(layout, words, where))
+    except jinja2.TemplateSyntaxError as err:
+        raise GlobMedError(f"{where}: Jinja syntax error line {err.lineno}: {err}") from None

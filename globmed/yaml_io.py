@@ -21,20 +21,22 @@ import yaml
 from globmed.errors import GlobMedError
 
 
-def read_yaml(path: str | Path, kind: str) -> Any:
-    """Any YAML document; a file that cannot be read or parsed is one line naming the path, line and column."""
+def read_yaml(path: str | Path, kind: str = "") -> Any:
+    """Any YAML document; a file that cannot be read or parsed is one line naming the path, line and column
+    (and the kind of file, when the caller knows it)."""
     path = Path(path)
+    where = f"{path}: {kind}" if kind else str(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise GlobMedError(f"{path}: {kind}: cannot read: {err.strerror or err}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise GlobMedError(f"{where}: cannot read: {getattr(err, 'strerror', None) or err}") from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         at = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise GlobMedError(f"{path}: {kind}: malformed YAML{at}: {problem}") from None
+        raise GlobMedError(f"{where}: malformed YAML{at}: {problem}") from None
 
 
 def load_mapping(path: str | Path, kind: str, allowed_keys: Collection[str] | None = None,

@@ -2,7 +2,7 @@
 
 Nothing heavy runs: no model is loaded, nothing touches the network. Each file goes through the loader its own
 part uses at run time (`load_sources` + the build's `resolve_config`/`plan_files`, `training.config.load_recipe`,
-`benchmark.roster.load_roster`, accelerate's `ClusterConfig.from_yaml_file`, ...; see `globmed_kit.validate_checks`), so
+`benchmark.roster.load_roster`, accelerate's `ClusterConfig.from_yaml_file`, ...; each part's validators.py), so
 a file that validates here is a file the part accepts, and the rules live in one place only. Loaders are imported
 only when a file of their kind is checked (a recipe imports TRL, which is slow), so `--help` stays instant.
 
@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from globmed.command import Command
 from globmed.errors import GlobMedError
-from globmed_kit.validate_checks import CHECKERS, package_dir, plural
+from globmed.validation import plural
+from globmed.yaml_io import read_yaml
+from globmed_kit.validate_checks import checkers, file_kinds, run_checks
 
 logger = logging.getLogger(__name__)
 
@@ -48,61 +48,19 @@ class Outcome:
 
 def shipped_files() -> list[tuple[Path, str]]:
     """Every declarative file the kit ships, with its kind, in the order of the data flow."""
-    globmed, builder = package_dir("globmed"), package_dir("dataset_builder")
-    training, bench = package_dir("training"), package_dir("benchmark")
-    files = [(globmed / "languages.yaml", "languages")]
-    files += [(p, "sources") for p in sorted((builder / "sources").glob("*.yaml"))]
-    files += [
-        (builder / "translate" / "prompts.yaml", "translate-prompts"),
-        (builder / "translate" / "checks.yaml", "translate-checks"),
-        (builder / "translate" / "config.example.yaml", "translate-config"),
-        (training / "prompts.yaml", "training-prompts"),
-    ]
-    files += [(p, "recipe") for p in sorted((training / "recipes").glob("*/sft/*.yaml"))]
-    files += [(p, "accelerate") for p in sorted((training / "accelerate").glob("*.yaml"))]
-    files += [(p, "roster") for p in sorted((bench / "rosters").glob("*.yaml"))]
-    files += [(p, "task") for p in sorted((bench / "tasks").glob("*.yaml"))]
-    files += [
-        (bench / "judge_prompt.yaml", "judge-prompt"),
-        (package_dir("space_app") / "examples.yaml", "space-examples"),
-    ]
-    return files
+    return [(path, kind.name) for kind in file_kinds() for path in kind.shipped()]
 
 
 # -- kind detection ---------------------------------------------------------------------------------------------
 
 
 def detect_kind(path: Path, data: Any) -> str | None:
-    """The kind of a file: where it sits if it is a shipped file, else what its top-level keys say."""
+    """The kind of a file: where it sits if it is a shipped file, else the first part whose `detect` claims it."""
     resolved = path.resolve()
     for shipped, kind in shipped_files():
         if shipped == resolved:
             return kind
-    if isinstance(data, list) and data and all(isinstance(e, dict) and "code" in e for e in data):
-        return "languages"
-    if not isinstance(data, dict) or not data:
-        return None
-    keys = set(data)
-    from dataset_builder.translate.prompts import STEPS
-    from training.config import GlobMedArguments
-
-    if "sources" in keys:
-        return "sources"
-    if "models" in keys:
-        return "roster"
-    if {"task", "version"} <= keys:
-        return "task"
-    if keys & set(STEPS):
-        return "translate-prompts"
-    if keys & {"backend", "pipeline", "prices"}:
-        return "translate-config"
-    if "model_name_or_path" in keys or keys & {f.name for f in fields(GlobMedArguments)}:
-        return "recipe"
-    if keys & {"compute_environment", "distributed_type"}:
-        return "accelerate"
-    if all(isinstance(v, dict) and "system" in v for v in data.values()):
-        return "training-prompts"
-    return None
+    return next((kind.name for kind in file_kinds() if kind.detect is not None and kind.detect(data)), None)
 
 
 # -- running ----------------------------------------------------------------------------------------------------
@@ -118,22 +76,10 @@ def _one_line(message: str, path: Path) -> str:
     return text or "invalid"
 
 
-def _parse_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        at = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise GlobMedError(f"malformed YAML{at}: {problem}") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise GlobMedError(f"cannot read: {err}") from None
-
-
 def validate_file(path: Path, kind: str | None = None) -> Outcome:
     """Check one file; every failure, expected or not, becomes an ERROR outcome rather than a crash."""
     try:
-        data = _parse_yaml(path)
+        data = read_yaml(path)
         kind = kind or detect_kind(path, data)
         if kind is None and data is None:
             raise UnknownKind("empty file: nothing to check")
@@ -142,7 +88,7 @@ def validate_file(path: Path, kind: str | None = None) -> Outcome:
                 "cannot tell what kind of file this is (a sources YAML has `sources:`, a recipe `model:`/`sft:` "
                 "blocks, a roster `models:`, a task `task:` and `version:`); pass --kind"
             )
-        return Outcome(path, kind, True, CHECKERS[kind](path, data))
+        return Outcome(path, kind, True, run_checks(kind, path, data))
     except GlobMedError as err:
         return Outcome(path, kind, False, _one_line(str(err), path), undetected=isinstance(err, UnknownKind))
     except Exception as err:  # a loader's bug or an unforeseen shape: report it on this file, keep going
@@ -191,7 +137,7 @@ class ValidateCommand(Command):
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("paths", nargs="*", metavar="PATH",
                             help="files or folders to check (default: every shipped declarative file)")
-        parser.add_argument("--kind", choices=sorted(CHECKERS),
+        parser.add_argument("--kind", choices=sorted(checkers()),
                             help="check every PATH as this kind instead of detecting it")
 
     def run(self, args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from globmed.errors import GlobMedError
-from globmed.layout import dataset_dir
+from globmed.layout import DEFAULT_RELEASE_ROOT, dataset_dir
 from training.config import Recipe
 from training.data import load_training_data, training_texts
 from training.export import check_push_possible, push_model, save_final_model
@@ -85,7 +85,7 @@ def last_checkpoint(output_dir: Path) -> Path | None:
 
 def run_training(
     recipe: Recipe,
-    out_root: str | Path = "release",
+    out_root: str | Path = DEFAULT_RELEASE_ROOT,
     dataset: str | Path | None = None,
     resume: bool = False,
     push_to_hub: str | None = None,

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.infer.common import Guess
-from dataset_builder.readers import decode_text, read_rows
+from dataset_builder.readers import COMPRESSED, decode_text, read_rows
 from dataset_builder.record_paths import find_record_lists, walk_records
 from globmed.errors import GlobMedError
 
@@ -47,7 +47,8 @@ def sample_file(path: Path, limit: int) -> FileSample:
     """The first `limit` rows of `path`; unreadable files and unknown formats are one-line errors."""
     if not path.is_file():
         raise GlobMedError(f"{path}: no such file")
-    fmt = SUFFIX_FORMATS.get(path.suffix.lower())
+    suffix = Path(path.stem).suffix if path.suffix.lower() in COMPRESSED else path.suffix  # train.jsonl.gz
+    fmt = SUFFIX_FORMATS.get(suffix.lower())
     try:
         if fmt is None:
             with path.open("rb") as handle:

@@ -63,3 +63,22 @@ def test_not_utf8_is_one_line_error(tmp_path):
     path.write_bytes('{"q": "caf\xe9"}\n'.encode("latin-1"))
     with pytest.raises(GlobMedError, match="not UTF-8"):
         _rows(path, "jsonl")
+
+
+def test_compressed_and_utf16_files(tmp_path):
+    import bz2
+    import gzip
+    import lzma
+
+    rows = '{"q": "Which nerve?", "a": "A"}\n{"q": "Quelle dose ?", "a": "B"}\n'
+    for suffix, compress in ((".gz", gzip.compress), (".bz2", bz2.compress), (".xz", lzma.compress)):
+        path = tmp_path / f"train.jsonl{suffix}"
+        path.write_bytes(compress(rows.encode("utf-8")))
+        assert [r["q"] for _, r in _rows(path, "jsonl")] == ["Which nerve?", "Quelle dose ?"]
+    broken = tmp_path / "broken.jsonl.gz"
+    broken.write_bytes(b"not gzip at all")
+    with pytest.raises(GlobMedError, match=r"broken\.jsonl\.gz: not a valid gzip file"):
+        _rows(broken, "jsonl")
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_bytes("question\tanswer\nÜbelkeit?\tA\n".encode("utf-16"))  # with its BOM, as spreadsheets write it
+    assert _rows(sheet, "tsv") == [(0, {"question": "Übelkeit?", "answer": "A"})]
