@@ -12,8 +12,8 @@ from globmed.validation import FileKind, keys_of, package_dir, plural, shipped_o
 
 
 def check_roster(path: Path, data: Any) -> str:
+    from benchmark.config import RunConfig
     from benchmark.roster import load_roster
-    from benchmark.runner import RunConfig
     from globmed.results import ModelInfo
 
     configs = load_roster(path, RunConfig(model=ModelInfo(name="validate")))
