@@ -126,12 +126,13 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
     records = [rec for res in results for rec in res.records]
     rows_read = sum(r.rows_read for r in results)
     counters: Counter[str] = Counter()
+    minimal_pairs: list[list[str]] = []
     with Stage(stats, "splits") as st:
         st.rows = len(records)
         records = drop_repeated_ids(records, rejects)
         ratios = {s.id: s.split_ratios or config.split_ratios for s in specs}
         moved = assign_splits(records, ratios, config.seed)
-    records = remove_duplicates(records, config, rejects, counters, stats)
+    records = remove_duplicates(records, config, rejects, counters, stats, minimal_pairs)
 
     counts: dict[str, dict[str, dict[str, int]]] = {}
     for rec in records:
@@ -143,7 +144,7 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = "release",
         reasons = ", ".join(f"{k} {v}" for k, v in Counter(r["reason"] for r in rejects).most_common(3))
         raise GlobMedError(f"no rows kept ({rows_read} read, all rejected: {reasons or 'no input rows'}); "
                            f"nothing written to {dataset_dir(out_root)}; check --languages and the sources YAML")
-    report = _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved)
+    report = _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved, minimal_pairs)
     report["filters"] = _filter_totals(results)
     target = dataset_dir(out_root)
     with atomic_dir(target) as tmp, Stage(stats, "write") as st:
@@ -183,7 +184,8 @@ def _sources_label(sources: str | Path) -> str:
     return str(sources) if str(sources) in BUNDLED else Path(sources).name
 
 
-def _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved) -> dict[str, Any]:
+def _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved, minimal_pairs
+            ) -> dict[str, Any]:
     by_reason = Counter(r["reason"] for r in rejects)
     by_source = Counter(r["source"] for r in rejects)
     langs_with_rows = [code for code in language_codes() if code in counts]
@@ -196,7 +198,9 @@ def _report(specs, config, sources, counts, rows_read, records, rejects, counter
         "rows_rejected": len(rejects),
         "rejects_by_reason": dict(sorted(by_reason.items())),
         "rejects_by_source": dict(sorted(by_source.items())),
-        "dedup": {"exact_removed": counters["exact_duplicate"], "near_removed": counters["near_duplicate"]},
+        "dedup": {"exact_removed": counters["exact_duplicate"], "near_removed": counters["near_duplicate"],
+                  "exact_conflicting_answers": counters["exact_conflicting_answers"]},
+        "minimal_pairs": {"count": len(minimal_pairs), "pairs": minimal_pairs},  # near-identical, answers differ
         "decontamination": {"removed": counters["test_contamination"]},
         "split_alignment": {"rows_moved": moved},
         "sources": [
