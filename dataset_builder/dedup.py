@@ -149,9 +149,9 @@ def estimated_jaccard(sig: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarr
 
 
 def answer_keys(answers: list[str]) -> np.ndarray:
-    """xxh3 of each (already normalised) answer text: equal keys = the same answer."""
-    return np.fromiter((xxhash.xxh3_64_intdigest(a.encode("utf-8")) for a in answers), dtype=np.uint64,
-                       count=len(answers))
+    """xxh3 of each normalised answer text: equal keys = the same answer."""
+    return np.fromiter((xxhash.xxh3_64_intdigest(dedup_key_text(a).encode("utf-8")) for a in answers),
+                       dtype=np.uint64, count=len(answers))
 
 
 @dataclass
@@ -187,11 +187,11 @@ def near_duplicates(texts: list[str], splits: list[str], threshold: float, cfg: 
                     ) -> NearDuplicates:
     """Near-duplicates (removed, with the partner each one duplicates) and minimal pairs among `texts`.
 
-    `answers`: the normalised answer of each item (None: answers are not compared). Short answers (mcqa option
-    text, NLI label) must be equal: candidates come from buckets keyed by (band, answer), so an item always
-    meets the earliest item with its own answer, plus band-only buckets, which also find the minimal pairs.
-    `long_answers` (lfqa): answers must be near-identical instead; their signatures are computed only for the
-    items of the candidate pairs whose texts already match.
+    `answers`: the answer text of each item, compared normalised (None: answers are not compared). Short
+    answers (mcqa option text, NLI label) must be equal: candidates come from buckets keyed by (band, answer), so
+    an item always meets the earliest item with its own answer, plus band-only buckets, which also find the
+    minimal pairs. `long_answers` (lfqa): answers must be near-identical instead; they are normalised and
+    signed only for the items of the candidate pairs whose texts already match.
     """
     n = len(texts)
     removed = np.zeros(n, dtype=bool)
@@ -227,7 +227,7 @@ def near_duplicates(texts: list[str], splits: list[str], threshold: float, cfg: 
         same = np.ones(a.size, dtype=bool)
     elif long_answers:
         involved = np.unique(np.concatenate((a, b)))
-        asig = signatures([answers[i] for i in involved], cfg)
+        asig = signatures([dedup_key_text(answers[i]) for i in involved], cfg)
         same = estimated_jaccard(asig, np.searchsorted(involved, a), np.searchsorted(involved, b)) >= threshold
     else:
         same = akey[a] == akey[b]

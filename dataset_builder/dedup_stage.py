@@ -42,10 +42,7 @@ def _map(func, items: list, num_proc: int, progress=None) -> list:
 
 def _near_job(group: tuple[str, str]) -> dd.NearDuplicates:
     texts, splits, answers, threshold, mh = _SHARED["near"][group]
-    long_answers = group[1] == "lfqa"
-    # long answers are compared by their own signatures, which normalise text themselves
-    keys = answers if long_answers else [dedup_key_text(a) for a in answers]
-    return dd.near_duplicates(texts, splits, threshold, mh, keys, long_answers=long_answers)
+    return dd.near_duplicates(texts, splits, threshold, mh, answers, long_answers=group[1] == "lfqa")
 
 
 def _answer_conflict(rec: dict[str, Any], kept: dict[str, Any]) -> str:
