@@ -6,6 +6,12 @@ LSH banding; candidates sharing a band are verified by their estimated Jaccard. 
 validation, train, then input order, so a duplicate spanning splits keeps its test copy, and a train or
 validation item removed because it matches a test item is counted as decontamination ("test_contamination").
 
+Near-duplicates respect the answer: medical exams are full of minimal pairs ("... deaths of women" / "... of
+men") whose texts differ by one word and whose answers differ. Two items are near-duplicates only when their
+texts are near-identical AND their answers match (the same normalised answer text; for long-form answers an
+estimated Jaccard of the answers >= the same threshold). A near-identical pair with different answers is kept
+and reported as a minimal pair.
+
 Why one-permutation hashing: one hash per shingle and one `np.minimum.at` fill the whole signature, instead of
 one pass per permutation, which keeps 500k items well under a second per language.
 """
@@ -142,26 +148,64 @@ def estimated_jaccard(sig: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarr
     return equal.sum(axis=1) / denom
 
 
-def near_duplicates(texts: list[str], splits: list[str], threshold: float, cfg: MinHashConfig
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """(removed_mask, partner): items whose banded signature meets an earlier-priority item's at >= threshold.
+def answer_keys(answers: list[str]) -> np.ndarray:
+    """xxh3 of each normalised answer text: equal keys = the same answer."""
+    return np.fromiter((xxhash.xxh3_64_intdigest(dedup_key_text(a).encode("utf-8")) for a in answers),
+                       dtype=np.uint64, count=len(answers))
 
-    In each band the first item (priority order) of a bucket is its representative; other members are
-    candidates against it. A candidate whose estimated Jaccard with its representative is >= threshold is
-    removed; `partner[i]` is that representative (for the decontamination count).
+
+@dataclass
+class NearDuplicates:
+    """What near-dup found among the items of one language and task (indices into its input lists)."""
+
+    removed: np.ndarray  # bool per item: a same-answer near-duplicate of a higher-priority item
+    partner: np.ndarray  # int64 per item: that higher-priority item (the best one), -1 if none
+    minimal_pairs: np.ndarray  # (k, 2) int64 rows i < j: near-identical texts, different answers, neither removed
+
+
+def _bucket_pairs(members: np.ndarray, key: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (later, earlier) of members sharing a key: each member with its bucket's first member and with its
+    `window` predecessors. `members` is in priority order, so the earlier item of a pair always ranks higher.
+
+    Comparing with the first member alone (the classic LSH representative) can miss a pair when that first
+    member is not itself similar; the predecessors close that gap in the small buckets near-duplicates form.
+    """
+    order = np.argsort(key, kind="stable")  # stable: priority order inside each bucket
+    k, m = key[order], members[order]
+    starts = np.concatenate(([True], k[1:] != k[:-1]))
+    first = np.maximum.accumulate(np.where(starts, np.arange(k.size), 0))
+    later, earlier = [m[~starts]], [m[first[~starts]]]
+    for d in range(1, min(window, k.size - 1) + 1):
+        same = k[d:] == k[:-d]
+        later.append(m[d:][same])
+        earlier.append(m[:-d][same])
+    return np.concatenate(later), np.concatenate(earlier)
+
+
+def near_duplicates(texts: list[str], splits: list[str], threshold: float, cfg: MinHashConfig,
+                    answers: list[str] | None = None, long_answers: bool = False, window: int = 4
+                    ) -> NearDuplicates:
+    """Near-duplicates (removed, with the partner each one duplicates) and minimal pairs among `texts`.
+
+    `answers`: the answer text of each item, compared normalised (None: answers are not compared). Short
+    answers (mcqa option text, NLI label) must be equal: candidates come from buckets keyed by (band, answer), so
+    an item always meets the earliest item with its own answer, plus band-only buckets, which also find the
+    minimal pairs. `long_answers` (lfqa): answers must be near-identical instead; they are normalised and
+    signed only for the items of the candidate pairs whose texts already match.
     """
     n = len(texts)
     removed = np.zeros(n, dtype=bool)
     partner = np.full(n, -1, dtype=np.int64)
+    none = np.zeros((0, 2), dtype=np.int64)
     if n < 2:
-        return removed, partner
+        return NearDuplicates(removed, partner, none)
     sig = signatures(texts, cfg)
+    akey = answer_keys(answers) if answers is not None and not long_answers else None
     order = priority_order(splits)
     pos = np.empty(n, dtype=np.int64)
     pos[order] = np.arange(n)
-    bands = cfg.bins // cfg.rows
     cand_a, cand_b = [], []
-    for band in range(bands):
+    for band in range(cfg.bins // cfg.rows):
         chunk = sig[:, band * cfg.rows:(band + 1) * cfg.rows]
         informative = (chunk != _EMPTY).any(axis=1)  # an all-empty band says nothing: do not bucket on it
         band_order = order[informative[order]]
@@ -170,23 +214,31 @@ def near_duplicates(texts: list[str], splits: list[str], threshold: float, cfg: 
         key = np.zeros(band_order.size, dtype=np.uint64)
         for col in range(cfg.rows):
             key = _mix(key ^ chunk[band_order, col].astype(np.uint64), band)
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        rep = band_order[first[inverse]]
-        differs = rep != band_order
-        cand_a.append(band_order[differs])
-        cand_b.append(rep[differs])
-    if not cand_a:
-        return removed, partner
-    a = np.concatenate(cand_a)
-    b = np.concatenate(cand_b)
-    if a.size == 0:
-        return removed, partner
-    ok = estimated_jaccard(sig, a, b) >= threshold
-    a, b = a[ok], b[ok]
-    # several partners: keep the highest-priority one (smallest position) for the contamination decision
-    best = np.lexsort((pos[b], a))
-    a, b = a[best], b[best]
-    keep_first = np.concatenate(([True], a[1:] != a[:-1])) if a.size else np.zeros(0, dtype=bool)
-    removed[a] = True
-    partner[a[keep_first]] = b[keep_first]
-    return removed, partner
+        keys = [key] if akey is None else [key, _mix(key ^ akey[band_order], cfg.seed + 1)]
+        for bucket_key in keys:
+            a, b = _bucket_pairs(band_order, bucket_key, window)
+            cand_a.append(a)
+            cand_b.append(b)
+    pairs = np.unique(np.concatenate(cand_a) * n + np.concatenate(cand_b)) if cand_a else np.zeros(0, np.int64)
+    a, b = pairs // n, pairs % n
+    near = estimated_jaccard(sig, a, b) >= threshold
+    a, b = a[near], b[near]
+    if answers is None:
+        same = np.ones(a.size, dtype=bool)
+    elif long_answers:
+        involved = np.unique(np.concatenate((a, b)))
+        asig = signatures([dedup_key_text(answers[i]) for i in involved], cfg)
+        same = estimated_jaccard(asig, np.searchsorted(involved, a), np.searchsorted(involved, b)) >= threshold
+    else:
+        same = akey[a] == akey[b]
+    # duplicates: the lower-priority item goes; of several partners the highest-priority one is named
+    da, db = a[same], b[same]
+    best = np.lexsort((pos[db], da))
+    da, db = da[best], db[best]
+    keep_first = np.concatenate(([True], da[1:] != da[:-1])) if da.size else np.zeros(0, dtype=bool)
+    removed[da] = True
+    partner[da[keep_first]] = db[keep_first]
+    ma, mb = a[~same], b[~same]
+    kept = ~removed[ma] & ~removed[mb]
+    minimal = np.stack((np.minimum(ma, mb), np.maximum(ma, mb)), axis=1)[kept]
+    return NearDuplicates(removed, partner, np.unique(minimal, axis=0) if minimal.size else none)

@@ -1,7 +1,8 @@
 """The leakage stages of a build: repeated ids, exact dedup, near-dup and decontamination, as rejects.
 
 Each removed row becomes a reject (source, file, row, reason, detail naming the item it duplicates), so the
-invariant rows read = kept + rejected holds. Near-dup runs per language, in forked workers with --num-proc.
+invariant rows read = kept + rejected holds. Near-dup runs per language and task, in forked workers with
+--num-proc. A near-identical pair whose answers differ is a minimal pair: both are kept and reported.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from dataset_builder import dedup as dd
 from dataset_builder.config import BuildConfig
+from dataset_builder.normalise import dedup_key_text
 from dataset_builder.stats import Stage, StageStats
 
 # Inputs of jobs run in forked workers: set just before forking, read by the children through copy-on-write
@@ -38,9 +40,18 @@ def _map(func, items: list, num_proc: int, progress=None) -> list:
         return out
 
 
-def _near_job(lang: str):
-    texts, splits, threshold, mh = _SHARED["near"][lang]
-    return dd.near_duplicates(texts, splits, threshold, mh)
+def _near_job(group: tuple[str, str]) -> dd.NearDuplicates:
+    texts, splits, answers, threshold, mh = _SHARED["near"][group]
+    return dd.near_duplicates(texts, splits, threshold, mh, answers, long_answers=group[1] == "lfqa")
+
+
+def _answer_conflict(rec: dict[str, Any], kept: dict[str, Any]) -> str:
+    """The reject detail's note when an exact copy's answer differs (a conflicting label), else "".
+
+    Long answers are left out: two free-text answers to one question are rarely word-for-word equal."""
+    if rec["task"] == "lfqa" or dedup_key_text(rec["answer"]) == dedup_key_text(kept["answer"]):
+        return ""
+    return f"; answer differs: {rec['answer'][:60]!r} here, {kept['answer'][:60]!r} there"
 
 
 def _reject(rec: dict[str, Any], reason: str, detail: str) -> dict[str, Any]:
@@ -60,13 +71,19 @@ def drop_repeated_ids(records: list[dict[str, Any]], rejects: list[dict[str, Any
 
 
 def remove_duplicates(records: list[dict[str, Any]], config: BuildConfig, rejects: list[dict[str, Any]],
-                      counters: Counter[str], stats: list[StageStats]) -> list[dict[str, Any]]:
-    """Exact dedup per (language, task), then near-dup/decontamination per language; with `parallel_dedup`
-    an item removed in one language is removed in every language, so the dataset stays parallel."""
+                      counters: Counter[str], stats: list[StageStats],
+                      minimal_pairs: list[list[str]] | None = None) -> list[dict[str, Any]]:
+    """Exact dedup, then near-dup/decontamination, per (language, task); with `parallel_dedup` an item removed in
+    one language is removed in every language, so the dataset stays parallel.
+
+    An exact copy whose answer differs is a conflicting label: still removed, counted as
+    `exact_conflicting_answers` and said in the detail. Near-identical items with different answers are kept;
+    `minimal_pairs` receives their [id, id] pairs (both kept in the end), sorted so rebuilds are identical."""
     import numpy as np
 
     drop = np.zeros(len(records), dtype=bool)
     first_drop: dict[str, tuple[str, str]] = {}  # parallel_id -> (reason, id of the first row removed)
+    pairs: list[tuple[int, int]] = []  # minimal pairs, as record indices
     with Stage(stats, "exact_dedup") as st:
         texts = [r["_text"] for r in records]
         st.rows = len(records)
@@ -89,30 +106,34 @@ def remove_duplicates(records: list[dict[str, Any]], config: BuildConfig, reject
                         continue
                     drop[i] = True
                     counters[reason] += 1
-                    rejects.append(_reject(rec, reason, f"same text as {kept['id']} ({kept['split']})"))
+                    conflict = _answer_conflict(rec, kept)
+                    counters["exact_conflicting_answers"] += bool(conflict)
+                    rejects.append(_reject(rec, reason, f"same text as {kept['id']} ({kept['split']}){conflict}"))
                     first_drop.setdefault(rec["parallel_id"], (reason, rec["id"]))
     if config.near_dedup or config.decontaminate:
         with Stage(stats, "near_dedup") as st:
             mh = dd.MinHashConfig(config.minhash_bins, config.lsh_rows, config.shingle_bytes,
                                   config.max_near_dup_bytes, config.seed, config.minhash_sample)
-            by_lang: dict[str, list[int]] = {}
+            left: dict[tuple[str, str], list[int]] = {}
             for i, rec in enumerate(records):
                 if not drop[i]:
-                    by_lang.setdefault(rec["language"], []).append(i)
-            langs = sorted(by_lang)
-            _SHARED["near"] = {lang: ([texts[i] for i in by_lang[lang]], [records[i]["split"] for i in by_lang[lang]],
-                                      config.near_threshold, mh) for lang in langs}
+                    left.setdefault((rec["language"], rec["task"]), []).append(i)
+            groups = sorted(left)
+            _SHARED["near"] = {g: ([texts[i] for i in left[g]], [records[i]["split"] for i in left[g]],
+                                   [records[i]["answer"] for i in left[g]], config.near_threshold, mh)
+                               for g in groups}
             try:
-                outcomes = _map(_near_job, langs, config.num_proc)
+                outcomes = _map(_near_job, groups, config.num_proc)
             finally:
                 _SHARED.clear()
-            for lang, (removed, partner) in zip(langs, outcomes, strict=True):
-                idx = np.asarray(by_lang[lang])
+            for group, found in zip(groups, outcomes, strict=True):
+                idx = np.asarray(left[group])
                 st.rows += len(idx)
-                for local in np.flatnonzero(removed):
+                pairs += [(int(idx[x]), int(idx[y])) for x, y in found.minimal_pairs]
+                for local in np.flatnonzero(found.removed):
                     i = idx[local]
                     rec = records[i]
-                    kept = records[idx[partner[local]]] if partner[local] >= 0 else None
+                    kept = records[idx[found.partner[local]]] if found.partner[local] >= 0 else None
                     contaminated = kept is not None and kept["split"] == "test" and rec["split"] != "test"
                     if contaminated and config.decontaminate:
                         reason = "test_contamination"
@@ -123,7 +144,7 @@ def remove_duplicates(records: list[dict[str, Any]], config: BuildConfig, reject
                     drop[i] = True
                     counters[reason] += 1
                     near = kept["id"] if kept is not None else "?"
-                    rejects.append(_reject(rec, reason, f"near-duplicate of {near}"))
+                    rejects.append(_reject(rec, reason, f"near-duplicate of {near} (same answer)"))
                     first_drop.setdefault(rec["parallel_id"], (reason, rec["id"]))
     if config.parallel_dedup and first_drop:
         for i, rec in enumerate(records):
@@ -132,6 +153,10 @@ def remove_duplicates(records: list[dict[str, Any]], config: BuildConfig, reject
                 drop[i] = True
                 counters[reason] += 1
                 rejects.append(_reject(rec, reason, f"parallel item {first} was removed ({reason})"))
+    if minimal_pairs is not None:
+        # only pairs still both in the dataset: a later parallel removal can take one side away
+        minimal_pairs += sorted(sorted([records[i]["id"], records[j]["id"]]) for i, j in pairs
+                                if not drop[i] and not drop[j])
     return [rec for i, rec in enumerate(records) if not drop[i]]
 
 

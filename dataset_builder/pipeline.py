@@ -138,12 +138,13 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = DEFAULT_REL
     if empty:
         logger.warning("%d source file(s) have no rows: %s", len(empty), ", ".join(empty[:5]))
     counters: Counter[str] = Counter()
+    minimal_pairs: list[list[str]] = []
     with Stage(stats, "splits") as st:
         st.rows = len(records)
         records = drop_repeated_ids(records, rejects)
         ratios = {s.id: s.split_ratios or config.split_ratios for s in specs}
         moved = assign_splits(records, ratios, config.seed)
-    records = remove_duplicates(records, config, rejects, counters, stats)
+    records = remove_duplicates(records, config, rejects, counters, stats, minimal_pairs)
 
     counts: dict[str, dict[str, dict[str, int]]] = {}
     for rec in records:
@@ -151,7 +152,7 @@ def run_build(sources: str | Path = "sample", out_root: str | Path = DEFAULT_REL
         slot[rec["split"]] = slot.get(rec["split"], 0) + 1
     if rows_read != len(records) + len(rejects):  # a bug, not a user error: keep the traceback
         raise RuntimeError(f"invariant broken: read {rows_read} != kept {len(records)} + rejected {len(rejects)}")
-    report = _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved)
+    report = _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved, minimal_pairs)
     report["filters"] = _filter_totals(results)
     report["empty_files"] = empty
     report["normalisation"] = dict(sorted(sum((r.normalisation for r in results), Counter()).items()))
@@ -197,7 +198,8 @@ def _sources_label(sources: str | Path) -> str:
     return str(sources) if str(sources) in BUNDLED else Path(sources).name
 
 
-def _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved) -> dict[str, Any]:
+def _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved, minimal_pairs
+            ) -> dict[str, Any]:
     by_reason = Counter(r["reason"] for r in rejects)
     by_source = Counter(r["source"] for r in rejects)
     langs_with_rows = [code for code in known_language_codes() if code in counts]
@@ -213,7 +215,9 @@ def _report(specs, config, sources, counts, rows_read, records, rejects, counter
         "rows_rejected": len(rejects),
         "rejects_by_reason": dict(sorted(by_reason.items())),
         "rejects_by_source": dict(sorted(by_source.items())),
-        "dedup": {"exact_removed": counters["exact_duplicate"], "near_removed": counters["near_duplicate"]},
+        "dedup": {"exact_removed": counters["exact_duplicate"], "near_removed": counters["near_duplicate"],
+                  "exact_conflicting_answers": counters["exact_conflicting_answers"]},
+        "minimal_pairs": {"count": len(minimal_pairs), "pairs": minimal_pairs},  # near-identical, answers differ
         "decontamination": {"removed": counters["test_contamination"]},
         "split_alignment": {"rows_moved": moved},
         "sources": [

@@ -98,7 +98,9 @@ def write_published(root: Path, langs: list[str] = LANGS) -> dict[str, int]:
                 )
                 words = medqa[2]["question"].split()
                 words[5] = "zzzz"
-                medqa[3].update(question=" ".join(words), options=medqa[2]["options"])
+                # same options and answer: a near-duplicate (with another answer it would be a minimal pair, kept)
+                medqa[3].update(question=" ".join(words), options=medqa[2]["options"],
+                                answer_idx=medqa[2]["answer_idx"])
             if split == "validation":
                 live[1]["question"] = "   "
             if split == "train" and lang == "fr":  # a duplicate in one language only (parallel dedup)

@@ -30,7 +30,10 @@ def test_counts_and_invariant(built):
     assert report["rows_read"] == rows_read
     assert report["rows_kept"] + report["rows_rejected"] == rows_read
     assert report["rejects_by_reason"] == planted
-    assert report["dedup"] == {"exact_removed": len(LANGS), "near_removed": len(LANGS)}
+    # train item 1 copies test item 200 with another answer letter: removed (test_contamination), and counted as a
+    # conflicting label
+    assert report["dedup"] == {"exact_removed": len(LANGS), "near_removed": len(LANGS),
+                               "exact_conflicting_answers": len(LANGS)}
     assert report["decontamination"] == {"removed": len(LANGS)}
     assert report["counts"]["sw"]["nli"] == {"train": 12, "validation": 4, "test": 6}
     assert report["counts"]["zu"]["mcqa"]["train"] + report["counts"]["zu"]["mcqa"]["validation"] + \
