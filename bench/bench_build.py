@@ -35,12 +35,16 @@ LANGS = ["en", "zh", "ja", "ko", "fr", "es", "de", "pt", "sw", "wo", "yo", "zu"]
 
 
 def _vocabulary() -> dict[str, list[str]]:
-    """A few thousand pseudo-words (Latin) and CJK characters: close to real text's shingle diversity."""
+    """A few thousand pseudo-words (Latin, and Hangul for Korean) and CJK characters (with kana for Japanese): close
+    to real text's shingle diversity, each language in its own script (the build rejects a question that is not)."""
     rng = random.Random(1234)
     syllables = [c + v for c in "bcdfghjklmnprstvwyz" for v in "aeiou"]
     latin = sorted({"".join(rng.choices(syllables, k=rng.randint(1, 4))) for _ in range(6000)})
     cjk = [chr(0x4E00 + i) for i in rng.sample(range(20000), 3000)]
-    return {"latin": latin, "cjk": cjk}
+    kana = [chr(0x3041 + i) for i in range(83)]  # hiragana
+    hangul = sorted({"".join(chr(0xAC00 + rng.randrange(11172)) for _ in range(rng.randint(1, 3)))
+                     for _ in range(6000)})
+    return {"latin": latin, "cjk": cjk, "ja": cjk + kana, "hangul": hangul}
 
 
 WORDS = _vocabulary()
@@ -67,8 +71,8 @@ QUESTION_FIELD = {"MedQA": "question", "MedNLI": "sentence2", "LiveQA": "questio
 
 def _text(rng: random.Random, lang: str, n_words: int) -> str:
     if lang in ("zh", "ja"):
-        return "".join(rng.choices(WORDS["cjk"], k=n_words * 2)) + "。"
-    words = rng.choices(WORDS["latin"], k=n_words)
+        return "".join(rng.choices(WORDS["cjk" if lang == "zh" else "ja"], k=n_words * 2)) + "。"
+    words = rng.choices(WORDS["hangul" if lang == "ko" else "latin"], k=n_words)
     return " ".join(words).capitalize() + "."
 
 
@@ -83,11 +87,11 @@ def _one_word_changed(rng: random.Random, lang: str, text: str) -> str:
     """The text with one word (Latin) or one character (CJK) replaced, away from the start (the item number)."""
     if lang in ("zh", "ja"):
         at = rng.randrange(len(text) // 2, len(text) - 1)
-        return text[:at] + _other(rng, WORDS["cjk"], text[at]) + text[at + 1:]
+        return text[:at] + _other(rng, WORDS["cjk" if lang == "zh" else "ja"], text[at]) + text[at + 1:]
     words = text.split(" ")
     at = rng.randrange(len(words) // 2, len(words))
     dot = "." if words[at].endswith(".") else ""
-    words[at] = _other(rng, WORDS["latin"], words[at].removesuffix(dot).casefold()) + dot
+    words[at] = _other(rng, WORDS["hangul" if lang == "ko" else "latin"], words[at].removesuffix(dot).casefold()) + dot
     return " ".join(words)
 
 
