@@ -8,6 +8,7 @@ Invariant checked at the end of every build: rows read = rows kept + rows reject
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -116,7 +117,22 @@ def _ingest_job(args):
 
 def run_build(sources: str | Path = "sample", out_root: str | Path = DEFAULT_RELEASE_ROOT,
               overrides: dict[str, Any] | None = None, progress: bool = True) -> BuildResult:
-    """Build the dataset folder ROOT/globmed from a sources YAML; returns the report and per-stage stats."""
+    """Build the dataset folder ROOT/globmed from a sources YAML; returns the report and per-stage stats.
+
+    The cyclic garbage collector is paused for the build: it keeps millions of small dicts and lists alive, none
+    in a cycle, and each full collection re-scans all of them (measured: 2x rows took 2.3x the time with it on).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(sources, out_root, overrides, progress)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(sources: str | Path, out_root: str | Path, overrides: dict[str, Any] | None, progress: bool
+           ) -> BuildResult:
     from tqdm.auto import tqdm
 
     stats: list[StageStats] = []
