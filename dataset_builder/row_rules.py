@@ -12,7 +12,7 @@ import math
 import re
 from typing import Any
 
-from dataset_builder.adapters import MissingField, get_path
+from dataset_builder.adapters import get_optional, get_path
 from globmed.languages import language_registry
 
 _FALSY = {"", "false", "0", "no", "none", "null", "nan", "n", "f"}
@@ -75,19 +75,13 @@ class RowRules:
     def check(self, row: dict[str, Any]) -> tuple[str, str] | None:
         """None to go on, else (reason, detail)."""
         for field, values in self.selects:
-            value = _optional(row, field)
+            value = get_optional(row, field)
             if canonical(value) not in values:
                 return "not_selected", f"{field}={value!r}"
         for field, values in self.flags:
-            value = _optional(row, field)
+            value = get_optional(row, field)
             folded = canonical(value)
             if (folded in values) if values is not None else folded not in _FALSY:
                 return "source_flagged", f"{field}={value!r}"
         return None
 
-
-def _optional(row: dict[str, Any], path: str) -> Any:
-    try:
-        return get_path(row, path)
-    except MissingField:
-        return None

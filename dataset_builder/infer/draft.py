@@ -127,14 +127,7 @@ def _assemble(layout: Layout, fd: FieldDraft, file_languages: dict[Path, Guess |
     keys["format"] = Guess(first.format, first.how + (f" (first of {n} files)" if n > 1 else ""))
     keys["path"] = Guess(None, "the common folder of the files given")
     keys["files"] = layout.files
-    if first.records is not None:
-        keys["records"] = first.records
-    if first.csv is not None:
-        keys["csv"] = first.csv
-    if layout.vars is not None:
-        keys["vars"] = layout.vars
-    if layout.file_overrides is not None:
-        keys["file_overrides"] = layout.file_overrides
+    _add_present(keys, records=first.records, csv=first.csv, vars=layout.vars, file_overrides=layout.file_overrides)
     if layout.lang_codes:
         keys["lang_codes"] = Guess(layout.lang_codes, "our code -> the code in the file names")
     languages = _languages(layout, fd, file_languages)
@@ -149,12 +142,7 @@ def _assemble(layout: Layout, fd: FieldDraft, file_languages: dict[Path, Guess |
     original = _original(layout, languages.value) if fd.language is None else None
     if original is not None:
         keys["original_language"] = original
-    if fd.select is not None:
-        keys["select"] = fd.select
-    if fd.parallel is not None:
-        keys["parallel_fields"] = fd.parallel
-    if fd.reject_when is not None:
-        keys["reject_when"] = fd.reject_when
+    _add_present(keys, select=fd.select, parallel_fields=fd.parallel, reject_when=fd.reject_when)
     fields = {"id": _row_id(layout, fd, first), **fd.fields}
     return SourceDraft(keys, fields)
 
@@ -245,3 +233,8 @@ def _row_id(layout: Layout, fd: FieldDraft, first: FileSample) -> Guess:
     why = fd.id_why + ("; {lang}: row numbers of different languages are different items" if parts[0] == "{lang}"
                        else "; no {lang}: row i is the same item in every language" if parallel else "")
     return Guess("-".join(parts), why)
+
+
+def _add_present(keys: dict[str, Guess], **guesses: Guess | None) -> None:
+    """The guesses that were made, in the order given (a key with no guess is left out of the draft)."""
+    keys.update({key: guess for key, guess in guesses.items() if guess is not None})
