@@ -710,3 +710,15 @@ def test_cli_bad_file_is_one_line_exit_2(tmp_path, capsys, name, content, needle
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("globmed sources: error:") and needle in lines[0], captured.err
     assert captured.out == ""
+
+
+def test_question_number_is_the_id_and_ans_the_answer(tmp_path):
+    """Both `n` (1, 2, ...) and `ans` hold values that are keys of the options: the numbering is the id, never
+    the answer (it would mark option 1 right in row 1, option 2 in row 2, ...)."""
+    rows = [{"n": i + 1, "q": f"Question {i + 1}: which nerve is damaged in wrist drop?",
+             "opts": {"1": "Ulnar", "2": "Radial", "3": "Median", "4": "Axillary"}, "ans": str(2 + i % 3)}
+            for i in range(4)]
+    path = tmp_path / "exam.json"
+    path.write_text(json.dumps({"exam": "X", "questions": rows}), encoding="utf-8")
+    fields = yaml.safe_load(infer_yaml([path]))["sources"][0]["fields"]
+    assert fields["id"] == "n" and fields["answer"] == "ans" and fields["answer_format"] == "key"
