@@ -206,6 +206,14 @@ def describe(missing: list[MissingField]) -> str:
     return "; ".join(m.message() for m in missing)
 
 
+def by_source(jobs: list) -> dict[str, tuple[Any, list]]:
+    """The build's (spec, file task) jobs grouped per source, in order: source id -> (spec, tasks)."""
+    grouped: dict[str, tuple[Any, list]] = {}
+    for spec, task in jobs:
+        grouped.setdefault(spec.id, (spec, []))[1].append(task)
+    return grouped
+
+
 def check_source_fields(jobs: list) -> None:
     """Before any work: every source's mapped fields checked against its files; one line per source, exit 2.
 
@@ -216,11 +224,9 @@ def check_source_fields(jobs: list) -> None:
     """
     from dataset_builder.hub import fetch
 
-    by_source: dict[str, tuple[Any, list]] = {}
-    for spec, task in jobs:
-        by_source.setdefault(spec.id, (spec, []))[1].append(task)
+    sources = by_source(jobs)
     lines = []
-    for spec, tasks in by_source.values():
+    for spec, tasks in sources.values():
         if spec.hub:
             files: Iterable[tuple[str, Path]] = [(t.relpath, fetch(spec, t.relpath)) for t in tasks]
         else:
@@ -233,7 +239,7 @@ def check_source_fields(jobs: list) -> None:
             lines.append(f"source {spec.id} ({where}{more}): {describe(missing)}; "
                          f"draft a mapping from the file: globmed sources infer {path}")
     if lines:
-        kind = "Hub source(s)" if all(spec.hub for spec, _ in by_source.values()) else "source(s)"
+        kind = "Hub source(s)" if all(spec.hub for spec, _ in sources.values()) else "source(s)"
         head = (f"{len(lines)} {kind} in {jobs[0][0].yaml_file} map fields their files do not have; nothing "
                 "was built. Fix the sources YAML (the infer draft shows the file's own names):")
         raise GlobMedError("\n".join([head, *lines]))

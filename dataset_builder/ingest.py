@@ -115,20 +115,22 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
                 gates[lang] = None
         return gates[lang]
 
+    def reject_malformed(row_no: int, detail: str) -> None:
+        """A row that cannot be read is one reject per language it would have given."""
+        result.rows_read += len(file_units)
+        for _ in file_units:
+            reject(row_no, "malformed_row", detail)
+
     for row_no, row in rows:
         if isinstance(row, Malformed):
-            result.rows_read += len(file_units)
-            for _ in file_units:
-                reject(row_no, "malformed_row", row.detail)
+            reject_malformed(row_no, row.detail)
             continue
         units = file_units
         if row_language is not None:
             try:
                 lang = row_language(row)
             except MissingField as err:  # no language column: the row (all its units) is malformed
-                result.rows_read += len(file_units)
-                for _ in file_units:
-                    reject(row_no, "malformed_row", str(err))
+                reject_malformed(row_no, str(err))
                 continue
             # a row already in a parallel language is that language's original: it gives no second unit
             units = [(lang, adapter), *((pl, a) for pl, a in parallel if pl != lang)]

@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from dataset_builder.record_paths import records_hint, walk_records
 from globmed.errors import GlobMedError
 
 logger = logging.getLogger(__name__)
+_DELIMITERS = (",", ";", "\t", "|")  # the separators CSV exports use
 
 
 @dataclass(frozen=True)
@@ -138,11 +140,11 @@ def _whole_object(text: str) -> dict[str, Any] | None:
 def _read_csv(path: Path, options: dict[str, Any], default: str) -> Iterator[tuple[int, Row]]:
     """CSV with or without a header. `newline=""` semantics: CRLF ends a record, a bare LF inside quotes does not.
 
-    Without `csv: {delimiter}`, a first line with no `default` separator but semicolons (European spreadsheet
-    exports), tabs or pipes is read with that separator, and the log says so.
+    Without `csv: {delimiter}`, a file that `default` does not split into regular columns but semicolons
+    (European spreadsheet exports), tabs or pipes do is read with that separator, and the log says so.
     """
     text = decode_text(path)
-    delimiter = options.get("delimiter") or _delimiter(text, default)
+    delimiter = options.get("delimiter") or sniff_delimiter(text, default)[0]
     if delimiter != (options.get("delimiter") or default):
         logger.info("%s: no %r in its first line, read with delimiter %r (set csv: {delimiter: ...} to choose)",
                     path, default, delimiter)
@@ -166,13 +168,32 @@ def _read_csv(path: Path, options: dict[str, Any], default: str) -> Iterator[tup
         index += 1
 
 
-def _delimiter(text: str, default: str) -> str:
-    first = text.split("\n", 1)[0]
-    if default in first:
-        return default
-    counts = {sep: first.count(sep) for sep in (";", "\t", "|", ",") if sep != default}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else default
+def sniff_delimiter(text: str, default: str) -> tuple[str, str]:
+    """The delimiter of a CSV text and the evidence: `default` when it splits 90% of the first records into the
+    first record's width of at least 2 columns, else the candidate (; TAB |) that does with the most columns.
+    Each candidate is parsed with the csv module (quoted cells stay whole), so the evidence is a column count."""
+    head = text[:65_536]
+    widths = {}
+    for sep in _DELIMITERS:
+        records = [r for r in islice(csv.reader(io.StringIO(head, newline=""), delimiter=sep), 50) if r and r != [""]]
+        if len(records) > 2 and len(head) == 65_536:
+            records = records[:-1]  # the last record may be cut in the middle
+        if records:  # the first record's width, and how many records have it
+            width = len(records[0])
+            widths[sep] = (width, sum(len(r) == width for r in records), len(records))
+
+    def regular(sep: str) -> bool:
+        width, n, total = widths.get(sep, (0, 0, 0))
+        return width >= 2 and n >= 0.9 * total
+    if regular(default):
+        return default, ""
+    found = [sep for sep in _DELIMITERS if sep != default and regular(sep)]
+    if not found:
+        return default, ""
+    best = max(found, key=lambda sep: widths[sep][0])
+    width, n, total = widths[best]
+    return best, f"delimiter {best!r}: {width} columns in {n}/{total} of the first records ({default!r} gives " \
+                 f"{widths[default][0] if default in widths else 0})"
 
 
 def _read_parquet(path: Path) -> Iterator[tuple[int, Row]]:

@@ -35,12 +35,8 @@ def _source_field_problems(jobs: list) -> list[str]:
     validate never touches the network. Later files are opened only to look for an optional field (context,
     explanation, ...) that the first one lacks.
     """
-    from dataset_builder.field_check import check_files, describe, head_rows
+    from dataset_builder.field_check import by_source, check_files, describe, head_rows
     from dataset_builder.hub import local_copy
-
-    by_source: dict[str, tuple[Any, list]] = {}
-    for spec, task in jobs:
-        by_source.setdefault(spec.id, (spec, []))[1].append(task)
 
     def present(spec, tasks):
         for task in tasks:
@@ -49,7 +45,7 @@ def _source_field_problems(jobs: list) -> list[str]:
                 yield task.relpath, local
 
     problems = []
-    for spec, tasks in by_source.values():
+    for spec, tasks in by_source(jobs).values():
         files = list(present(spec, tasks))
         problems += [f"source {spec.id!r} ({label}): no rows" for label, local in files
                      if not head_rows(spec, local, 1)]

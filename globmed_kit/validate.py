@@ -85,8 +85,8 @@ def validate_file(path: Path, kind: str | None = None) -> Outcome:
             raise UnknownKind("empty file: nothing to check")
         if kind is None:
             raise UnknownKind(
-                "cannot tell what kind of file this is (a sources YAML has `sources:`, a recipe `model:`/`sft:` "
-                "blocks, a roster `models:`, a task `task:` and `version:`); pass --kind"
+                "cannot tell what kind of file this is (a sources YAML has `sources:`, a recipe "
+                "`model_name_or_path:`, a roster `models:`, a task `task:` and `version:`); pass --kind"
             )
         return Outcome(path, kind, True, run_checks(kind, path, data))
     except GlobMedError as err:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.infer.common import Guess
-from dataset_builder.readers import COMPRESSED, decode_text, read_rows
+from dataset_builder.readers import COMPRESSED, decode_text, read_rows, sniff_delimiter
 from dataset_builder.record_paths import find_record_lists, walk_records
 from globmed.errors import GlobMedError
 
@@ -163,36 +163,6 @@ def _sample_csv(path: Path, text: str, fmt: str, limit: int) -> FileSample:
         raise GlobMedError(f"{path}: no row has the {len(columns)} columns of the first row; check the delimiter")
     return sample
 
-
-_DELIMITERS = (",", ";", "\t", "|")
-
-
-def sniff_delimiter(text: str, default: str) -> tuple[str, str]:
-    """The delimiter of a CSV text and the evidence: `default` when it splits 90% of the first records into the
-    first record's width of at least 2 columns, else the candidate (; TAB |) that does with the most columns.
-    Each candidate is parsed with the csv module (quoted cells stay whole), so the evidence is a column count."""
-    head = text[:65_536]
-    widths = {}
-    for sep in _DELIMITERS:
-        records = [r for r in islice(csv.reader(io.StringIO(head, newline=""), delimiter=sep), 50) if r and r != [""]]
-        if len(records) > 2 and len(head) == 65_536:
-            records = records[:-1]  # the last record may be cut in the middle
-        if records:  # the first record's width, and how many records have it
-            width = len(records[0])
-            widths[sep] = (width, sum(len(r) == width for r in records), len(records))
-
-    def regular(sep: str) -> bool:
-        width, n, total = widths.get(sep, (0, 0, 0))
-        return width >= 2 and n >= 0.9 * total
-    if regular(default):
-        return default, ""
-    found = [sep for sep in _DELIMITERS if sep != default and regular(sep)]
-    if not found:
-        return default, ""
-    best = max(found, key=lambda sep: widths[sep][0])
-    width, n, total = widths[best]
-    return best, f"delimiter {best!r}: {width} columns in {n}/{total} of the first records ({default!r} gives " \
-                 f"{widths[default][0] if default in widths else 0})"
 
 
 def _kind(cell: str) -> str:
