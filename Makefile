@@ -24,10 +24,6 @@ $(VENV)/.test-installed: setup.cfg constraints.txt | $(PY)
 	$(PIP) -e ".[translate,bench,train,space,serve,dev]" --config-settings editable_mode=compat
 	touch $(VENV)/.demo-installed $@
 
-$(VENV)/.bench-installed: $(VENV)/.test-installed
-	$(PIP) "lm-eval>=0.4.8"
-	touch $@
-
 demo: $(VENV)/.demo-installed
 	HF_HUB_OFFLINE=1 $(VENV)/bin/globmed demo
 
@@ -41,19 +37,19 @@ lint: $(VENV)/.test-installed
 
 bench: bench-build bench-translate bench-bench bench-train bench-space
 
-bench-build: $(VENV)/.bench-installed
+bench-build: $(VENV)/.test-installed
 	HF_HUB_OFFLINE=1 $(PY) bench/bench_build.py
 
-bench-translate: $(VENV)/.bench-installed
+bench-translate: $(VENV)/.test-installed
 	HF_HUB_OFFLINE=1 $(PY) bench/bench_translate.py
 
-bench-bench: $(VENV)/.bench-installed
+bench-bench: $(VENV)/.test-installed
 	HF_HUB_OFFLINE=1 $(PY) bench/bench_benchmark.py
 
-bench-train: $(VENV)/.bench-installed
+bench-train: $(VENV)/.test-installed
 	HF_HUB_OFFLINE=1 $(PY) bench/bench_train.py
 
-bench-space: $(VENV)/.bench-installed
+bench-space: $(VENV)/.test-installed
 	HF_HUB_OFFLINE=1 $(PY) bench/bench_space.py
 
 clean:
