@@ -53,3 +53,9 @@ def _data_files(root: Path, language: str | None, task: str | None, split: str) 
     lang_glob = language or "*"
     task_glob = task or "*"
     return sorted(str(p) for p in root.glob(f"data/{lang_glob}/{task_glob}/{split}-*.parquet"))
+
+
+def has_split(root: str | Path, split: str, language: str, task: str) -> bool:
+    """Whether a dataset folder has files for this split of `<language>-<task>`; the lm-eval export names only
+    those splits, since lm-eval fails on a split whose file pattern matches nothing."""
+    return bool(_data_files(Path(root), language, task, split))
