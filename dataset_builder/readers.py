@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.record_paths import records_hint, walk_records
+from globmed import parquet_io
 from globmed.errors import GlobMedError
+from globmed.text_io import decode_utf8
 
 logger = logging.getLogger(__name__)
 _DELIMITERS = (",", ";", "\t", "|")  # the separators CSV exports use
@@ -68,10 +70,7 @@ def decode_text(path: Path) -> str:
             raise GlobMedError(f"{path}: not a valid {module} file: {err}") from None
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return raw.decode("utf-16")
-    try:
-        return raw.decode("utf-8-sig")  # drops a leading BOM
-    except UnicodeDecodeError as err:
-        raise GlobMedError(f"{path}: not UTF-8 (byte {err.start}); re-encode the file as UTF-8") from None
+    return decode_utf8(raw, str(path))  # drops a leading BOM
 
 
 def _as_row(index: int, row: Any) -> tuple[int, Row]:
@@ -197,10 +196,4 @@ def sniff_delimiter(text: str, default: str) -> tuple[str, str]:
 
 
 def _read_parquet(path: Path) -> Iterator[tuple[int, Row]]:
-    import pyarrow.parquet as pq
-
-    index = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
-        for row in batch.to_pylist():
-            yield index, row
-            index += 1
+    yield from enumerate(parquet_io.iter_rows(path))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from globmed.errors import GlobMedError, require_online
+from globmed.parquet_io import check_footers, first_unreadable
 from globmed.schema import SPLITS, TASKS
 
 
@@ -41,7 +42,14 @@ def load_split(dataset: str | Path, split: str, language: str | None = None, tas
         if not pattern:
             schema = features()
             return datasets.Dataset.from_dict({key: [] for key in schema}, features=schema)
-        return datasets.load_dataset("parquet", data_files={split: pattern}, split=split, features=features())
+        check_footers(pattern)
+        try:
+            return datasets.load_dataset("parquet", data_files={split: pattern}, split=split, features=features())
+        except datasets.exceptions.DatasetGenerationError:
+            bad = first_unreadable(pattern)  # the error names no file; find the one that cannot be read
+            if bad is None:
+                raise
+            raise bad from None
     if "/" not in str(dataset):
         raise GlobMedError(f"dataset {dataset!s}: no such folder, and not a Hub repo id (ORG/NAME)")
     require_online(f"dataset {dataset}", "use a local dataset folder (globmed build --out DIR) or unset HF_HUB_OFFLINE")
