@@ -48,15 +48,10 @@ def _row_text(jobs: list[tuple[Any, Any]], reject: dict[str, Any]) -> str:
     from dataset_builder.readers import read_rows
 
     for spec, task in jobs:
-        if spec.id != reject["source"] or task.relpath != reject["file"]:
+        if spec.id != reject["source"] or task.label != reject["file"]:
             continue
-        if spec.hub:
-            from dataset_builder.hub import local_copy
-
-            path = local_copy(spec, task.relpath)
-        else:
-            path = spec.path / task.relpath
-        if path is None or not path.is_file():
+        path = spec.file_here(task)
+        if path is None:
             return ""
         rows = read_rows(path, spec.format, spec.csv, spec.records)
         for _, row in itertools.islice(rows, int(reject["row"]), int(reject["row"]) + 1):

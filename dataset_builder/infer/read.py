@@ -19,12 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.infer.common import Guess
-from dataset_builder.readers import COMPRESSED, decode_text, read_rows, sniff_delimiter
+from dataset_builder.readers import SUFFIX_FORMATS, decode_text, format_of, read_rows, sniff_delimiter
 from dataset_builder.record_paths import find_record_lists, walk_records
 from globmed.errors import GlobMedError
 
-SUFFIX_FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv",
-                  ".parquet": "parquet", ".pq": "parquet"}
 _LETTER = re.compile(r"\(?[A-Ja-j][.)]?")
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 
@@ -47,8 +45,7 @@ def sample_file(path: Path, limit: int) -> FileSample:
     """The first `limit` rows of `path`; unreadable files and unknown formats are one-line errors."""
     if not path.is_file():
         raise GlobMedError(f"{path}: no such file")
-    suffix = Path(path.stem).suffix if path.suffix.lower() in COMPRESSED else path.suffix  # train.jsonl.gz
-    fmt = SUFFIX_FORMATS.get(suffix.lower())
+    fmt = format_of(path.name)  # train.jsonl.gz: jsonl
     try:
         if fmt is None:
             with path.open("rb") as handle:
