@@ -66,6 +66,7 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
     `known_languages` are the registry's codes; `selected_languages` (default: all known) those the build wants.
     """
     path = spec.source_file(task)
+    task = task.opened(path)  # rejects and the manifest name the member read, not the pattern that found it
     result = FileResult(task=task, sha256=file_sha256(path))
     file_label = task.label
     rejects = result.rejects

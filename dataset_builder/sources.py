@@ -12,6 +12,7 @@ See the source contract in the README.
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import itertools
 import re
@@ -58,6 +59,11 @@ class FileTask:
     def label(self) -> str:
         """How rejects, the manifest and messages name the file: `data_clean.zip/data_clean/.../test.jsonl`."""
         return f"{self.relpath}/{self.member}" if self.member else self.relpath
+
+    def opened(self, path: SourcePath) -> FileTask:
+        """This task naming the member actually opened (a glob pattern resolved inside its archive)."""
+        name = getattr(path, "name", self.member) if self.member else ""
+        return self if name == self.member else dataclasses.replace(self, member=name)
 
 
 @dataclass
