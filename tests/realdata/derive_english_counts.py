@@ -88,7 +88,7 @@ def answer_index(answer: tuple, options: list[str]) -> int | None:
     if kind == "letter":
         return "ABCDEFGHIJ".index(value.strip().upper())
     if kind == "index1":
-        return value - 1 if value >= 1 else None
+        return value - 1 if value >= 0 else None  # a negative index means no answer (ClassLabel -1)
     if kind == "text":
         return options.index(value) if value in options else -1
     ids = answer[2][:len(options)]  # kind "id": the ids of the options kept
