@@ -278,13 +278,17 @@ def sniff_delimiter(text: str, default: str) -> tuple[str, str]:
                  f"{widths[default][0] if default in widths else 0})"
 
 
-def _read_parquet(path: SourcePath) -> Iterator[tuple[int, Row]]:
+def parquet_file(path: SourcePath):
+    """A `pyarrow.parquet.ParquetFile`; a member's bytes are read into memory first (parquet needs seeks)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    source = pa.BufferReader(path.read_bytes()) if isinstance(path, Member) else path  # parquet needs seeks
+    return pq.ParquetFile(pa.BufferReader(path.read_bytes()) if isinstance(path, Member) else path)
+
+
+def _read_parquet(path: SourcePath) -> Iterator[tuple[int, Row]]:
     index = 0
-    for batch in pq.ParquetFile(source).iter_batches(batch_size=65_536):
+    for batch in parquet_file(path).iter_batches(batch_size=65_536):
         for row in batch.to_pylist():
             yield index, row
             index += 1
