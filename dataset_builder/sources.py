@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dataset_builder.readers import SourcePath, format_of, open_member
+from dataset_builder.readers import Member, SourcePath, format_of, open_member
 from globmed.errors import GlobMedError
 from globmed.schema import SPLITS, TASKS
 from globmed.yaml_io import check_keys, load_mapping
@@ -62,7 +62,7 @@ class FileTask:
 
     def opened(self, path: SourcePath) -> FileTask:
         """This task naming the member actually opened (a glob pattern resolved inside its archive)."""
-        name = getattr(path, "name", self.member) if self.member else ""
+        name = path.name if isinstance(path, Member) else self.member
         return self if name == self.member else dataclasses.replace(self, member=name)
 
 
@@ -73,7 +73,7 @@ class SourceSpec:
     id: str
     task: str
     format: str
-    files: str | list[dict[str, str]]  # a pattern, or explicit entries {path, split?, language?}
+    files: str | list[dict[str, str]]  # a pattern, or explicit entries {path, split?, language?} (`members:`)
     name: str = ""
     license: str = ""  # the upstream dataset's own licence: every row carries it
     hub_license: str = ""  # what the card of the Hub copy read states, where it differs from `license`
