@@ -24,15 +24,24 @@ def _errors() -> tuple[type[BaseException], ...]:
     return pa.ArrowException, OSError  # ArrowInvalid for a bad footer, OSError for a corrupt page
 
 
-def iter_rows(path: str | Path, batch_size: int = 65_536) -> Iterator[dict[str, Any]]:
-    """The file's rows as dicts, read batch by batch."""
+def open_file(source: Any, name: str | Path) -> Any:
+    """A `pyarrow.parquet.ParquetFile` over a path or a buffer (a zip member's bytes); `name` is what errors show."""
     import pyarrow.parquet as pq
 
     try:
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size):
+        return pq.ParquetFile(source)
+    except _errors() as err:
+        raise unreadable(name, err) from None
+
+
+def iter_rows(source: Any, name: str | Path | None = None, batch_size: int = 65_536) -> Iterator[dict[str, Any]]:
+    """The rows of a parquet path or buffer as dicts, read batch by batch."""
+    name = source if name is None else name
+    try:
+        for batch in open_file(source, name).iter_batches(batch_size=batch_size):
             yield from batch.to_pylist()
     except _errors() as err:
-        raise unreadable(path, err) from None
+        raise unreadable(name, err) from None
 
 
 def check_footers(paths: Iterable[str | Path]) -> None:

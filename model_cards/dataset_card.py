@@ -156,6 +156,7 @@ def build_dataset_card(folder: Path, org: str | None = None):
         splits=list(SPLITS),
         count_rows=count_rows,
         sources=[{**src, "languages": src.get("languages") or []} for src in sources],
+        missing_sources=list(report.get("missing_sources") or []),
         citations=[str(src["citation"]).strip() for src in sources if src.get("citation")],
         report={
             "rows_read": int(report["rows_read"]), "rows_kept": int(report["rows_kept"]),
