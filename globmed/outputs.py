@@ -96,9 +96,9 @@ def check_output_dir(target: str | os.PathLike[str], writer: str, overwrite: boo
     check_writable(target, inside=not replaces)
     if overwrite or not target.is_dir():
         return
-    entries = sorted(p.name for p in target.iterdir() if p.name != MARKER)
     found = writer_of(target)
-    if not entries or found == writer:
+    entries = [] if found == writer else sorted(p.name for p in target.iterdir() if p.name != MARKER)
+    if not entries:
         return
     shown = ", ".join(entries[:_SHOWN]) + (f" and {len(entries) - _SHOWN} more" if len(entries) > _SHOWN else "")
     by = f"it was written by `globmed {found}`" if found else "no globmed command marked it as its output"
