@@ -156,7 +156,7 @@ def main() -> int:
         build_dataset(dataset)
     model = build_tiny_model(OUT / "tiny-model", texts=training_texts(dataset), vocab_size=4096)
     tasks_dir = OUT / "lm_eval_tasks"
-    export(str(dataset), tasks_dir, LANGUAGES, ["mcqa"])
+    export(str(dataset), tasks_dir, LANGUAGES, ["mcqa"], overwrite=True)  # bench/out is this script's scratch
 
     ours_s, ours = run_globmed(model, dataset, OUT / "results")
     theirs_s, theirs = run_lm_eval(model, tasks_dir)

@@ -3,7 +3,7 @@
     globmed bench --model PATH_OR_ID [--backend transformers|vllm|openai] [--tasks] [--languages] [--out DIR]
     globmed bench --roster benchmark/rosters/globmed.yaml
     globmed bench compare RUN_A.json RUN_B.json [--bootstrap N] [--seed S] [--json OUT]
-    globmed bench export-lmeval --dataset DIR_OR_REPO --out DIR
+    globmed bench export-lmeval --dataset DIR_OR_REPO [--out DIR]    (default release/lm_eval_tasks)
 
 The model, backend, run and judge flags are generated from their dataclasses (globmed.results.ModelInfo,
 benchmark.backends.base.BackendConfig, benchmark.config.RunConfig and JudgeConfig), whose fields carry the help.
@@ -83,7 +83,7 @@ class BenchCommand(Command):
   globmed bench --roster benchmark/rosters/globmed.yaml          (resumes: finished runs are skipped)
   globmed bench compare release/results/base.json release/results/globmed-llm-tiny.json
   globmed bench compare base.json tuned.json --bootstrap 2000 --seed 7 --json compare.json   (95% paired CIs)
-  globmed bench export-lmeval --dataset release/globmed --out lm_eval_tasks/globmed
+  globmed bench export-lmeval --dataset release/globmed     (task YAMLs for lm-eval -> release/lm_eval_tasks)
 """
 
     @classmethod
@@ -177,9 +177,12 @@ class BenchCommand(Command):
         from benchmark.config import RunConfig
         from benchmark.lmeval.export import export
         from globmed.languages import parse_languages
+        from globmed.layout import DEFAULT_RELEASE_ROOT, lmeval_dir
         from globmed.tasks import parse_tasks
 
-        dataset, out = values.get("dataset", RunConfig.dataset), values.get("out", RunConfig.out)
-        written = export(dataset, out, parse_languages(values.get("languages")), parse_tasks(values.get("tasks")))
+        dataset = values.get("dataset", RunConfig.dataset)
+        out = values.get("out", str(lmeval_dir(DEFAULT_RELEASE_ROOT)))  # its own folder, never the results one
+        written = export(dataset, out, parse_languages(values.get("languages")), parse_tasks(values.get("tasks")),
+                         overwrite=values.get("overwrite", False))
         print(f"wrote {len(written)} lm-eval task files to {out}")
         return 0

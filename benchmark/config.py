@@ -13,7 +13,7 @@ from benchmark.aggregate import DEFAULT_RESAMPLES
 from benchmark.backends.base import BackendConfig
 from globmed.errors import GlobMedError
 from globmed.languages import language_codes
-from globmed.layout import DEFAULT_RELEASE_ROOT, dataset_dir, results_dir
+from globmed.layout import DEFAULT_RELEASE_ROOT, dataset_dir, lmeval_dir, results_dir
 from globmed.results import ModelInfo
 from globmed.tasks import task_names
 
@@ -63,9 +63,14 @@ class RunConfig:
     # where
     out: str = field(
         default=str(results_dir(DEFAULT_RELEASE_ROOT)),
-        metadata={"help": "results folder (run JSON + samples JSONL); for export-lmeval the task folder"},
+        metadata={"help": "results folder (run JSON + samples JSONL); export-lmeval writes its task folder to "
+                          f"{lmeval_dir(DEFAULT_RELEASE_ROOT)} unless --out is given"},
     )
-    overwrite: bool = field(default=False, metadata={"help": "rerun even if a results file with this config exists"})
+    overwrite: bool = field(
+        default=False,
+        metadata={"help": "rerun even if a results file with this config exists, and write into an --out folder "
+                          "holding files this command did not write (export-lmeval: replace that folder)"},
+    )
 
     def __post_init__(self) -> None:
         if self.scoring not in SCORINGS:

@@ -30,6 +30,7 @@ from benchmark.prompts import load_prompts, prompt_version
 from globmed.atomic import atomic_write_json, atomic_write_text
 from globmed.errors import GlobMedError
 from globmed.llm_local import check_model_folder
+from globmed.outputs import claim_dir
 from globmed.results import ModelInfo, RunResult, TaskResult
 from globmed.schema import MAX_OPTIONS
 from globmed.tasks import get_task
@@ -381,7 +382,9 @@ def run(cfg: RunConfig) -> Path:
     """Evaluate one model; returns the results JSON path (existing one when the run is already done).
 
     `cfg` is not changed: the run works on a resolved copy (see `resolve`), and is named by `cfg` as given.
+    The results folder is checked and marked first (globmed.outputs.claim_dir), before the data is read.
     """
+    claim_dir(cfg.out, "bench", cfg.overwrite)
     identity = identify(cfg)
     if not cfg.overwrite and identity.done():
         logger.info("%s: done already (same config hash); skipping", identity.json_path)

@@ -39,12 +39,13 @@ class BuildCommand(Command):
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        from globmed.cli_args import add_config_flag
+        from globmed.cli_args import add_config_flag, add_overwrite_flag
 
         parser.add_argument("--sources", default="sample",
                             help="sample (default), hub, english, or a path to a sources YAML")
         parser.add_argument("--out", default=str(DEFAULT_RELEASE_ROOT),
                             help="release root; the dataset goes to OUT/globmed")
+        add_overwrite_flag(parser)
         add_config_flag(parser, "build options")
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
         _build_flags().add_to(parser)
@@ -56,7 +57,7 @@ class BuildCommand(Command):
 
         flags = _build_flags()
         overrides = flags.kwargs(file_and_flags(args, [flags], "build config"))
-        result = run_build(args.sources, args.out, overrides, progress=not args.no_progress)
+        result = run_build(args.sources, args.out, overrides, progress=not args.no_progress, overwrite=args.overwrite)
         print(summary_table(result.report))
         print(f"\ndataset: {result.out}  (rejects: {result.out / 'rejects.jsonl'})")
         first = result.report["languages"][0]

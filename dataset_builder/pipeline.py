@@ -30,10 +30,11 @@ from dataset_builder.writer import (
     write_rejects,
     write_shards,
 )
-from globmed.atomic import atomic_dir, dumps_json, sha256_file
+from globmed.atomic import dumps_json, sha256_file
 from globmed.errors import GlobMedError
 from globmed.languages import known_language_codes, language_codes, parse_languages
 from globmed.layout import DEFAULT_RELEASE_ROOT, dataset_dir
+from globmed.outputs import atomic_dir, check_output_dir, output_lock
 
 logger = logging.getLogger(__name__)
 
@@ -116,23 +117,30 @@ def _ingest_job(args):
 
 
 def run_build(sources: str | Path = "sample", out_root: str | Path = DEFAULT_RELEASE_ROOT,
-              overrides: dict[str, Any] | None = None, progress: bool = True) -> BuildResult:
+              overrides: dict[str, Any] | None = None, progress: bool = True, overwrite: bool = False
+              ) -> BuildResult:
     """Build the dataset folder ROOT/globmed from a sources YAML; returns the report and per-stage stats.
+
+    Before anything is read, the output folder is checked and locked (globmed.outputs): a second build into
+    the same ROOT fails at once, and `overwrite` is needed to replace a ROOT/globmed that build did not write.
 
     The cyclic garbage collector is paused for the build: it keeps millions of small dicts and lists alive, none
     in a cycle, and each full collection re-scans all of them (measured: 2x rows took 2.3x the time with it on).
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _build(sources, out_root, overrides, progress)
-    finally:
-        if enabled:
-            gc.enable()
+    target = dataset_dir(out_root)
+    with output_lock(target):
+        check_output_dir(target, "build", overwrite, replaces=True)
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return _build(sources, out_root, overrides, progress, overwrite)
+        finally:
+            if enabled:
+                gc.enable()
 
 
-def _build(sources: str | Path, out_root: str | Path, overrides: dict[str, Any] | None, progress: bool
-           ) -> BuildResult:
+def _build(sources: str | Path, out_root: str | Path, overrides: dict[str, Any] | None, progress: bool,
+           overwrite: bool) -> BuildResult:
     from tqdm.auto import tqdm
 
     stats: list[StageStats] = []
@@ -178,9 +186,9 @@ def _build(sources: str | Path, out_root: str | Path, overrides: dict[str, Any] 
     if not records:  # the evidence goes to ROOT/globmed.rejected; ROOT/globmed is left as it was
         from dataset_builder.rejected import all_rejected_error
 
-        raise all_rejected_error(out_root, report, rejects, jobs)
+        raise all_rejected_error(out_root, report, rejects, jobs, overwrite)
     target = dataset_dir(out_root)
-    with atomic_dir(target) as tmp, Stage(stats, "write") as st:
+    with atomic_dir(target, "build", overwrite) as tmp, Stage(stats, "write") as st:
         st.rows = len(records)
         bar = tqdm(total=len(records), desc="write parquet", unit="row", disable=None if progress else True)
         # sequential on purpose: measured slower in forked workers (copy-on-write faults outweigh the gain)

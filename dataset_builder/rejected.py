@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.writer import REJECTS_FILE, REPORT_FILE, write_rejects
-from globmed.atomic import atomic_dir, dumps_json
+from globmed.atomic import dumps_json
 from globmed.errors import GlobMedError
 from globmed.layout import dataset_dir
+from globmed.outputs import atomic_dir
 
 REJECTED_SUFFIX = ".rejected"
 TOP_REASONS = 3
@@ -29,10 +30,11 @@ def rejected_dir(out_root: str | Path) -> Path:
     return target.with_name(target.name + REJECTED_SUFFIX)
 
 
-def write_rejected(out_root: str | Path, report: dict[str, Any], rejects: list[dict[str, Any]]) -> Path:
+def write_rejected(out_root: str | Path, report: dict[str, Any], rejects: list[dict[str, Any]],
+                   overwrite: bool = False) -> Path:
     """build_report.json and rejects.jsonl into ROOT/globmed.rejected (replaced as a whole); returns the folder."""
     folder = rejected_dir(out_root)
-    with atomic_dir(folder) as tmp:
+    with atomic_dir(folder, "build", overwrite) as tmp:
         (tmp / REPORT_FILE).write_text(dumps_json(report), encoding="utf-8")
         write_rejects(tmp / REJECTS_FILE, rejects)
     return folder
@@ -66,9 +68,9 @@ def example_line(reject: dict[str, Any], jobs: list[tuple[Any, Any]]) -> str:
 
 
 def all_rejected_error(out_root: str | Path, report: dict[str, Any], rejects: list[dict[str, Any]],
-                       jobs: list[tuple[Any, Any]]) -> GlobMedError:
+                       jobs: list[tuple[Any, Any]], overwrite: bool = False) -> GlobMedError:
     """Write the evidence and return the one-line error naming the top reasons with an example each."""
-    folder = write_rejected(out_root, report, rejects)
+    folder = write_rejected(out_root, report, rejects, overwrite)
     counts = Counter(r["reason"] for r in rejects)
     first = {}
     for rej in rejects:

@@ -26,17 +26,19 @@ class SourcesCommand(Command):
                            help="json, jsonl, csv, tsv or parquet files of one dataset, or a zip archive "
                                 "holding them (its members are drafted as archive: + members:)")
         infer.add_argument("--out", type=Path, default=None, help="write the draft here instead of printing it")
-        infer.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+        infer.add_argument("--overwrite", "--force", dest="overwrite", action="store_true",
+                           help="replace --out if it exists (--force is the older spelling)")
         infer.add_argument("--rows", type=int, default=2000, help="rows read from each file (default 2000)")
 
     def run(self, args: argparse.Namespace) -> int:
         from dataset_builder.infer import infer_yaml
         from globmed.atomic import atomic_write_text
+        from globmed.outputs import check_output_file
 
         if args.rows < 1:
             raise GlobMedError(f"--rows must be >= 1, got {args.rows}")
-        if args.out is not None and args.out.exists() and not args.force:
-            raise GlobMedError(f"{args.out} exists; pass --force to overwrite it")
+        if args.out is not None:
+            check_output_file(args.out, args.overwrite)
         text = infer_yaml(args.files, args.rows, args.out)
         if args.out is None:
             print(text, end="")

@@ -2,7 +2,7 @@
 
 Everything written is a pure function of the records and the report (no timestamps, sorted keys, fixed shard
 names), so building the same inputs twice gives byte-identical files. The caller writes into a temporary
-folder (globmed.atomic.atomic_dir) that is renamed into place at the end.
+folder (globmed.outputs.atomic_dir) that is renamed into place at the end.
 """
 
 from __future__ import annotations

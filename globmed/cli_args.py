@@ -79,6 +79,15 @@ def add_config_flag(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+def add_overwrite_flag(parser: argparse.ArgumentParser | Any) -> None:
+    """`--overwrite`, the one way past globmed.outputs' refusal to write into a folder another command wrote."""
+    parser.add_argument(
+        "--overwrite", action="store_true",
+        help="write the output even where --out holds files this command did not write (a folder the command "
+             "replaces as a whole is then replaced)",
+    )
+
+
 def file_and_flags(args: argparse.Namespace, flag_sets: Sequence[FlagSet], kind: str) -> dict[str, Any]:
     """The `--config` file's values, then the flags typed, keyed by dest; a key no flag has is an error."""
     dests = [dest for flag_set in flag_sets for dest in flag_set.dests()]

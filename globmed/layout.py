@@ -11,6 +11,7 @@ DEFAULT_RELEASE_ROOT = Path("release")
 DATASET_DIRNAME = "globmed"
 SPACE_DIRNAME = "globmed-space"
 RESULTS_DIRNAME = "results"  # benchmark results JSON, read by the cards and the Space
+LMEVAL_DIRNAME = "lm_eval_tasks"  # `globmed bench export-lmeval` task YAMLs (never the results folder)
 HUB_DATASET_NAME = "globmed"  # repo name on the Hub, under the user's org
 
 
@@ -29,6 +30,10 @@ def space_dir(root: str | Path) -> Path:
 
 def results_dir(root: str | Path) -> Path:
     return Path(root) / RESULTS_DIRNAME
+
+
+def lmeval_dir(root: str | Path) -> Path:
+    return Path(root) / LMEVAL_DIRNAME
 
 
 def model_dir(root: str | Path, size: str) -> Path:

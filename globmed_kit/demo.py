@@ -83,9 +83,12 @@ def latest_run_file(results: Path, model_name: str) -> Path:
     return results / f"{newest.run_id}.json"
 
 
-def demo_stages(root: Path, host: str = "127.0.0.1", port: int = 7860, serve: bool = True) -> list[Stage]:
-    """The demo, in order. Flags follow the CLI contract every part implements."""
+def demo_stages(root: Path, host: str = "127.0.0.1", port: int = 7860, serve: bool = True,
+                overwrite: bool = False) -> list[Stage]:
+    """The demo, in order. Flags follow the CLI contract every part implements; `overwrite` goes to each stage
+    that writes a folder (build, train, bench, release)."""
     results = results_dir(root)
+    over = ["--overwrite"] if overwrite else []
     tiny = model_dir(root, "tiny")
     base = root / "work" / "train" / TINY / "base_model"
 
@@ -100,21 +103,21 @@ def demo_stages(root: Path, host: str = "127.0.0.1", port: int = 7860, serve: bo
 
     stages = [
         cli_stage("build", "build the dataset from the bundled sample",
-                  ["build", "--sources", "sample", "--out", root]),
+                  ["build", "--sources", "sample", "--out", root, *over]),
         cli_stage("train", "fine-tune the tiny model with the LoRA recipe",
-                  ["train", "--recipe", LORA_RECIPE, "--out", root, "--dataset", dataset_dir(root)]),
+                  ["train", "--recipe", LORA_RECIPE, "--out", root, "--dataset", dataset_dir(root), *over]),
         cli_stage("bench-base", "benchmark the base model",
                   ["bench", "--model", base, "--name", BASE_RUN_NAME, "--model-type", "open",
-                   "--dataset", dataset_dir(root), "--out", results]),
+                   "--dataset", dataset_dir(root), "--out", results, *over]),
         cli_stage("bench-finetuned", "benchmark the fine-tuned model",
                   ["bench", "--model", tiny, "--name", TINY, "--model-type", "globmed", "--base-model", BASE_RUN_NAME,
-                   "--dataset", dataset_dir(root), "--out", results]),
+                   "--dataset", dataset_dir(root), "--out", results, *over]),
         Stage("compare", "compare the fine-tuned model with its base", compare),
         cli_stage("card-dataset", "write the dataset card", ["card", "dataset", dataset_dir(root)]),
         cli_stage("card-model", "write the model card and .eval_results",
                   ["card", "model", tiny, "--results", results]),
         cli_stage("release", "assemble the release folder and print the push plan",
-                  ["release", "--out", root, "--dry-run"]),
+                  ["release", "--out", root, "--dry-run", *over]),
     ]
     if serve:
         stages.append(Stage("space", f"serve the Space on {host}:{port}", announce_and_serve))
@@ -131,15 +134,18 @@ class DemoCommand(Command):
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        from globmed.cli_args import add_overwrite_flag
+
         parser.add_argument("--out", type=Path, default=DEFAULT_RELEASE_ROOT,
                             help="release root (default: %(default)s)")
         parser.add_argument("--host", default="127.0.0.1", help="Space address (default: %(default)s)")
         parser.add_argument("--port", type=int, default=7860, help="Space port (default: %(default)s)")
         parser.add_argument("--no-serve", action="store_true", help="stop after the release stage")
         parser.add_argument("--stages", default=None, help="comma-separated subset of the stages to run, in order")
+        add_overwrite_flag(parser)
 
     def run(self, args: argparse.Namespace) -> int:
-        stages = demo_stages(args.out, args.host, args.port, serve=not args.no_serve)
+        stages = demo_stages(args.out, args.host, args.port, serve=not args.no_serve, overwrite=args.overwrite)
         if args.stages:
             wanted = [s.strip() for s in args.stages.split(",") if s.strip()]
             known = {s.name for s in demo_stages(args.out, args.host, args.port, serve=True)}

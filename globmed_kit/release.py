@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from globmed.atomic import atomic_dir, sha256_file
+from globmed.atomic import sha256_file
 from globmed.command import Command
 from globmed.errors import GlobMedError, require_online
 from globmed.layout import DEFAULT_RELEASE_ROOT, dataset_dir, results_dir, space_dir
+from globmed.outputs import atomic_dir, check_output_dir
 
 logger = logging.getLogger(__name__)
 
@@ -138,14 +139,19 @@ def copy_space_code(space_source: Path, dest: Path) -> None:
                 shutil.copy2(source, dest / package / source.name)
 
 
-def assemble(root: Path, org: str | None, space_source: Path = DEFAULT_SPACE_SOURCE) -> list[tuple[str, str, Path]]:
-    """Regenerate the cards and the Space folder; return [(repo_type, repo_id, folder)] in push order."""
+def assemble(root: Path, org: str | None, space_source: Path = DEFAULT_SPACE_SOURCE, overwrite: bool = False
+             ) -> list[tuple[str, str, Path]]:
+    """Regenerate the cards and the Space folder; return [(repo_type, repo_id, folder)] in push order.
+
+    ROOT/globmed-space is replaced as a whole, so one that release did not write needs `overwrite`.
+    """
     from model_cards.common import dataset_repo_id, model_repo_id, space_repo_id
     from model_cards.dataset_card import write_dataset_card
     from model_cards.model_card import read_training_info, write_model_card
     from model_cards.space_card import RESULTS_SUBDIR, write_space_card
 
     root = Path(root)
+    check_output_dir(space_dir(root), "release", overwrite, replaces=True)  # before any card is rewritten
     data = dataset_dir(root)
     if not (data / "README.md").is_file():
         raise GlobMedError(f"{data}: no dataset folder; run `globmed build --out {root}` first")
@@ -167,7 +173,7 @@ def assemble(root: Path, org: str | None, space_source: Path = DEFAULT_SPACE_SOU
         logger.warning("no model folder (globmed-llm-*/globmed_training.json) in %s; releasing without a model", root)
     if not (space_source / "app.py").is_file():
         raise GlobMedError(f"{space_source / 'app.py'}: not found; pass --space-src DIR (the space_app folder)")
-    with atomic_dir(space_dir(root)) as tmp:
+    with atomic_dir(space_dir(root), "release", overwrite) as tmp:
         copy_space_code(space_source, tmp)
         (tmp / RESULTS_SUBDIR).mkdir(exist_ok=True)
         for run_file in sorted(results.glob("*.json")) if results.is_dir() else []:
@@ -244,6 +250,8 @@ class ReleaseCommand(Command):
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        from globmed.cli_args import add_overwrite_flag
+
         parser.add_argument("--out", type=Path, default=DEFAULT_RELEASE_ROOT,
                             help="release root (default: %(default)s)")
         mode = parser.add_mutually_exclusive_group()
@@ -253,6 +261,7 @@ class ReleaseCommand(Command):
         parser.add_argument("--private", action="store_true", help="create the repos as private")
         parser.add_argument("--space-src", type=Path, default=DEFAULT_SPACE_SOURCE,
                             help="the Space app folder to copy (default: the kit's space_app/)")
+        add_overwrite_flag(parser)
 
     def run(self, args: argparse.Namespace) -> int:
         if args.push and not args.org:
@@ -260,7 +269,7 @@ class ReleaseCommand(Command):
         if args.push:
             for repo in ("dataset", "model", "space"):
                 require_online(f"{repo} repo under {args.org}", "unset HF_HUB_OFFLINE (and log in) or use --dry-run")
-        repos = assemble(args.out, args.org, args.space_src)
+        repos = assemble(args.out, args.org, args.space_src, args.overwrite)
         if args.push:
             push_all(repos, private=args.private)
             return 0

@@ -39,8 +39,10 @@ class CardCommand(Command):
                            "(default: $GLOBMED_HUB_ORG, else GlobMed)")
 
     def run(self, args: argparse.Namespace) -> int:
+        from globmed.outputs import check_writable
         from globmed.results import load_results_dir
 
+        check_writable(args.folder)  # a file, a path under one, a read-only folder: one line, before any reading
         if not args.folder.is_dir():
             raise GlobMedError(f"{args.folder}: no such folder")
         if args.kind == "dataset":

@@ -28,11 +28,14 @@ class TrainCommand(Command):
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        from globmed.cli_args import add_overwrite_flag
+
         parser.add_argument("--recipe", required=True, help="recipe YAML, or a name under training/recipes")
         parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                             help="override one recipe key, typed as TRL types its flag (repeatable; a list takes "
                                  "a,b), e.g. learning_rate=1e-4")
         parser.add_argument("--out", default=str(DEFAULT_RELEASE_ROOT), help="release root (default ./release)")
+        add_overwrite_flag(parser)
         parser.add_argument("--dataset", default=None,
                             help="dataset folder or Hub repo (default: the recipe's dataset_name, else ROOT/globmed)")
         parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
@@ -58,7 +61,8 @@ class TrainCommand(Command):
         # The card is written once the merged folder is complete and before any push, so the Hub gets it too.
         org = args.push_to_hub.split("/", 1)[0] if args.push_to_hub else None
         result = run_training(recipe, args.out, dataset=args.dataset, resume=args.resume,
-                              push_to_hub=args.push_to_hub, after_save=partial(write_model_card, org=org))
+                              push_to_hub=args.push_to_hub, after_save=partial(write_model_card, org=org),
+                              overwrite=args.overwrite)
         print(f"model: {result.model_dir}  (step {result.global_step}, train loss {result.train_loss}, "
               f"eval loss {result.eval_loss})")
         return 0

@@ -15,8 +15,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from globmed.atomic import atomic_dir, atomic_write_json
+from globmed.atomic import atomic_write_json
 from globmed.errors import GlobMedError, require_online
+from globmed.outputs import MARKER, atomic_dir
 from globmed.provenance import library_versions, manifest_sha256
 from training.config import Recipe
 
@@ -75,14 +76,14 @@ def training_record(trainer, recipe: Recipe, base: str, dataset: str, data, metr
 
 
 def save_final_model(trainer, recipe: Recipe, base: str, final_dir: Path, work: Path, dataset: str, data,
-                     metrics: dict[str, Any]) -> None:
+                     metrics: dict[str, Any], overwrite: bool = False) -> None:
     """Adapter to WORK/adapter, merged (or fully fine-tuned) weights + tokenizer + JSON to `final_dir`."""
     if not recipe.model.use_peft:
         staged = work / "final"
         trainer.save_model(str(staged))  # collective under FSDP / ZeRO-3: gathers the shards, main process writes
         trainer.accelerator.wait_for_everyone()
         if trainer.is_world_process_zero():
-            with atomic_dir(final_dir) as tmp:
+            with atomic_dir(final_dir, "train", overwrite) as tmp:
                 shutil.copytree(staged, tmp, dirs_exist_ok=True)
                 for leftover in ("training_args.bin",):
                     (tmp / leftover).unlink(missing_ok=True)
@@ -97,7 +98,7 @@ def save_final_model(trainer, recipe: Recipe, base: str, final_dir: Path, work: 
         return
     logger.info("merging the adapter %s into %s", adapter_dir, base)
     merged = merge_adapter(base, adapter_dir, recipe)
-    with atomic_dir(final_dir) as tmp:
+    with atomic_dir(final_dir, "train", overwrite) as tmp:
         merged.save_pretrained(tmp, safe_serialization=True)
         trainer.processing_class.save_pretrained(tmp)
         atomic_write_json(tmp / TRAINING_JSON, training_record(trainer, recipe, base, dataset, data, metrics))
@@ -139,7 +140,7 @@ def push_model(folder: Path, repo_id: str) -> str:
     check_push_possible(repo_id)
     api = HfApi(token=hub_token())
     api.create_repo(repo_id, repo_type="model", exist_ok=True)
-    commit = api.upload_folder(repo_id=repo_id, folder_path=str(folder), repo_type="model",
+    commit = api.upload_folder(repo_id=repo_id, folder_path=str(folder), repo_type="model", ignore_patterns=[MARKER],
                                commit_message=f"Upload {folder.name} (globmed train)")
     logger.info("pushed %s to https://huggingface.co/%s", folder, repo_id)
     return str(getattr(commit, "commit_url", commit))

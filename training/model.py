@@ -87,9 +87,10 @@ def build_tiny_base(recipe: Recipe, out_dir: Path, texts: list[str]) -> Path:
     g = recipe.globmed
     logger.info("building the tiny base model (%d layers, hidden %d) in %s", g.tiny_num_layers, g.tiny_hidden_size,
                 out_dir)
-    from globmed.atomic import atomic_dir
+    from globmed.outputs import atomic_dir
 
-    with atomic_dir(out_dir) as tmp:
+    # ROOT/work/train/<model_name> is train's own scratch (it also clears old checkpoints there)
+    with atomic_dir(out_dir, "train", overwrite=True) as tmp:
         build_tiny_model(
             tmp, texts, vocab_size=g.tiny_vocab_size, hidden_size=g.tiny_hidden_size, num_layers=g.tiny_num_layers,
             num_heads=g.tiny_num_heads, num_kv_heads=g.tiny_num_kv_heads,

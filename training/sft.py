@@ -17,6 +17,7 @@ import yaml
 
 from globmed.errors import GlobMedError
 from globmed.layout import DEFAULT_RELEASE_ROOT, dataset_dir
+from globmed.outputs import check_output_dir
 from training.config import Recipe
 from training.data import load_training_data, training_texts
 from training.export import check_push_possible, push_model, save_final_model
@@ -90,15 +91,19 @@ def run_training(
     resume: bool = False,
     push_to_hub: str | None = None,
     after_save: Callable[[Path], object] | None = None,
+    overwrite: bool = False,
 ) -> TrainResult:
     """Fine-tune per the recipe; the merged model lands in ROOT/<model_name>. See the module docstring.
 
     `after_save(model_dir)` runs on the main process once the merged folder is complete and before the push
-    (the place for the model card writer).
+    (the place for the model card writer). The model folder is checked first (globmed.outputs): `overwrite`
+    is needed to replace a folder that train did not write.
     """
+    root = Path(out_root)
+    final_dir = root / recipe.globmed.model_name
+    check_output_dir(final_dir, "train", overwrite, replaces=True)
     from transformers import set_seed
 
-    root = Path(out_root)
     check_quantization_possible(recipe)
     if push_to_hub:
         check_push_possible(push_to_hub)
@@ -148,11 +153,10 @@ def run_training(
         logger.info("eval loss after training: %.4f%s", eval_loss,
                     f" (was {initial_eval:.4f})" if initial_eval is not None else "")
 
-    final_dir = root / recipe.globmed.model_name
     metrics = {
         "train_loss": output.metrics.get("train_loss"), "eval_loss": eval_loss, "initial_eval_loss": initial_eval,
     }
-    save_final_model(trainer, recipe, base, final_dir, output_dir, dataset, data, metrics)
+    save_final_model(trainer, recipe, base, final_dir, output_dir, dataset, data, metrics, overwrite)
     if after_save is not None and trainer.is_world_process_zero():
         after_save(final_dir)
     if push_to_hub and trainer.is_world_process_zero():

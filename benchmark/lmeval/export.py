@@ -21,9 +21,9 @@ from typing import Any
 import yaml
 
 from benchmark.prompts import FEWSHOT_DELIMITER, TARGET_DELIMITER, load_prompts
-from globmed.atomic import atomic_dir
 from globmed.data import has_split
 from globmed.errors import GlobMedError
+from globmed.outputs import atomic_dir
 from globmed.schema import OPTION_LETTERS
 from globmed.tasks import TaskConfig, get_task
 
@@ -96,10 +96,12 @@ def group_yaml(name: str, tasks: list[str]) -> dict[str, Any]:
     return {"group": name, "task": tasks, "metadata": {"version": 1.0}}
 
 
-def export(dataset: str, out: str | Path, languages: list[str], tasks: list[str]) -> list[Path]:
-    """Write the task and group YAMLs into `out` (replaced atomically); return the files written."""
+def export(dataset: str, out: str | Path, languages: list[str], tasks: list[str], overwrite: bool = False
+           ) -> list[Path]:
+    """Write the task and group YAMLs into `out` (replaced atomically; a folder that export-lmeval did not
+    write needs `overwrite`); return the files written."""
     out = Path(out)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, "bench export-lmeval", overwrite) as tmp:
         for language in languages:
             for task in tasks:
                 _write(tmp / language / f"{task_name(language, task)}.yaml", task_yaml(dataset, language, task))

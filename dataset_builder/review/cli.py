@@ -24,10 +24,13 @@ class ReviewCommand(Command):
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        from globmed.cli_args import add_overwrite_flag
+
         sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
         exp = sub.add_parser("export", help="write review_<lang>.csv sheets with a stratified sample")
         exp.add_argument("--translations", required=True, type=Path, help="`globmed translate` output folder")
         exp.add_argument("--out", required=True, type=Path, help="folder for the CSV sheets")
+        add_overwrite_flag(exp)
         exp.add_argument("--languages", help="only these languages (comma-separated)")
         exp.add_argument("--per-language", type=int, default=50, help="sample size per language (default 50)")
         exp.add_argument("--seed", type=int, default=0, help="sampling seed")
@@ -38,11 +41,13 @@ class ReviewCommand(Command):
     def run(self, args: argparse.Namespace) -> int:
         from dataset_builder.review.workflow import export_sheets, import_sheets
         from globmed.languages import parse_languages
+        from globmed.outputs import claim_dir
 
         if args.action == "export":
             if args.per_language < 1:
                 raise GlobMedError(f"--per-language must be >= 1, got {args.per_language}")
             languages = parse_languages(args.languages) if args.languages else None
+            claim_dir(args.out, "review export", args.overwrite)
             written = export_sheets(args.translations, args.out, languages, args.per_language, args.seed)
             for lang, n in written.items():
                 print(f"{args.out / f'review_{lang}.csv'}: {n} rows")

@@ -54,12 +54,15 @@ class TranslateCommand(Command):
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        from globmed.cli_args import add_overwrite_flag
+
         data = parser.add_argument_group("data")
         data.add_argument("--dataset", required=True, help="built dataset folder (or Hub id) with the English items")
         data.add_argument(
             "--languages", required=True, help="target language codes, e.g. sw,yo ('all' = every non-English)"
         )
         data.add_argument("--out", required=True, type=Path, help="output folder (published layout + sources.yaml)")
+        add_overwrite_flag(data)
         data.add_argument("--source", help="only these source ids (comma-separated)")
         data.add_argument("--task", help="only these tasks: mcqa,nli,lfqa")
         data.add_argument("--split", help="only these splits: train,validation,test")
@@ -79,6 +82,7 @@ class TranslateCommand(Command):
         from dataset_builder.translate.runner import translate_items
         from globmed.languages import parse_languages
         from globmed.llm_chat import make_chat_client
+        from globmed.outputs import claim_dir
 
         languages = [c for c in parse_languages(args.languages) if c != "en"]
         if not languages:
@@ -87,6 +91,7 @@ class TranslateCommand(Command):
             raise GlobMedError(f"--limit must be >= 1, got {args.limit}")
         config = translate_config(args)
         logger.info("config: %s", json.dumps(config.describe(), sort_keys=True))
+        claim_dir(args.out, "translate", args.overwrite)  # before any input file is read and the cache opened
         glossary = Glossary.load(config.pipeline.glossary) if config.pipeline.glossary else None
         prompts = load_prompts(config.pipeline.prompts or None)
         selection = Selection(_csv(args.source), _csv(args.task), _csv(args.split), args.limit)

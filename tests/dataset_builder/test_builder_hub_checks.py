@@ -11,6 +11,7 @@ import pytest
 
 from dataset_builder.field_check import check_files, mapped_fields, missing_fields
 from dataset_builder.sources import load_sources
+from globmed.outputs import mark
 from globmed_kit.cli import main
 
 ROWS = [
@@ -128,6 +129,7 @@ def test_all_rejected_build_writes_evidence_beside_the_dataset(tmp_path, capsys)
     root = tmp_path / "rel"
     (root / "globmed").mkdir(parents=True)
     (root / "globmed" / "keep.txt").write_text("previous build")
+    mark(root / "globmed", "build")  # a previous build's folder (else build refuses to touch it)
     code = main(["-q", "build", "--sources", str(yaml_path), "--languages", "en", "--out", str(root), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2

@@ -1,6 +1,6 @@
 """`globmed sources infer`: drafts for real files build with the hand-written YAMLs' counts; written files in the
 shapes of issue 10 give the expected keys with their evidence; the command prints, writes only with --out,
-never overwrites without --force, and fails in one line on a bad file."""
+never overwrites without --overwrite, and fails in one line on a bad file."""
 
 from __future__ import annotations
 
@@ -697,7 +697,7 @@ def test_cli_prints_and_writes_nothing_without_out(tmp_path, capsys, monkeypatch
     assert source["path"] == str(data.parent) and Path(source["path"]).is_absolute()
 
 
-def test_cli_out_is_relative_and_never_overwritten_without_force(tmp_path, capsys):
+def test_cli_out_is_relative_and_never_overwritten_without_overwrite(tmp_path, capsys):
     data = _small(tmp_path)
     out = tmp_path / "yaml" / "draft.yaml"
     out.parent.mkdir()
@@ -710,7 +710,7 @@ def test_cli_out_is_relative_and_never_overwritten_without_force(tmp_path, capsy
     out.write_text("mine", encoding="utf-8")
     assert main(["sources", "infer", str(data), "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "exists; pass --force" in err[0]
+    assert len(err) == 1 and "exists; pass --overwrite" in err[0]
     assert out.read_text(encoding="utf-8") == "mine"
     assert main(["sources", "infer", str(data), "--out", str(out), "--force"]) == 0
     assert out.read_text(encoding="utf-8") == draft

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from globmed.atomic import atomic_dir, sha256_file
 from globmed.errors import GlobMedError
 from globmed.languages import (
     all_languages,
@@ -68,19 +67,6 @@ def test_record_round_trips_through_features():
     assert set(row) == set(features())
     encoded = features().encode_example(row)
     assert Record.from_row(encoded, split="test") == Record(**{**record.__dict__, "split": "test"})
-
-
-def test_atomic_dir_keeps_old_version_on_failure(tmp_path):
-    target = tmp_path / "out"
-    with atomic_dir(target) as tmp:
-        (tmp / "a.txt").write_text("one")
-    with pytest.raises(RuntimeError), atomic_dir(target) as tmp:
-        (tmp / "a.txt").write_text("two")
-        raise RuntimeError("crash")
-    assert (target / "a.txt").read_text() == "one"
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]
-    assert len(sha256_file(target / "a.txt")) == 64
-    assert target.stat().st_mode & 0o755 == 0o755  # not mkdtemp's private 0700
 
 
 def test_provenance_versions_and_manifest_hash(tmp_path):

@@ -6,6 +6,7 @@ import json
 import shutil
 
 import pytest
+from support.file_modes import unlike_plain
 
 from globmed.errors import GlobMedError
 from globmed_kit.cli import main
@@ -97,6 +98,12 @@ def test_merged_model_loads_and_generates(lora_run):
     assert out.shape[1] > prompt["input_ids"].shape[1]
 
 
+def test_every_file_of_the_merged_model_follows_the_umask(lora_run):
+    """safetensors wrote model.safetensors 0600 beside 0644 files; now every file is as a plain write makes it."""
+    assert (lora_run.model_dir / "model.safetensors").is_file()
+    assert unlike_plain(lora_run.model_dir) == {}
+
+
 def test_training_json_records_how_the_model_was_made(lora_run, tiny_dataset_dir):
     info = json.loads((lora_run.model_dir / "globmed_training.json").read_text())
     assert info["model_name"] == "globmed-llm-tiny" and info["size"] == "tiny" and info["method"] == "lora"
@@ -140,6 +147,7 @@ def test_full_fine_tuning_lowers_loss_and_resumes_at_the_right_step(tiny_dataset
 
     card = ModelCard.load(first.model_dir / "README.md")
     assert card.data.library_name == "transformers" and "sw" in card.data.language
+    assert unlike_plain(first.model_dir) == {}  # the card and the copied weights included
     assert "not medical advice" in card.text.lower() or "clinical" in card.text.lower()
 
 
