@@ -43,6 +43,8 @@ class CardCommand(Command):
 
         if not args.folder.is_dir():
             raise GlobMedError(f"{args.folder}: no such folder")
+        if args.kind != "dataset" and args.results is not None and not args.results.is_dir():
+            raise GlobMedError(f"--results {args.results}: no such folder (write it with `globmed bench --out DIR`)")
         if args.kind == "dataset":
             from model_cards.dataset_card import write_dataset_card
 

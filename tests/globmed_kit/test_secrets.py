@@ -128,7 +128,7 @@ def test_translate(transformers_server, tiny_model_dir, tiny_dataset_dir, tmp_pa
     captured = capfd.readouterr()
     report = json.loads((out / "translate_report.json").read_text())
     assert report["config"]["backend"]["base_url"] == redacted_url(transformers_server)
-    assert report["requests"] == report["pairs"] > 0  # the server answered each
+    assert report["requests"] == report["pairs"] > 0 and report["unreachable"] == 0  # the server answered each
     assert (out / "flagged.json").is_file() and (out / ".cache" / "translate.sqlite").is_file()
     assert redacted_url(transformers_server) in captured.err  # the config line is logged, redacted
     assert assert_nowhere(secret, [out], captured.out, captured.err) >= 5
