@@ -4,7 +4,7 @@ Work pairs not in the cache go to a fixed pool of async workers (as many as the 
 most one request in flight). A finished pair is committed to the cache before it counts as done, so `kill -9` at
 any point loses at most the pairs in flight. Outputs are always rebuilt from cached outcomes in dataset order,
 which is why a resumed run writes exactly what an uninterrupted one would. A run whose every pending pair got no
-answer from the endpoint (refused, DNS, timeouts) writes nothing and fails with one line; one where only some got
+answer from the endpoint (refused, DNS, timeouts) writes no output and fails with one line; one where only some got
 none writes its outputs and says how many (they are not cached, so a rerun retries them).
 """
 
@@ -207,7 +207,7 @@ def translate_items(
 def _check_reached(
     pending: list[tuple[int, str, str]], outcomes: dict[tuple[int, str], Outcome], config: TranslateConfig
 ) -> int:
-    """How many pending pairs got no answer from the endpoint; raises when none got one (nothing is written)."""
+    """How many pending pairs got no answer from the endpoint; raises when none got one (no output is written)."""
     failed = [outcomes[(i, lang)] for i, lang, _ in pending if _unreachable(outcomes[(i, lang)])]
     if not failed:
         return 0
@@ -215,7 +215,7 @@ def _check_reached(
     if len(failed) == len(pending):
         raise GlobMedError(
             f"no answer from {endpoint}: all {len(pending)} item-language pairs failed "
-            f"({failed[0].issues[0]['detail']}); nothing written. Start the server or fix --base-url, then rerun"
+            f"({failed[0].issues[0]['detail']}); no output written. Start the server or fix --base-url, then rerun"
         )
     logger.warning("%d of %d item-language pairs got no answer from %s; they are flagged (reason unreachable) and "
                    "retried on the next run", len(failed), len(pending), endpoint)

@@ -1,7 +1,7 @@
 """`globmed translate` tells the truth in its exit status when the endpoint cannot be reached.
 
 Every request failing for transport reasons (refused, DNS, timeouts after the retries) is a failed run: exit 2,
-one line naming the endpoint (redacted), nothing written. Some failing that way is a partial run: exit 0, the
+one line naming the endpoint (redacted), no output written. Some failing that way is a partial run: exit 0, the
 outputs written, and a line saying how many pairs got no answer.
 """
 
