@@ -31,6 +31,7 @@ from globmed.atomic import atomic_write_json, atomic_write_text
 from globmed.errors import GlobMedError
 from globmed.llm_local import check_model_folder
 from globmed.outputs import claim_dir
+from globmed.redact import redact_url
 from globmed.results import ModelInfo, RunResult, TaskResult
 from globmed.schema import MAX_OPTIONS
 from globmed.tasks import get_task
@@ -59,7 +60,8 @@ def config_fingerprint(cfg: RunConfig, manifest_sha256: str | None) -> dict[str,
         "tasks": {t: get_task(t).version for t in cfg.tasks},
         "prompt_version": prompt_version(cfg.tasks) if cfg.languages else None,
         "dataset": manifest_sha256 or (str(Path(cfg.dataset).resolve()) if Path(cfg.dataset).exists() else cfg.dataset),
-        "judge": asdict(cfg.judge) if cfg.judge else None,
+        # credentials change no score, and a hash over a password would let a weak one be guessed back
+        "judge": {**asdict(cfg.judge), "base_url": redact_url(cfg.judge.base_url)} if cfg.judge else None,
         "seed": cfg.seed,
         "resamples": cfg.resamples,
     }
@@ -453,7 +455,7 @@ def _judge_record(cfg: RunConfig) -> dict[str, Any] | None:
     prompt = judge_prompt()
     return {
         "model": cfg.judge.model,
-        "base_url": cfg.judge.base_url,
+        "base_url": redact_url(cfg.judge.base_url),
         "prompt_version": prompt["version"],
         "prompt": prompt["template"],
     }

@@ -32,11 +32,12 @@ T = TypeVar("T")
 class RetriesExhausted(Exception):
     """Every attempt failed with a retryable problem; `reason` is the last one."""
 
-    def __init__(self, reason: str, attempts: int, text: str = "") -> None:
+    def __init__(self, reason: str, attempts: int, text: str = "", unreachable: bool = False) -> None:
         super().__init__(f"{reason} after {attempts} attempts")
         self.reason = reason
         self.attempts = attempts
         self.text = text  # body of the last answer, when the server answered (kept out of the message)
+        self.unreachable = unreachable  # the last attempt got no HTTP answer (refused, DNS, timeout)
 
 
 class NotRetried(Exception):
@@ -124,7 +125,7 @@ async def send_with_retries(
         wait = policy.pause(attempt, reason, retry_after)
         if wait is not None:
             await asyncio.sleep(wait)
-    raise RetriesExhausted(reason, policy.max_retries + 1, _body(result))
+    raise RetriesExhausted(reason, policy.max_retries + 1, _body(result), isinstance(result, httpx.TransportError))
 
 
 def open_with_retries(
@@ -157,7 +158,7 @@ def open_with_retries(
         wait = policy.pause(attempt, reason, retry_after)
         if wait is not None:
             time.sleep(wait)
-    raise RetriesExhausted(reason, policy.max_retries + 1, _body(result))
+    raise RetriesExhausted(reason, policy.max_retries + 1, _body(result), isinstance(result, httpx.TransportError))
 
 
 def _body(result: httpx.Response | httpx.TransportError | None) -> str:

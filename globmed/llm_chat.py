@@ -44,6 +44,11 @@ class ModelCallError(Exception):
     """No usable reply after the retries (or a request the server refuses); the message says why."""
 
 
+class EndpointUnreachable(ModelCallError):
+    """No HTTP answer at all after the retries (connection refused, DNS, timeouts): the endpoint is at fault, not
+    the request, so a caller that sees only these can say the run never reached its model."""
+
+
 def estimate_tokens(text: str) -> int:
     """Rough token count when the server reports no usage (about 4 characters per token)."""
     return max(1, len(text) // 4)

@@ -6,7 +6,8 @@ connection errors with exponential backoff and full jitter, `Retry-After` honour
 queue (which is also the in-flight limit, and is released while a request waits to retry): httpcore's shared
 pool rescans all its connections for every request, which at C=32 cost more CPU than the rest of the
 translation pipeline together. The API key is read from the environment variable the config names and only
-ever placed in the Authorization header.
+ever placed in the Authorization header. Requests go to the base URL as given (its userinfo becomes basic auth,
+its query is kept: `endpoint_url`); every message that quotes it is redacted (globmed.redact).
 
 `stream_chat` reads one streamed chat completion (server-sent events) for a person watching it arrive; only
 opening the stream is retried, since what was shown cannot be taken back.
@@ -22,13 +23,24 @@ import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import certifi
 import httpx
 
 from globmed.http_retry import NotRetried, RetriesExhausted, RetryPolicy, open_with_retries, send_with_retries
-from globmed.llm_chat import GREEDY, ChatClient, ChatResult, ChatSettings, Message, ModelCallError, estimate_tokens
+from globmed.llm_chat import (
+    GREEDY,
+    ChatClient,
+    ChatResult,
+    ChatSettings,
+    EndpointUnreachable,
+    Message,
+    ModelCallError,
+    estimate_tokens,
+)
 from globmed.llm_config import BackendConfig
+from globmed.redact import scrub_text
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +48,14 @@ T = TypeVar("T")
 
 # Opening a stream for a visitor who is waiting: a couple of quick retries, not the batch jobs' patience.
 STREAM_RETRY = RetryPolicy(max_retries=2, backoff_base_s=0.5, backoff_max_s=2.0)
+
+
+def endpoint_url(base_url: str, path: str) -> str:
+    """`path` appended to the path of `base_url`, its query kept after it: `http://h/v1?api_key=k` and
+    `/chat/completions` give `http://h/v1/chat/completions?api_key=k` (httpx's own base_url joining would put
+    the path inside the query)."""
+    parts = urlsplit(base_url)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + path))
 
 
 class EndpointClient(ChatClient):
@@ -51,7 +71,6 @@ class EndpointClient(ChatClient):
         tls = ssl.create_default_context(cafile=certifi.where())  # one context shared by all clients (slow to build)
         self._clients = [
             httpx.AsyncClient(
-                base_url=config.base_url.rstrip("/"),
                 headers=headers,
                 timeout=httpx.Timeout(config.timeout_s),
                 transport=httpx.AsyncHTTPTransport(
@@ -79,7 +98,7 @@ class EndpointClient(ChatClient):
             client = await self._free.get()
             self.requests += 1
             try:
-                return await client.post(path, json=body)
+                return await client.post(endpoint_url(self.config.base_url, path), json=body)
             finally:
                 self._free.put_nowait(client)
 
@@ -87,8 +106,10 @@ class EndpointClient(ChatClient):
             return await send_with_retries(
                 send, lambda response: parse(response.json()), self.retry, self.config.timeout_s
             )
-        except (NotRetried, RetriesExhausted) as err:
-            raise ModelCallError(str(err)) from None
+        except RetriesExhausted as err:
+            raise (EndpointUnreachable if err.unreachable else ModelCallError)(scrub_text(str(err))) from None
+        except NotRetried as err:
+            raise ModelCallError(scrub_text(str(err))) from None
 
     async def chat(
         self, messages: list[Message], model: str | None = None, settings: ChatSettings = GREEDY
@@ -138,16 +159,16 @@ def stream_chat(
         try:
             response = open_with_retries(lambda: client.send(request, stream=True), policy, timeout_s)
         except NotRetried as err:
-            raise ModelCallError(f"{url} answered HTTP {err.status}: {err.text[:200]}") from None
+            raise ModelCallError(scrub_text(f"{url} answered HTTP {err.status}: {err.text[:200]}")) from None
         except RetriesExhausted as err:
             if err.text:
                 answer = f"{err.reason}: {err.text[:200]} ({err.attempts} attempts)"
-                raise ModelCallError(f"{url} answered {answer}") from None
-            raise ModelCallError(f"cannot reach {url}: {err}") from None
+                raise ModelCallError(scrub_text(f"{url} answered {answer}")) from None
+            raise EndpointUnreachable(scrub_text(f"cannot reach {url}: {err}")) from None
         try:
             yield from parse_sse(response.iter_lines())
         except httpx.HTTPError as err:
-            raise ModelCallError(f"{url} broke off the answer ({type(err).__name__}: {err})") from None
+            raise ModelCallError(scrub_text(f"{url} broke off the answer ({type(err).__name__}: {err})")) from None
         finally:
             response.close()
 

@@ -6,7 +6,9 @@ settings, translation's reviewer model and generation settings) subclasses it an
 so a YAML section or a roster entry keeps one flat list of keys and every key is consumed by someone.
 
 The API key is never a field: `api_key_env` names the environment variable that holds it, read when a
-client is built and only ever put in the Authorization header.
+client is built and only ever put in the Authorization header. `base_url` may carry credentials of its own
+(userinfo, a `?api_key=` query): they are sent, and everything that writes or logs the URL redacts it
+(globmed.redact).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from urllib.parse import urlparse
 
 from globmed.errors import GlobMedError
 from globmed.http_retry import RetryPolicy
+from globmed.redact import redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -67,11 +70,11 @@ class BackendConfig:
             return key
         if is_loopback(self.base_url):
             logger.warning("%s is not set; calling the local endpoint %s without an API key",
-                           self.api_key_env, self.base_url)
+                           self.api_key_env, redact_url(self.base_url))
             return None
         raise GlobMedError(
             f"api_key_env names {self.api_key_env}, but that environment variable is not set "
-            f"(it should hold the API key for {self.base_url})"
+            f"(it should hold the API key for {redact_url(self.base_url)})"
         )
 
 

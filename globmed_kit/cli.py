@@ -1,7 +1,7 @@
 """The `globmed` console script: one entry point, one class per subcommand, imported lazily.
 
 `main(argv)` returns an exit status so tests can call it with an argument list. A `GlobMedError` is printed
-as one line (`globmed: error: ...`) with exit status 2; Ctrl-C exits with 130.
+as one line (`globmed: error: ...`, any URL in it redacted) with exit status 2; Ctrl-C exits with 130.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from globmed import __version__
 from globmed.command import Command
 from globmed.errors import GlobMedError
 from globmed.log import setup_logging
+from globmed.redact import scrub_text
 
 # name -> ("module:Class", one-line help). Order is the order shown in --help (the data flow).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(command.run(args) or 0)
     except GlobMedError as err:
-        print(f"globmed {args.command}: error: {err}", file=sys.stderr)
+        print(f"globmed {args.command}: error: {scrub_text(str(err))}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print(f"globmed {args.command}: interrupted", file=sys.stderr)

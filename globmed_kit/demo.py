@@ -146,13 +146,15 @@ class DemoCommand(Command):
 
     def run(self, args: argparse.Namespace) -> int:
         stages = demo_stages(args.out, args.host, args.port, serve=not args.no_serve, overwrite=args.overwrite)
-        if args.stages:
+        if args.stages is not None:
             wanted = [s.strip() for s in args.stages.split(",") if s.strip()]
             known = {s.name for s in demo_stages(args.out, args.host, args.port, serve=True)}
+            names = ", ".join(sorted(known))
             unknown = [w for w in wanted if w not in known]
             if unknown:
-                names = ", ".join(sorted(known))
                 raise GlobMedError(f"--stages: unknown stage(s) {', '.join(unknown)}; known: {names}")
             stages = [s for s in stages if s.name in wanted]
+            if not stages:  # `--stages ,`, or only `space` with --no-serve: running nothing is not a success
+                raise GlobMedError(f"--stages {args.stages!r} selects no stage to run; known: {names}")
         run_stages(stages)
         return 0

@@ -22,6 +22,7 @@ from globmed.command import Command
 from globmed.errors import GlobMedError, require_online
 from globmed.layout import DEFAULT_RELEASE_ROOT, dataset_dir, results_dir, space_dir
 from globmed.outputs import atomic_dir, check_output_dir
+from globmed.redact import scrub_text
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +140,18 @@ def copy_space_code(space_source: Path, dest: Path) -> None:
                 shutil.copy2(source, dest / package / source.name)
 
 
+def copy_redacted(source: Path, dest: Path) -> None:
+    """Copy a results file into the Space with any credentials in its URLs masked (globmed.redact): a file from
+    before redaction, or written by hand, may still hold a base URL with a password, and the Space is public."""
+    text = source.read_text(encoding="utf-8")
+    scrubbed = scrub_text(text)
+    if scrubbed == text:
+        shutil.copy2(source, dest)
+        return
+    logger.warning("%s: credentials in a URL masked in the Space's copy; rerun or fix the original", source)
+    dest.write_text(scrubbed, encoding="utf-8")
+
+
 def assemble(root: Path, org: str | None, space_source: Path = DEFAULT_SPACE_SOURCE, overwrite: bool = False
              ) -> list[tuple[str, str, Path]]:
     """Regenerate the cards and the Space folder; return [(repo_type, repo_id, folder)] in push order.
@@ -177,7 +190,7 @@ def assemble(root: Path, org: str | None, space_source: Path = DEFAULT_SPACE_SOU
         copy_space_code(space_source, tmp)
         (tmp / RESULTS_SUBDIR).mkdir(exist_ok=True)
         for run_file in sorted(results.glob("*.json")) if results.is_dir() else []:
-            shutil.copy2(run_file, tmp / RESULTS_SUBDIR / run_file.name)
+            copy_redacted(run_file, tmp / RESULTS_SUBDIR / run_file.name)
         write_space_card(tmp, model_ids, org, runs)
     repos.append(("space", space_repo_id(org), space_dir(root)))
     return repos

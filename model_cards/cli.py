@@ -45,6 +45,8 @@ class CardCommand(Command):
         check_writable(args.folder)  # a file, a path under one, a read-only folder: one line, before any reading
         if not args.folder.is_dir():
             raise GlobMedError(f"{args.folder}: no such folder")
+        if args.kind != "dataset" and args.results is not None and not args.results.is_dir():
+            raise GlobMedError(f"--results {args.results}: no such folder (write it with `globmed bench --out DIR`)")
         if args.kind == "dataset":
             from model_cards.dataset_card import write_dataset_card
 

@@ -18,12 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from globmed.errors import GlobMedError
 from globmed.languages import get_language
 from globmed.llm_chat import Message, ModelCallError
 from globmed.llm_config import BackendConfig
 from globmed.llm_local import LocalModel, load_model, stream_generate
+from globmed.redact import redact_url
 from globmed.yaml_io import load_mapping
 from space_app import text
 
@@ -106,12 +108,15 @@ class EndpointChat:
     label: str = ""
 
     def __post_init__(self) -> None:
-        self.label = self.label or f"endpoint: {self.model or self.base_url}"
+        self.label = self.label or f"endpoint: {self.model or redact_url(self.base_url)}"  # shown to visitors
 
     @property
     def url(self) -> str:
-        base = self.base_url.rstrip("/")
-        return base if base.endswith("/chat/completions") else f"{base}/chat/completions"
+        from globmed.llm_client import endpoint_url  # httpx: only when an endpoint is asked
+
+        if urlsplit(self.base_url).path.rstrip("/").endswith("/chat/completions"):
+            return self.base_url
+        return endpoint_url(self.base_url, "/chat/completions")  # a `?api_key=` query stays after the path
 
     def stream(self, messages: list[Message]) -> Iterator[str]:
         from globmed.llm_client import stream_chat  # httpx: only when an endpoint is asked

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from globmed.command import Command
+from globmed.redact import redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class SpaceCommand(Command):
 
         logger.info("space: results=%s repo=%s data=%s chat_model=%s endpoint=%s", settings.results_dir,
                     settings.results_repo or "-", settings.data_dir, settings.chat_model,
-                    settings.chat_endpoint or "-")
+                    redact_url(settings.chat_endpoint) or "-")
         launch(create_app(settings=settings), host=args.host, port=args.port)
         return 0
 

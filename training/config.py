@@ -200,7 +200,10 @@ def load_recipe(path: str | Path, overrides: list[str] | None = None) -> Recipe:
     """Read a flat recipe with TRL's parser, apply `--set` overrides and check every key; see the module docstring."""
     recipe_path = resolve_recipe_path(path)
     where = f"{recipe_path}: "
-    config = read_yaml(recipe_path, "recipe") or {}
+    config = read_yaml(recipe_path, "recipe")
+    if config is None or config == {}:
+        raise GlobMedError(f"{where}the recipe is empty; start from training/recipes/globmed-llm-tiny/sft/"
+                           "config_lora.yaml (`globmed train --recipe NAME --print-config` shows a resolved one)")
     if not isinstance(config, dict):
         raise GlobMedError(f"{where}a recipe is a flat mapping of TRL and GlobMed keys, got {type(config).__name__}")
 

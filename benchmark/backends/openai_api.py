@@ -4,7 +4,7 @@ Requests run concurrently (`globmed.llm_client.EndpointClient`: a pool of `concu
 retry policy on 429, 5xx and connection errors, honouring Retry-After), and every response is kept in the
 kernel's sqlite cache by request hash, so a rerun sends nothing. Greedy decoding (temperature 0) makes the
 cache sound. The API key is read from the environment variable named by `api_key_env` and only ever put in the
-Authorization header.
+Authorization header; the base URL is redacted (globmed.redact) wherever it is written or shown.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from benchmark.backends.base import Backend, BackendConfig, Request
 from globmed.errors import GlobMedError
 from globmed.llm_cache import ResponseCache, request_key
 from globmed.llm_chat import ModelCallError
-from globmed.llm_client import EndpointClient
+from globmed.llm_client import EndpointClient, endpoint_url
+from globmed.redact import redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,8 @@ class OpenAIBackend(Backend):
         try:
             data, _ = await client.post(path, body, parse)
         except ModelCallError as err:
-            raise GlobMedError(f"{self.config.base_url}{path} (model {self.config.model}): {err}") from None
+            where = redact_url(endpoint_url(self.config.base_url, path))
+            raise GlobMedError(f"{where} (model {self.config.model}): {err}") from None
         return data
 
     def describe(self) -> dict[str, Any]:
@@ -89,7 +91,7 @@ class OpenAIBackend(Backend):
             "chat_template": self.use_chat,
             "chat_template_sha256": None,
             "revision": self.config.revision or "api",
-            "base_url": self.config.base_url,
+            "base_url": redact_url(self.config.base_url),  # results are published: no credentials
         }
 
     def close(self) -> None:

@@ -4,7 +4,8 @@ Round 1 translates the English unit with the glossary terms it contains; each la
 and the list of problems back for revision. A round's problems are the automatic checks' issues, and, when those
 pass, the reviewer model's issues (the reviewer is only paid for once the cheap checks pass). An item with no
 problems is accepted; after K rounds it is flagged with its remaining problems as the reason. A backend failure
-(retries exhausted) flags the item too, but that outcome is not cached, so the next run tries again.
+(retries exhausted) flags the item too, but that outcome is not cached, so the next run tries again; its issue
+code is `unreachable` when the endpoint never answered, else `backend`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from dataset_builder.translate.glossary import Glossary
 from dataset_builder.translate.prompts import PromptSet
 from dataset_builder.translate.units import SourceItem, UnitParseError, parse_json_object, parse_unit, unit_texts
 from globmed.languages import get_language
-from globmed.llm_chat import ChatClient, ModelCallError
+from globmed.llm_chat import ChatClient, EndpointUnreachable, ModelCallError
 
 logger = logging.getLogger(__name__)
 
 ACCEPTED, FLAGGED = "accepted", "flagged"
+UNREACHABLE = "unreachable"  # issue code of an item whose requests got no HTTP answer
 
 
 @dataclass
@@ -107,7 +109,8 @@ class Translator:
                     return outcome
         except ModelCallError as err:
             outcome.reason = f"backend: {err}"
-            outcome.issues = [Issue("backend", "*", str(err)).to_dict()]
+            code = UNREACHABLE if isinstance(err, EndpointUnreachable) else "backend"
+            outcome.issues = [Issue(code, "*", str(err)).to_dict()]
             outcome.cacheable = False
             return outcome
         outcome.issues = [i.to_dict() for i in issues]

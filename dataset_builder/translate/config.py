@@ -22,6 +22,7 @@ from typing import Any
 from globmed import llm_config
 from globmed.errors import GlobMedError
 from globmed.llm_chat import CHAT_CLIENTS, ChatSettings
+from globmed.redact import redact_url
 from globmed.yaml_io import check_keys, load_mapping
 
 CACHE_SYNCS = ("normal", "full")
@@ -91,8 +92,11 @@ class TranslateConfig:
         return (prompt_tokens * price.input_per_million + completion_tokens * price.output_per_million) / 1e6
 
     def describe(self) -> dict[str, Any]:
-        """Resolved config for the log and the run report (holds no secret: only the env var name)."""
-        return dataclasses.asdict(self)
+        """Resolved config for the log and the run report: no secret (the key's env var name only, and the base
+        URL redacted)."""
+        described = dataclasses.asdict(self)
+        described["backend"]["base_url"] = redact_url(self.backend.base_url)
+        return described
 
 
 KIND = "translate config"

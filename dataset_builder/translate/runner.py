@@ -3,7 +3,9 @@
 Work pairs not in the cache go to a fixed pool of async workers (as many as the backend's concurrency, each with at
 most one request in flight). A finished pair is committed to the cache before it counts as done, so `kill -9` at
 any point loses at most the pairs in flight. Outputs are always rebuilt from cached outcomes in dataset order,
-which is why a resumed run writes exactly what an uninterrupted one would.
+which is why a resumed run writes exactly what an uninterrupted one would. A run whose every pending pair got no
+answer from the endpoint (refused, DNS, timeouts) writes no output and fails with one line; one where only some got
+none writes its outputs and says how many (they are not cached, so a rerun retries them).
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ from typing import Any
 
 from tqdm import tqdm
 
-from dataset_builder.translate.agent import Outcome, Translator
+from dataset_builder.translate.agent import UNREACHABLE, Outcome, Translator
 from dataset_builder.translate.config import TranslateConfig
 from dataset_builder.translate.glossary import Glossary
 from dataset_builder.translate.output import write_outputs
 from dataset_builder.translate.prompts import PromptSet
 from dataset_builder.translate.units import SourceItem
 from globmed.atomic import atomic_write_json
+from globmed.errors import GlobMedError
 from globmed.llm_cache import ResponseCache
 from globmed.llm_chat import ChatClient
+from globmed.redact import redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +172,7 @@ def translate_items(
     finally:
         cache.close()
     stats.elapsed_s = round(time.perf_counter() - start, 3)
+    unreachable = _check_reached(pending, outcomes, config)
     provenance = {
         "model": config.backend.model,
         "reviewer_model": config.backend.reviewer_model or config.backend.model,
@@ -191,11 +196,34 @@ def translate_items(
         "prompt_version": prompts.version,
         "pipeline_fingerprint": fingerprint,
         "include_flagged": config.pipeline.include_flagged,
+        "unreachable": unreachable,
         "config": config.describe(),
         **written,
     }
     atomic_write_json(out / "translate_report.json", report)
     return report
+
+
+def _check_reached(
+    pending: list[tuple[int, str, str]], outcomes: dict[tuple[int, str], Outcome], config: TranslateConfig
+) -> int:
+    """How many pending pairs got no answer from the endpoint; raises when none got one (no output is written)."""
+    failed = [outcomes[(i, lang)] for i, lang, _ in pending if _unreachable(outcomes[(i, lang)])]
+    if not failed:
+        return 0
+    endpoint = redact_url(config.backend.base_url)
+    if len(failed) == len(pending):
+        raise GlobMedError(
+            f"no answer from {endpoint}: all {len(pending)} item-language pairs failed "
+            f"({failed[0].issues[0]['detail']}); no output written. Start the server or fix --base-url, then rerun"
+        )
+    logger.warning("%d of %d item-language pairs got no answer from %s; they are flagged (reason unreachable) and "
+                   "retried on the next run", len(failed), len(pending), endpoint)
+    return len(failed)
+
+
+def _unreachable(outcome: Outcome) -> bool:
+    return any(issue["code"] == UNREACHABLE for issue in outcome.issues)
 
 
 async def _run_with_close(pending, items, translator, cache, outcomes, stats, bar, workers) -> None:
