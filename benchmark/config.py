@@ -79,3 +79,5 @@ class RunConfig:
             raise GlobMedError(f"--shots must be >= 0, got {self.shots}")
         if self.limit is not None and self.limit < 1:
             raise GlobMedError(f"--limit must be >= 1, got {self.limit}")
+        if self.resamples < 1:  # the 95% interval needs at least one bootstrap draw
+            raise GlobMedError(f"--resamples must be >= 1, got {self.resamples}")
