@@ -115,7 +115,8 @@ def test_format_shows_percentages_cis_and_dashes(board):
 
 
 def test_hostile_model_names_and_links_are_inert(exact):
-    run = exact("<script>alert(1)</script>[x](javascript:alert(2))", index=9)
+    run = exact("M", index=9)
+    run.model.name = "<script>alert(1)</script>[x](javascript:alert(2))"  # past the results contract, still inert
     run.model.link = "javascript:alert(3)"
     run.model.path = "./local/model"
     board = Leaderboard([run])

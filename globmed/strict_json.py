@@ -1,0 +1,146 @@
+"""Strict JSON documents for declared pydantic schemas: parse, check every value, explain a failure in one line.
+
+A document someone else wrote (a results file, an upload) goes through `parse_document`, then a schema built
+with `STRICT`. Every failure is one line that names the JSON path, so a caller can show it as is:
+
+    >>> from pydantic import TypeAdapter
+    >>> adapter = TypeAdapter(dict[str, int], config=STRICT)
+    >>> validate_document(adapter, b'{"a": 1, "b": "2"}')
+    Traceback (most recent call last):
+    globmed.strict_json.DocumentError: b: Input should be a valid integer (got string)
+
+Why a parse step before the schema: pydantic's JSON parser rejects a lone surrogate or deep nesting with a line
+and column only, and lets `NaN`, `1e999` (infinity) and 400-digit integers through to fields typed `Any`.
+`parse_document` reads with Python's json, then walks the tree once, without recursion, and refuses what JSON
+cannot round-trip or the Space cannot show: non-finite numbers, integers beyond 2**53, lone surrogates, and
+nesting deeper than `MAX_DEPTH`, each with its path.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ConfigDict, TypeAdapter, ValidationError
+from pydantic_core import PydanticCustomError
+
+# Strict types (no "8" for 8), unknown keys refused, NaN and infinity refused in float fields.
+STRICT = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+MAX_DEPTH = 32  # a results file nests 5 deep; anything far deeper is not a results file
+MAX_INT = 2**53  # the largest integer every JSON reader keeps exactly
+MAX_MESSAGE = 300
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_HIDDEN = {"Cc", "Cf", "Cs", "Co"}  # control, format (bidi overrides, zero-width), surrogate, private use
+
+
+class DocumentError(ValueError):
+    """A document that is not strict JSON; the message is one line."""
+
+
+def parse_document(raw: bytes | str) -> Any:
+    """JSON text (UTF-8 bytes or str) to Python values that pass `check_tree`; else `DocumentError`."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise DocumentError(f"not UTF-8 text (byte {err.start})") from None
+    try:
+        data = json.loads(raw)  # NaN and Infinity are read, then refused with their path by check_tree
+    except RecursionError:
+        raise DocumentError("not valid JSON (nested too deep)") from None
+    except ValueError as err:  # JSONDecodeError, or an integer longer than Python reads
+        raise DocumentError(f"not valid JSON ({one_line(str(err))})") from None
+    check_tree(data)
+    return data
+
+
+def check_tree(data: Any) -> None:
+    """Raise `DocumentError` at the first value JSON cannot round-trip (see the module docstring)."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            raise DocumentError(f"{json_path(path)}: nested deeper than {MAX_DEPTH} levels")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise DocumentError(f"{json_path(path)}: key {key!r} is not a string")
+                if _has_surrogate(key):
+                    raise DocumentError(f"{json_path(path)}: a key holds a lone surrogate (not Unicode text)")
+                stack.append((item, (*path, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, i)) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            if _has_surrogate(value):
+                raise DocumentError(f"{json_path(path)}: holds a lone surrogate (not Unicode text)")
+        elif isinstance(value, bool) or value is None:
+            continue
+        elif isinstance(value, int):
+            if abs(value) > MAX_INT:
+                raise DocumentError(f"{json_path(path)}: an integer of {len(str(abs(value)))} digits is out of range")
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise DocumentError(f"{json_path(path)}: {value} is not a finite number (JSON has no NaN or Infinity)")
+        else:
+            raise DocumentError(f"{json_path(path)}: a {type(value).__name__} is not a JSON value")
+
+
+def validate_document(adapter: TypeAdapter, raw: bytes | str, context: dict[str, Any] | None = None) -> Any:
+    """Parse `raw` and validate it against `adapter` (strict JSON mode); `DocumentError` names what and where."""
+    data = parse_document(raw)
+    try:
+        return adapter.validate_json(json.dumps(data), context=context)
+    except ValidationError as err:
+        raise DocumentError(describe(err)) from None
+
+
+def describe(err: ValidationError) -> str:
+    """The first error of a pydantic validation as `path: what is wrong`, on one line."""
+    first = err.errors(include_url=False)[0]
+    path = json_path((*first["loc"], *first.get("ctx", {}).get("subpath", ())))
+    message, value = first["msg"], first.get("input")
+    if first["type"].endswith("_type"):
+        message += f" (got {_json_type(value)})"
+    elif type(value) in (int, float) or (type(value) is str and len(value) <= 40):
+        message += f" (got {value!r})"
+    return one_line(f"{path}: {message}" if path else message)
+
+
+def invalid(reason: str, *subpath: str | int) -> PydanticCustomError:
+    """An error a validator raises; `subpath` extends the JSON path below the value being validated."""
+    return PydanticCustomError("invalid", "{reason}", {"reason": reason, "subpath": subpath})
+
+
+def json_path(parts: Sequence[str | int]) -> str:
+    """`results.sw-mcqa.metrics.acc`, `ci.overall[0]`; odd keys quoted, long paths shortened in the middle."""
+    shown = [f"[{p}]" if isinstance(p, int) else p if _PLAIN_KEY.match(p) else json.dumps(p[:40]) for p in parts]
+    if len(shown) > 12:
+        shown = [*shown[:6], f"…({len(shown) - 8} more)…", *shown[-2:]]
+    text = ""
+    for part in shown:
+        text += part if part.startswith("[") or not text else "." + part
+    return text
+
+
+def one_line(text: str) -> str:
+    """Whitespace collapsed, at most MAX_MESSAGE characters: safe to show in a status line."""
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def hidden_characters(text: str) -> bool:
+    """True if the text holds control, invisible-format, surrogate or private-use characters."""
+    return any(unicodedata.category(ch) in _HIDDEN for ch in text)
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
