@@ -271,7 +271,7 @@ def create_app(
               on.update_tables, inputs=controls, outputs=table_outputs, show_progress="hidden")
         gr.on([charts.runs.change, demo.load], on.language_plot, inputs=charts.runs, outputs=charts.language_chart)
         model.choice.change(on.model_details, inputs=model.choice, outputs=[model.header, model.sources, model.command])
-        submit.button.click(on.handle_submission, inputs=submit.upload, outputs=submit.result)
+        submit.button.click(on.handle_submission, inputs=submit.upload, outputs=submit.result, preprocess=False)
         board.refresh_button.click(on.refresh, outputs=[charts.runs, model.choice, board.backends_box]).then(
             on.update_tables, inputs=controls, outputs=table_outputs)
         talk.language.change(on.examples_for, inputs=talk.language, outputs=talk.example)

@@ -90,8 +90,12 @@ class Callbacks:
     def language_plot(self, run_ids: list[str] | None):
         return plots.language_scores(self.state.board, list(run_ids or []))
 
-    def handle_submission(self, upload: str | None) -> str:
-        return sub.submit_upload(upload, self.state.settings, self.state.known())
+    def handle_submission(self, upload: dict | None) -> str:
+        """The Submit button, wired with `preprocess=False`: `upload` is Gradio's file record, whose `path` Gradio
+        has checked to lie in its upload folder. (Preprocessing a "filepath" File leaves an empty temp file there
+        on every call in Gradio 6; the raw record leaves nothing once `submit_upload` deletes the upload.)"""
+        path = upload.get("path") if isinstance(upload, dict) else None
+        return sub.submit_upload(path, self.state.settings, self.state.known())
 
     def refresh(self):
         """Re-read the results; new run choices for both pickers and the backends now present."""
