@@ -186,3 +186,82 @@ def test_submit_upload_messages(tmp_path, run_dict):
     message = sub.submit_upload(good, settings, sub.Known())
     assert "pending review" in message
     assert len(list((data_dir / "pending").glob("*.json"))) == 1
+
+
+def test_the_same_model_and_scores_under_a_new_run_id_is_a_duplicate(run_dict):
+    data = run_dict(4)
+    known = sub.Known.of([RunResult.from_dict(data)])
+    copied = json.loads(json.dumps(data))
+    copied["run_id"] = "copied-under-a-new-id"
+    run, check = sub.validate_upload(encode(copied), LIMIT, known)
+    assert run is None and "with these exact scores is already on the leaderboard or pending" in check.message
+    for path, value in (("model.revision", "v2"), ("results.sw-mcqa.metrics.acc_ci_high", 0.999)):
+        changed = mutate(json.loads(json.dumps(copied)), path, value)
+        assert sub.validate_upload(encode(changed), LIMIT, known)[1].ok, path
+
+
+def test_pending_submissions_count_as_known_to_the_submit_button(run_dict, tmp_path, results_dir):
+    from space_app.callbacks import Callbacks, SpaceState
+
+    data_dir = tmp_path / "data"
+    data = run_dict(12)
+    sub.store_pending(RunResult.from_dict(data), data_dir)
+    on = Callbacks(SpaceState(SpaceSettings(results_dir=results_dir, data_dir=data_dir)), {})
+    data["run_id"] = "same-run-new-id"
+    upload = tmp_path / "copy.json"
+    upload.write_text(json.dumps(data))
+    assert "with these exact scores is already" in on.handle_submission({"path": str(upload)})
+    assert len(list((data_dir / "pending").glob("*.json"))) == 1
+
+
+HOSTILE_LINK = "https://huggingface.co/x)![t](http://evil/a.png)"
+
+
+@pytest.mark.parametrize(("link", "message"), [
+    (HOSTILE_LINK, "model.link: holds characters a URL may not"),
+    ("http://huggingface.co/Qwen/Qwen3-8B", "model.link: must be an https:// URL"),
+    ("https://evil.example/a.png", "model.link: must point to huggingface.co"),
+    ("https://user:pw@huggingface.co/x", "model.link: must not hold a user name, password or port"),
+    ("https://huggingface.co:8443/x", "model.link: must not hold a user name, password or port"),
+])
+def test_links_must_be_https_to_an_allowed_host(run_dict, link, message):
+    run, check = sub.validate_upload(encode(mutate(run_dict(5), "model.link", link)), LIMIT, sub.Known())
+    assert run is None and check.message.startswith(message)
+
+
+def test_a_maintainer_extends_the_link_hosts_in_the_space_settings(run_dict, tmp_path, monkeypatch):
+    upload = tmp_path / "card-elsewhere.json"
+    upload.write_text(json.dumps(mutate(run_dict(6), "model.link", "https://models.example.org/card")))
+    default = SpaceSettings.from_env(data_dir=tmp_path / "a", max_upload_bytes=LIMIT)
+    assert "model.link: must point to huggingface.co" in sub.submit_upload(upload, default, sub.Known())
+    monkeypatch.setenv("GLOBMED_LINK_HOSTS", "huggingface.co, Models.Example.org")
+    extended = SpaceSettings.from_env(data_dir=tmp_path / "b", max_upload_bytes=LIMIT)
+    assert extended.link_hosts == ["huggingface.co", "models.example.org"]
+    assert "pending review" in sub.submit_upload(upload, extended, sub.Known())
+
+
+def test_a_broken_pending_file_is_skipped_and_reported(run_dict, tmp_path, results_dir, capsys, caplog):
+    from globmed_kit.cli import main
+    from space_app.callbacks import Callbacks, SpaceState
+
+    data_dir = tmp_path / "data"
+    good_id = sub.store_pending(RunResult.from_dict(run_dict(3)), data_dir)
+    broken = data_dir / "pending" / "20200101T000000Z-0123456789ab.json"
+    broken.write_text('{"schema_version": 1, "model": ')
+    pending = sub.list_pending(data_dir)
+    assert [submission_id for submission_id, _ in pending.runs] == [good_id]
+    assert list(pending.skipped) == [broken.name] and "not valid JSON" in pending.skipped[broken.name]
+    assert f"skipping pending submission {broken}" in caplog.text
+
+    assert main(["space", "--data-dir", str(data_dir), "--list-pending"]) == 0
+    out = capsys.readouterr().out
+    assert good_id in out and f"skipped {broken.name} (reject it or fix it): {broken}: not valid JSON" in out
+
+    on = Callbacks(SpaceState(SpaceSettings(results_dir=results_dir, data_dir=data_dir)), {})
+    upload = tmp_path / "new.json"
+    upload.write_text(json.dumps(mutate(run_dict(13), "run_id", "fresh-run-13")))
+    assert "pending review" in on.handle_submission({"path": str(upload)})
+
+    assert main(["space", "--data-dir", str(data_dir), "--approve", broken.stem]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+    assert sub.reject(data_dir, broken.stem) == data_dir / "rejected" / broken.name
