@@ -278,7 +278,7 @@ class RunResult:
 
         Errors are one line: `origin: json.path: what is wrong` (no `origin: ` when origin is "").
         """
-        context = None if link_hosts is None else {"link_hosts": set(link_hosts)}
+        context = None if link_hosts is None else {"link_hosts": {host.lower() for host in link_hosts}}
         try:
             return validate_document(_ADAPTER, raw, context)
         except DocumentError as err:
