@@ -18,7 +18,7 @@ from space_app import submission as sub
 LIMIT = 2_000_000
 VALID = make_run(4, random.Random(4))
 VALID["results"]["sw-mcqa"]["by_source"] = {"medqa": {"acc": 0.5, "n": 10}}
-FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 text = st.text(st.characters(exclude_categories=()), max_size=12)  # surrogates included
 scalars = (st.none() | st.booleans() | st.integers() | st.integers(-(10**450), 10**450)
