@@ -198,7 +198,7 @@ class Aggregates(TypedDict, total=False):
 
 
 @with_config({**STRICT, "extra": "allow"})
-class RunConfig(TypedDict, total=False):
+class ConfigBlock(TypedDict, total=False):
     """How the run was made; free-form apart from what the leaderboard shows (the backend)."""
 
     backend: Name
@@ -206,6 +206,8 @@ class RunConfig(TypedDict, total=False):
 
 @dataclass(config=STRICT)
 class ModelInfo:
+    """What a results file says about the model; the fields are also `bench`'s flags (globmed.cli_args)."""
+
     name: Annotated[str, Field(min_length=1, max_length=MAX_NAME), AfterValidator(_display_text)] = field(
         metadata={"help": 'display name, e.g. "Qwen3-8B" (default: the model folder or id)'})
     path: Text = field(default="", metadata={"help": "what was loaded: local folder, Hub id or API model name"})
@@ -223,6 +225,8 @@ class ModelInfo:
 
 @dataclass(config=STRICT)
 class TaskResult:
+    """One language x task cell: its metrics, counts and per-source scores."""
+
     language: Annotated[str, AfterValidator(_language)]
     task: Annotated[str, AfterValidator(_task)]
     primary_metric: Key
@@ -252,8 +256,10 @@ class TaskResult:
 
 @dataclass(config=STRICT)
 class RunResult:
+    """One benchmark run: the whole results file (layout in the module docstring)."""
+
     model: ModelInfo
-    config: RunConfig
+    config: ConfigBlock
     dataset: JsonObject
     provenance: JsonObject
     results: Annotated[dict[Key, TaskResult], Field(min_length=1)]
