@@ -29,6 +29,7 @@ from benchmark.metrics import load_metric
 from benchmark.prompts import load_prompts, prompt_version
 from globmed.atomic import atomic_write_json, atomic_write_text
 from globmed.errors import GlobMedError
+from globmed.llm_local import check_model_folder
 from globmed.results import ModelInfo, RunResult, TaskResult
 from globmed.schema import MAX_OPTIONS
 from globmed.tasks import get_task
@@ -398,6 +399,8 @@ def run(cfg: RunConfig) -> Path:
     )
     resolved = resolve(cfg, identity.out_dir)
     _check_dataset(resolved.dataset)
+    if resolved.backend != "openai":  # a local model: an empty or half-saved folder fails before any work
+        check_model_folder(resolved.backend_config.model)
     items, empty = load_items(resolved)  # data errors surface before a model is loaded
     started = time.perf_counter()
     described = run_backend(resolved, items)

@@ -17,6 +17,13 @@ class BuildConfig:
     languages: list[str] | None = field(default=None, metadata={
         "help": "language codes, e.g. en,sw; none: the 12 GlobMed languages (the opt-in ar,bn,hi,id,ms,ru,th only "
                 "when named)"})
+    # --- sources whose files the user provides (`local:` entries of the sources YAML)
+    local: dict[str, str] = field(default_factory=dict, metadata={
+        "help": "the files of `local:` sources by source id: '{mednli: ~/mednli-1.0.0.zip}' (a folder, or the "
+                "archive itself)"})
+    allow_missing: list[str] = field(default_factory=list, metadata={
+        "help": "local: sources to build without when their files are not given, e.g. mednli (listed as missing "
+                "in the build report and the card)"})
     # --- quality and leakage
     exact_dedup: bool = field(default=True, metadata={"help": "drop exact duplicates (normalised text) per language"})
     near_dedup: bool = field(default=True, metadata={"help": "MinHash/LSH near-duplicate removal per language"})
@@ -51,6 +58,11 @@ class BuildConfig:
         unknown = set(self.split_ratios) - {"train", "validation", "test"}
         if unknown or abs(sum(self.split_ratios.values()) - 1.0) > 1e-6:
             raise GlobMedError(f"split_ratios must use train/validation/test and sum to 1, got {self.split_ratios}")
+        if not isinstance(self.local, dict):
+            raise GlobMedError(f"build option local maps source ids to paths, e.g. {{mednli: ~/mednli.zip}}, got "
+                               f"{self.local!r}")
+        if isinstance(self.allow_missing, str):  # `allow_missing: mednli` in a YAML file
+            self.allow_missing = [sid.strip() for sid in self.allow_missing.split(",") if sid.strip()]
         if self.max_shard_rows < 1 or self.num_proc < 1:
             raise GlobMedError("max_shard_rows and num_proc must be >= 1")
 
@@ -70,4 +82,5 @@ class BuildConfig:
     def fingerprint(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("num_proc")  # does not change the output
+        data.pop("local")  # where the files are on this machine: MANIFEST.json records what they hold
         return data

@@ -20,10 +20,9 @@ import re
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from dataset_builder.readers import read_rows
+from dataset_builder.readers import SourcePath, read_rows
 from globmed.errors import GlobMedError
 
 SAMPLE_ROWS = 50  # rows read from the head of a file
@@ -75,9 +74,10 @@ def _mapping_fields(fields: dict[str, Any], prefix: str = "", variables: Iterabl
         pairs.append((f"{prefix}id", ident))
     for key in ("question", "context", "options", "answer", "explanation", "translation"):
         pairs += _keyed(f"{prefix}{key}", fields.get(key))
-    option_key = fields.get("option_key")
-    if isinstance(option_key, str) and isinstance(fields.get("options"), str):
-        pairs.append((f"{prefix}option_key", f"{fields['options']}{_ITEMS}{option_key}"))
+    for key in ("option_key", "option_id"):  # fields inside each option of a list of objects (HEAD-QA)
+        inner = fields.get(key)
+        if isinstance(inner, str) and isinstance(fields.get("options"), str):
+            pairs.append((f"{prefix}{key}", f"{fields['options']}{_ITEMS}{inner}"))
     image = fields.get("needs_image")
     if isinstance(image, dict) and isinstance(image.get("field"), str):
         pairs.append((f"{prefix}needs_image.field", image["field"]))
@@ -159,17 +159,17 @@ def missing_fields(spec: Any, rows: list[dict[str, Any]]) -> list[MissingField]:
     return missing
 
 
-def check_files(spec: Any, files: Iterable[tuple[str, Path]], every_file: bool = True,
-                limit: int = SAMPLE_ROWS) -> list[tuple[str, Path, list[MissingField]]]:
+def check_files(spec: Any, files: Iterable[tuple[str, SourcePath]], every_file: bool = True,
+                limit: int = SAMPLE_ROWS) -> list[tuple[str, SourcePath, list[MissingField]]]:
     """(label, path, missing) for each file of a source with a missing field, files in the order given.
 
     Required fields are judged per file (with `every_file=False`, on the first file only: later files are then
     opened only while an optional field is still unseen). Optional fields missing from every file are reported
     against the first file. Files with no parsable row are not judged.
     """
-    found: list[tuple[str, Path, list[MissingField]]] = []
+    found: list[tuple[str, SourcePath, list[MissingField]]] = []
     unseen: dict[str, MissingField] | None = None  # optional keys not met in any file so far
-    first: tuple[str, Path] | None = None
+    first: tuple[str, SourcePath] | None = None
     for label, path in files:
         if first is not None and not every_file and not unseen:
             break
@@ -195,7 +195,7 @@ def check_files(spec: Any, files: Iterable[tuple[str, Path]], every_file: bool =
     return found
 
 
-def head_rows(spec: Any, path: Path, limit: int = SAMPLE_ROWS) -> list[dict[str, Any]]:
+def head_rows(spec: Any, path: SourcePath, limit: int = SAMPLE_ROWS) -> list[dict[str, Any]]:
     """The first parsable rows of a file, read with the builder's own reader (malformed rows skipped)."""
     rows: Iterable = read_rows(path, spec.format, getattr(spec, "csv", None), getattr(spec, "records", None))
     return [row for _, row in itertools.islice(rows, limit) if isinstance(row, dict)]
@@ -222,15 +222,12 @@ def check_source_fields(jobs: list) -> None:
     `reject_when:` or `language:` stops the build instead of emptying a column or keeping flagged rows. Each
     line names the file, the missing field, the fields present and the `globmed sources infer` command.
     """
-    from dataset_builder.hub import fetch
-
     sources = by_source(jobs)
     lines = []
     for spec, tasks in sources.values():
+        files: Iterable[tuple[str, SourcePath]] = ((t.label, spec.source_file(t)) for t in tasks)
         if spec.hub:
-            files: Iterable[tuple[str, Path]] = [(t.relpath, fetch(spec, t.relpath)) for t in tasks]
-        else:
-            files = ((t.relpath, spec.path / t.relpath) for t in tasks)
+            files = list(files)  # every Hub file fetched (and each archive member opened) now
         bad = check_files(spec, files, every_file=bool(spec.hub))
         if bad:
             label, path, missing = bad[0]

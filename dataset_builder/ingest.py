@@ -12,16 +12,14 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from dataset_builder.adapters import FieldMapping, MissingField, RowContext, make_adapter
 from dataset_builder.dedup import item_text
 from dataset_builder.quality import apply_filters, default_filters
-from dataset_builder.readers import Malformed, read_rows
+from dataset_builder.readers import Malformed, file_sha256, read_rows
 from dataset_builder.row_rules import LanguageColumn, RowRules
 from dataset_builder.sources import ROW_LANGUAGE, FileTask, SourceSpec
-from globmed.atomic import sha256_file
 from globmed.errors import GlobMedError
 from globmed.schema import TRANSLATION_METHODS
 
@@ -39,14 +37,6 @@ class FileResult:
     sha256: str = ""
     filter_counts: dict[str, dict[str, Any]] = field(default_factory=dict)
     normalisation: Counter[str] = field(default_factory=Counter)  # what the adapters changed, by kind
-
-
-def local_path(spec: SourceSpec, task: FileTask) -> Path:
-    if spec.hub:
-        from dataset_builder.hub import fetch
-
-        return fetch(spec, task.relpath)
-    return spec.path / task.relpath
 
 
 def _translation(spec: SourceSpec, language: str, provenance: dict[str, Any] | None, parallel_unit: bool = False
@@ -75,9 +65,10 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
 
     `known_languages` are the registry's codes; `selected_languages` (default: all known) those the build wants.
     """
-    path = local_path(spec, task)
-    result = FileResult(task=task, sha256=sha256_file(path) if path.is_file() else "")
-    file_label = task.relpath
+    path = spec.source_file(task)
+    task = task.opened(path)  # rejects and the manifest name the member read, not the pattern that found it
+    result = FileResult(task=task, sha256=file_sha256(path))
+    file_label = task.label
     rejects = result.rejects
     selected = known_languages if selected_languages is None else selected_languages
 

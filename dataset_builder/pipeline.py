@@ -139,7 +139,9 @@ def _build(sources: str | Path, out_root: str | Path, overrides: dict[str, Any] 
     specs, config = resolve_config(sources, overrides)
     from dataset_builder.field_check import check_source_fields
     from dataset_builder.hub import check_hub_sources
+    from dataset_builder.local_sources import resolve_local
 
+    specs, missing_sources = resolve_local(specs, config.local, config.allow_missing)  # stops unless given/allowed
     check_hub_sources(specs)
     jobs = plan_files(specs, config)
     check_source_fields(jobs)  # mapped fields checked against the files (Hub files fetched) before any work
@@ -150,7 +152,7 @@ def _build(sources: str | Path, out_root: str | Path, overrides: dict[str, Any] 
     rejects: list[dict[str, Any]] = [rej for res in results for rej in res.rejects]
     records = [rec for res in results for rec in res.records]
     rows_read = sum(r.rows_read for r in results)
-    empty = [f"{r.task.source}/{r.task.relpath}" for r in results if r.rows_read == 0]
+    empty = [f"{r.task.source}/{r.task.label}" for r in results if r.rows_read == 0]
     if empty:
         logger.warning("%d source file(s) have no rows: %s", len(empty), ", ".join(empty[:5]))
     counters: Counter[str] = Counter()
@@ -171,6 +173,7 @@ def _build(sources: str | Path, out_root: str | Path, overrides: dict[str, Any] 
     report = _report(specs, config, sources, counts, rows_read, records, rejects, counters, moved, minimal_pairs)
     report["filters"] = _filter_totals(results)
     report["empty_files"] = empty
+    report["missing_sources"] = missing_sources
     report["normalisation"] = dict(sorted(sum((r.normalisation for r in results), Counter()).items()))
     if not records:  # the evidence goes to ROOT/globmed.rejected; ROOT/globmed is left as it was
         from dataset_builder.rejected import all_rejected_error
@@ -205,7 +208,7 @@ def _filter_totals(results: list[FileResult]) -> dict[str, dict[str, Any]]:
 
 def _inputs(sources: str | Path, results: list[FileResult]) -> dict[str, Any]:
     path = resolve_sources_path(sources)
-    files = {f"{r.task.source}/{r.task.relpath}": {"sha256": r.sha256, "rows": r.rows_read} for r in results}
+    files = {f"{r.task.source}/{r.task.label}": {"sha256": r.sha256, "rows": r.rows_read} for r in results}
     return {"sources": _sources_label(sources), "sources_sha256": sha256_file(path),
             "files": dict(sorted(files.items()))}
 
@@ -237,8 +240,9 @@ def _report(specs, config, sources, counts, rows_read, records, rejects, counter
         "decontamination": {"removed": counters["test_contamination"]},
         "split_alignment": {"rows_moved": moved},
         "sources": [
-            {"id": s.id, "name": s.name, "task": s.task, "license": s.license, "citation": s.citation,
-             "homepage": s.homepage, "languages": [lg for lg in langs_with_rows if lg in source_langs.get(s.id, ())]}
+            {"id": s.id, "name": s.name, "task": s.task, "license": s.license, "hub_license": s.hub_license,
+             "access": s.access, "citation": s.citation, "homepage": s.homepage,
+             "languages": [lg for lg in langs_with_rows if lg in source_langs.get(s.id, ())]}
             for s in specs
         ],
         "languages": langs_with_rows,

@@ -2,22 +2,30 @@
 
 Row numbers are 0-based positions in the file (data rows, header excluded), so a reject can point at the row.
 A row the format cannot parse is yielded as `Malformed` (rejected with reason "malformed_row"), never skipped.
+A file may be a member of a zip archive (`Member`, from `open_member`): it is read in place, never extracted.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
+import fnmatch
+import hashlib
 import io
 import json
 import logging
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from dataset_builder.record_paths import records_hint, walk_records
+from globmed import parquet_io
+from globmed.atomic import sha256_file
 from globmed.errors import GlobMedError
+from globmed.text_io import decode_utf8
 
 logger = logging.getLogger(__name__)
 _DELIMITERS = (",", ";", "\t", "|")  # the separators CSV exports use
@@ -31,9 +39,76 @@ class Malformed:
 
 
 Row = dict[str, Any] | Malformed
+_SHOWN_MEMBERS = 5  # members named in a "no such member" message before "and N more"
 
 
-def read_rows(path: Path, fmt: str, csv_options: dict[str, Any] | None = None, records: str | None = None
+@dataclass(frozen=True)
+class Member:
+    """One file inside a zip archive. It has the few `Path` methods the readers use (`is_file`, `read_bytes`,
+    `suffix`), so every reader takes it where it takes a path, and the bytes are read from the archive in place:
+    a 132 MB archive of which a source needs three members is never unpacked to disk."""
+
+    archive: Path
+    name: str  # the member's full name inside the archive
+
+    def __str__(self) -> str:
+        return f"{self.archive}/{self.name}"
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.name).suffix
+
+    def is_file(self) -> bool:
+        return self.archive.is_file()
+
+    def read_bytes(self) -> bytes:
+        try:
+            with zipfile.ZipFile(self.archive) as archive:
+                return archive.read(self.name)
+        except (zipfile.BadZipFile, OSError, EOFError) as err:
+            raise GlobMedError(f"{self}: cannot read this member of the archive: {err}") from None
+
+
+SourcePath = Path | Member
+
+
+def open_member(archive: Path, pattern: str) -> Member:
+    """The member of `archive` named by `pattern` (glob characters allowed, e.g. `*/mli_{split}_v1.jsonl` when
+    the top folder's name varies; the pattern must then match exactly one member). A missing member is one line
+    naming the archive and the members it does hold, closest first."""
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            names = [name for name in zipped.namelist() if not name.endswith("/")]
+    except FileNotFoundError:
+        raise GlobMedError(f"{archive}: archive not found") from None
+    except (zipfile.BadZipFile, OSError) as err:
+        raise GlobMedError(f"{archive}: not a readable zip archive ({err})") from None
+    if pattern in names:
+        return Member(archive, pattern)
+    matches = fnmatch.filter(names, pattern) if any(c in pattern for c in "*?[") else []
+    if len(matches) == 1:
+        return Member(archive, matches[0])
+    if matches:
+        raise GlobMedError(f"{archive}: {len(matches)} members match {pattern!r} ({_listing(matches)}); "
+                           "make the members pattern name one")
+    ranked = sorted(names, key=lambda name: -difflib.SequenceMatcher(None, pattern, name).ratio())
+    held = _listing(ranked) if names else "it holds no file"
+    raise GlobMedError(f"{archive}: no member {pattern!r} in the archive (members, closest first: {held})")
+
+
+def _listing(names: list[str]) -> str:
+    more = f" and {len(names) - _SHOWN_MEMBERS} more" if len(names) > _SHOWN_MEMBERS else ""
+    return ", ".join(names[:_SHOWN_MEMBERS]) + more
+
+
+def file_sha256(path: SourcePath) -> str:
+    """Checksum of the bytes a source file gave: a file's, or a member's own (not its whole archive's)."""
+    if isinstance(path, Member):
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    return sha256_file(path) if path.is_file() else ""
+
+
+def read_rows(path: SourcePath, fmt: str, csv_options: dict[str, Any] | None = None, records: str | None = None
               ) -> Iterator[tuple[int, Row]]:
     """Rows of one file. A missing or undecodable file is a one-line `GlobMedError` naming it.
 
@@ -52,9 +127,18 @@ def read_rows(path: Path, fmt: str, csv_options: dict[str, Any] | None = None, r
 
 
 COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}  # suffix -> stdlib module that opens it
+SUFFIX_FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv",
+                  ".parquet": "parquet", ".pq": "parquet"}
 
 
-def decode_text(path: Path) -> str:
+def format_of(name: str) -> str | None:
+    """The format a file name says (`train.jsonl.gz` -> jsonl), or None when its suffix says none."""
+    path = PurePosixPath(name)
+    suffix = PurePosixPath(path.stem).suffix if path.suffix.lower() in COMPRESSED else path.suffix
+    return SUFFIX_FORMATS.get(suffix.lower())
+
+
+def decode_text(path: SourcePath) -> str:
     """The file's text: gzip/bz2/xz files (`train.jsonl.gz`) are decompressed, a BOM is dropped, and UTF-16
     with a BOM (what spreadsheet programs write as "Unicode text") is read as such; anything else must be UTF-8."""
     raw = path.read_bytes()
@@ -68,17 +152,14 @@ def decode_text(path: Path) -> str:
             raise GlobMedError(f"{path}: not a valid {module} file: {err}") from None
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return raw.decode("utf-16")
-    try:
-        return raw.decode("utf-8-sig")  # drops a leading BOM
-    except UnicodeDecodeError as err:
-        raise GlobMedError(f"{path}: not UTF-8 (byte {err.start}); re-encode the file as UTF-8") from None
+    return decode_utf8(raw, str(path))  # drops a leading BOM
 
 
 def _as_row(index: int, row: Any) -> tuple[int, Row]:
     return index, row if isinstance(row, dict) else Malformed(f"expected an object, got {type(row).__name__}")
 
 
-def _read_json(path: Path, fmt: str, records: str | None) -> Iterator[tuple[int, Row]]:
+def _read_json(path: SourcePath, fmt: str, records: str | None) -> Iterator[tuple[int, Row]]:
     """A JSON array, a JSON object holding the records (`records:` says where), or JSON Lines.
 
     `json` decides by content, not by extension: real files named .json are often JSON Lines, and a
@@ -137,7 +218,7 @@ def _whole_object(text: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _read_csv(path: Path, options: dict[str, Any], default: str) -> Iterator[tuple[int, Row]]:
+def _read_csv(path: SourcePath, options: dict[str, Any], default: str) -> Iterator[tuple[int, Row]]:
     """CSV with or without a header. `newline=""` semantics: CRLF ends a record, a bare LF inside quotes does not.
 
     Without `csv: {delimiter}`, a file that `default` does not split into regular columns but semicolons
@@ -196,11 +277,17 @@ def sniff_delimiter(text: str, default: str) -> tuple[str, str]:
                  f"{widths[default][0] if default in widths else 0})"
 
 
-def _read_parquet(path: Path) -> Iterator[tuple[int, Row]]:
-    import pyarrow.parquet as pq
+def _parquet_source(path: SourcePath) -> Any:
+    """What pyarrow opens: the path, or a member's bytes in memory (parquet needs seeks)."""
+    import pyarrow as pa
 
-    index = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
-        for row in batch.to_pylist():
-            yield index, row
-            index += 1
+    return pa.BufferReader(path.read_bytes()) if isinstance(path, Member) else path
+
+
+def parquet_file(path: SourcePath) -> Any:
+    """A `pyarrow.parquet.ParquetFile`; an unreadable file is one line naming it."""
+    return parquet_io.open_file(_parquet_source(path), name=str(path))
+
+
+def _read_parquet(path: SourcePath) -> Iterator[tuple[int, Row]]:
+    yield from enumerate(parquet_io.iter_rows(_parquet_source(path), name=str(path)))

@@ -48,16 +48,11 @@ def _row_text(jobs: list[tuple[Any, Any]], reject: dict[str, Any]) -> str:
     from dataset_builder.readers import read_rows
 
     for spec, task in jobs:
-        if spec.id != reject["source"] or task.relpath != reject["file"]:
+        if spec.id != reject["source"] or not (task.label == reject["file"] or task.member):
             continue
-        if spec.hub:
-            from dataset_builder.hub import local_copy
-
-            path = local_copy(spec, task.relpath)
-        else:
-            path = spec.path / task.relpath
-        if path is None or not path.is_file():
-            return ""
+        path = spec.file_here(task)
+        if path is None or task.opened(path).label != reject["file"]:  # a member pattern names its member
+            continue
         rows = read_rows(path, spec.format, spec.csv, spec.records)
         for _, row in itertools.islice(rows, int(reject["row"]), int(reject["row"]) + 1):
             return json.dumps(row, ensure_ascii=False, default=str) if isinstance(row, dict) else str(row)

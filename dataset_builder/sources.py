@@ -4,11 +4,15 @@
 `build:` options. `SourceSpec.files_to_read()` expands the file pattern (or the explicit file list) into one
 `FileTask` per language, split, split part and extra variable, so the reader never needs to know a source's
 layout. A source whose rows name their own language (`language: {field: ...}`) gets tasks with language
-ROW_LANGUAGE: the file is read once and each row is routed. See the source contract in the README.
+ROW_LANGUAGE: the file is read once and each row is routed. A source whose files are members of a zip archive
+(`archive:` + `members:`) gets tasks naming the archive and the member. A `local:` source's files are not
+public (credentialed, or given on request): the user gives their path at build time (`local_sources.py`).
+See the source contract in the README.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import itertools
 import re
@@ -17,17 +21,20 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from dataset_builder.readers import Member, SourcePath, format_of, open_member
 from globmed.errors import GlobMedError
 from globmed.schema import SPLITS, TASKS
 from globmed.yaml_io import check_keys, load_mapping
 
 FORMATS = ("json", "jsonl", "csv", "tsv", "parquet")
+ACCESS = ("open", "gated", "credentialed")  # how a user gets the upstream files (the dataset card says which)
 ROW_LANGUAGE = "*"  # FileTask.language of a file whose rows carry their language in a column
 BUNDLED = ("sample", "hub", "english")
 _SOURCE_KEYS = {
     "id", "name", "task", "license", "citation", "homepage", "format", "path", "hub", "files", "languages",
     "splits", "adapter", "fields", "translation", "original_language", "file_overrides", "vars", "csv", "select",
     "split_ratios", "lang_codes", "description", "records", "language", "reject_when", "parallel_fields",
+    "archive", "members", "local", "access", "hub_license",
 }
 _GLOB = re.compile(r"[*?\[]")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -40,12 +47,23 @@ class FileTask:
     source: str
     language: str  # our code (or the file's own code if not in the registry), or ROW_LANGUAGE
     split: str | None
-    relpath: str  # path inside the source folder / Hub repo
+    relpath: str  # path inside the source folder / Hub repo (of the archive, for a member)
     variables: tuple[tuple[str, str], ...] = ()
+    member: str = ""  # the file's name inside the archive at `relpath`, or "" for a plain file
 
     @property
     def vars(self) -> dict[str, str]:
         return dict(self.variables)
+
+    @property
+    def label(self) -> str:
+        """How rejects, the manifest and messages name the file: `data_clean.zip/data_clean/.../test.jsonl`."""
+        return f"{self.relpath}/{self.member}" if self.member else self.relpath
+
+    def opened(self, path: SourcePath) -> FileTask:
+        """This task naming the member actually opened (a glob pattern resolved inside its archive)."""
+        name = path.name if isinstance(path, Member) else self.member
+        return self if name == self.member else dataclasses.replace(self, member=name)
 
 
 @dataclass
@@ -55,14 +73,18 @@ class SourceSpec:
     id: str
     task: str
     format: str
-    files: str | list[dict[str, str]]  # a pattern, or explicit entries {path, split?, language?}
+    files: str | list[dict[str, str]]  # a pattern, or explicit entries {path, split?, language?} (`members:`)
     name: str = ""
-    license: str = ""
+    license: str = ""  # the upstream dataset's own licence: every row carries it
+    hub_license: str = ""  # what the card of the Hub copy read states, where it differs from `license`
+    access: str = "open"  # open | gated (Hub access request) | credentialed (e.g. PhysioNet)
     citation: str = ""
     homepage: str = ""
     description: str = ""
     path: Path | None = None
     hub: dict[str, str] | None = None
+    local: dict[str, str] | None = None  # {get, give}: files the user supplies (`--local ID=PATH`); sets `path`
+    archive: str | None = None  # a zip in the folder / repo; `files` then names members inside it
     languages: list[str] = field(default_factory=lambda: ["en"])
     splits: dict[str, list[str]] | None = None  # our split -> values of {split} in file names (one file each)
     adapter: str | None = None
@@ -87,6 +109,47 @@ class SourceSpec:
     @property
     def location(self) -> str:
         return f"hub:{self.hub['repo']}" if self.hub else str(self.path)
+
+    def source_file(self, task: FileTask) -> SourcePath:
+        """What to read for `task`: the local file, or the Hub file (from the mirror, else downloaded); a member
+        is opened inside its archive (a missing one is named there)."""
+        if self.hub:
+            from dataset_builder.hub import fetch
+
+            return self._member(fetch(self, task.relpath), task)
+        return self._member(self._folder() / task.relpath, task)
+
+    def file_here(self, task: FileTask) -> SourcePath | None:
+        """`source_file` without the network: a Hub file only when already on this machine (mirror or
+        huggingface_hub cache), a local one only when it exists; else None."""
+        if self.hub:
+            from dataset_builder.hub import local_copy
+
+            path = local_copy(self, task.relpath)
+        else:
+            path = self._folder() / task.relpath
+        return self._member(path, task) if path is not None and path.is_file() else None
+
+    def _folder(self) -> Path:
+        if self.path is None:  # a local: source whose path was not given (local_sources.resolve_local)
+            raise GlobMedError(f"{self.where()}: its files are given at build time: --local '{{{self.id}: PATH}}'")
+        return self.path
+
+    @staticmethod
+    def _member(path: Path, task: FileTask) -> SourcePath:
+        return open_member(path, task.member) if task.member else path
+
+    def _task(self, language: str, split: str | None, path: str, values: dict[str, str]) -> FileTask:
+        """One file; with an archive, `path` is the member and the archive's name is formatted with the same
+        values (so an archive per split, `{split}.zip`, works too)."""
+        variables = tuple(sorted(values.items()))
+        if not self.archive:
+            return FileTask(self.id, language, split, path, variables)
+        try:
+            archive = self.archive.format(**values)
+        except KeyError as err:
+            raise GlobMedError(f"{self.where()}: archive {self.archive!r} uses unknown {{{err.args[0]}}}") from None
+        return FileTask(self.id, language, split, archive, variables, member=path)
 
     def files_to_read(self, languages: list[str]) -> list[FileTask]:
         """Every file of this source for the given languages, in a stable order (language, split, vars).
@@ -118,8 +181,7 @@ class SourceSpec:
                     if several:
                         values["part"] = split_value
                     for path in self._expand(relpath):
-                        named = {**values, "file": Path(path).stem}
-                        tasks.append(FileTask(self.id, lang, split, path, tuple(sorted(named.items()))))
+                        tasks.append(self._task(lang, split, path, {**values, "file": Path(path).stem}))
         return tasks
 
     def _listed_files(self, languages: list[str]) -> list[FileTask]:
@@ -130,14 +192,14 @@ class SourceSpec:
             lang = ROW_LANGUAGE if self.language else entry.get("language") or self.languages[0]
             if lang != ROW_LANGUAGE and lang not in languages:
                 continue
-            values = {"file": Path(entry["path"]).stem}
-            tasks += [FileTask(self.id, lang, entry.get("split"), path, tuple(sorted(values.items())))
+            tasks += [self._task(lang, entry.get("split"), path, {"file": Path(path).stem})
                       for path in self._expand(entry["path"])]
         return tasks
 
     def _expand(self, relpath: str) -> list[str]:
-        """A glob pattern in a local source -> the matching files (sorted); anything else as it is."""
-        if self.path is None or not _GLOB.search(relpath):
+        """A glob pattern in a local source -> the matching files (sorted); anything else as it is (a member
+        pattern is matched inside its archive when the file is opened)."""
+        if self.path is None or self.archive or not _GLOB.search(relpath):
             return [relpath]
         matches = sorted(str(Path(m).relative_to(self.path)) for m in glob.glob(str(self.path / relpath)))
         if not matches:
@@ -199,17 +261,26 @@ def _parse_entry(entry: Any, index: int, path: Path) -> SourceSpec:
     where = f"{path}: sources[{index}]"
     if not isinstance(entry, dict):
         raise GlobMedError(f"{where}: expected a mapping, got {type(entry).__name__}")
-    check_keys(entry, _SOURCE_KEYS, where, required=("id", "task", "format", "files"))
+    check_keys(entry, _SOURCE_KEYS, where, required=("id", "task"))
     sid = str(entry["id"])
     where = f"{path}: source {sid!r}"
     if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", sid):
         raise GlobMedError(f"{where}: id must be lowercase letters, digits, _ . -")
     if entry["task"] not in TASKS:
         raise GlobMedError(f"{where}: task {entry['task']!r} is not one of {', '.join(TASKS)}")
-    if entry["format"] not in FORMATS:
-        raise GlobMedError(f"{where}: format {entry['format']!r} is not one of {', '.join(FORMATS)}")
-    if ("path" in entry) == ("hub" in entry):
-        raise GlobMedError(f"{where}: give exactly one of path or hub")
+    archive, files_key = _archive(entry, where)
+    check_keys(entry, None, where, required=(files_key,))
+    fmt = entry.get("format") or (_members_format(entry["members"]) if archive else None)
+    if fmt not in FORMATS:
+        said = f"format {fmt!r} is not one of {', '.join(FORMATS)}" if fmt else "missing required key 'format'"
+        hint = " (the member names do not say it: give format:)" if archive and not fmt else ""
+        raise GlobMedError(f"{where}: {said}{hint}")
+    if sum(key in entry for key in ("path", "hub", "local")) != 1:
+        raise GlobMedError(f"{where}: give exactly one of path, hub or local")
+    access = str(entry.get("access", "open"))
+    if access not in ACCESS:
+        raise GlobMedError(f"{where}: access must be one of {', '.join(ACCESS)}, got {access!r}")
+    local_files = _local(entry.get("local"), where) if "local" in entry else None
     if bool(entry.get("adapter")) == bool(entry.get("fields")):
         raise GlobMedError(f"{where}: give exactly one of adapter or fields")
     local = None
@@ -226,7 +297,7 @@ def _parse_entry(entry: Any, index: int, path: Path) -> SourceSpec:
         if not isinstance(splits, dict) or set(splits) - set(SPLITS):
             raise GlobMedError(f"{where}: splits must map {', '.join(SPLITS)} to file values, got {splits!r}")
         splits = {k: [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in splits.items()}
-    files = _files(entry["files"], where, splits, languages, entry.get("language"))
+    files = _files(entry[files_key], where, splits, languages, entry.get("language"), files_key)
     if isinstance(files, list) and any("language" in e for e in files):
         languages = list(dict.fromkeys(e.get("language", languages[0]) for e in files))
     language = _language_column(entry.get("language"), where)
@@ -235,7 +306,7 @@ def _parse_entry(entry: Any, index: int, path: Path) -> SourceSpec:
         if isinstance(files, str) and "{lang}" in files:
             raise GlobMedError(f"{where}: files uses {{lang}} but the rows' language comes from `language:`")
     records = entry.get("records")
-    if records is not None and (not isinstance(records, str) or entry["format"] != "json"):
+    if records is not None and (not isinstance(records, str) or fmt != "json"):
         raise GlobMedError(f"{where}: records must be a dotted path (e.g. exams.{{exam}}.data); format must be json")
     reject_when = _rules(entry.get("reject_when"), "reject_when", where, values_required=False)
     select = _rules(entry.get("select"), "select", where, values_required=True)
@@ -246,8 +317,9 @@ def _parse_entry(entry: Any, index: int, path: Path) -> SourceSpec:
     original = entry.get("original_language", ROW_LANGUAGE if language else "en")
     translation = {"method": "machine", "model": ""} | dict(entry.get("translation") or {})
     spec = SourceSpec(
-        id=sid, task=entry["task"], format=entry["format"], files=files,
+        id=sid, task=entry["task"], format=fmt, files=files, archive=archive, local=local_files, access=access,
         name=str(entry.get("name", sid)), license=str(entry.get("license", "")),
+        hub_license=str(entry.get("hub_license", "")),
         citation=str(entry.get("citation", "")).strip(), homepage=str(entry.get("homepage", "")),
         description=str(entry.get("description", "")), path=local, hub=hub, languages=list(languages),
         splits=splits, records=records, language=language, reject_when=list(reject_when),
@@ -260,7 +332,7 @@ def _parse_entry(entry: Any, index: int, path: Path) -> SourceSpec:
         lang_codes={str(k): str(v) for k, v in (entry.get("lang_codes") or {}).items()}, yaml_file=str(path),
     )
     if isinstance(spec.files, str) and "{split}" in spec.files and not spec.splits:
-        raise GlobMedError(f"{where}: files uses {{split}} but no splits mapping is given")
+        raise GlobMedError(f"{where}: {files_key} uses {{split}} but no splits mapping is given")
     from dataset_builder.adapters import check_spec
 
     check_spec(spec)
@@ -268,23 +340,53 @@ def _parse_entry(entry: Any, index: int, path: Path) -> SourceSpec:
 
 
 def _files(value: Any, where: str, splits: dict[str, list[str]] | None, languages: list[str],
-           language_column: Any) -> str | list[dict[str, str]]:
-    """`files:` is a pattern string or a list of {path, split?, language?} entries (files sharing no pattern)."""
+           language_column: Any, key: str = "files") -> str | list[dict[str, str]]:
+    """`files:` (or an archive's `members:`) is a pattern string or a list of {path, split?, language?} entries
+    (files sharing no pattern)."""
     if isinstance(value, str):
         return value
     if not isinstance(value, list) or not all(isinstance(e, dict) and e.get("path") for e in value):
-        raise GlobMedError(f"{where}: files must be a pattern string or a list of {{path, split, language}} entries")
+        raise GlobMedError(f"{where}: {key} must be a pattern string or a list of {{path, split, language}} entries")
     entries = []
     for entry in value:
-        check_keys(entry, ("path", "split", "language"), f"{where}: files entry {entry['path']!r}")
+        check_keys(entry, ("path", "split", "language"), f"{where}: {key} entry {entry['path']!r}")
         if entry.get("split") is not None and entry["split"] not in SPLITS:
-            raise GlobMedError(f"{where}: files entry {entry['path']!r}: split must be one of {', '.join(SPLITS)}")
+            raise GlobMedError(f"{where}: {key} entry {entry['path']!r}: split must be one of {', '.join(SPLITS)}")
         if not language_column and not entry.get("language") and len(languages) != 1:
-            raise GlobMedError(f"{where}: files entry {entry['path']!r} needs a language (the source has several)")
+            raise GlobMedError(f"{where}: {key} entry {entry['path']!r} needs a language (the source has several)")
         entries.append({k: str(v) for k, v in entry.items() if v is not None})
     if splits:
-        raise GlobMedError(f"{where}: with a files list, give each file's split in its entry, not splits:")
+        raise GlobMedError(f"{where}: with a {key} list, give each file's split in its entry, not splits:")
     return entries
+
+
+def _archive(entry: dict[str, Any], where: str) -> tuple[str | None, str]:
+    """(`archive:`, the key naming the files): `members:` inside an archive, else `files:`."""
+    archive = entry.get("archive")
+    if archive is None and "members" not in entry:
+        return None, "files"
+    if not isinstance(archive, str) or not archive.strip() or not entry.get("members"):
+        raise GlobMedError(f"{where}: archive and members go together, e.g. archive: data_clean.zip, "
+                           f"members: \"data_clean/questions/US/{{split}}.jsonl\"")
+    if "files" in entry:
+        raise GlobMedError(f"{where}: with archive, members names the files inside it: drop files")
+    return archive.strip(), "members"
+
+
+def _members_format(members: Any) -> str | None:
+    """The format the member names say (all the same), or None."""
+    names = [members] if isinstance(members, str) else [e.get("path", "") for e in members
+                                                        if isinstance(e, dict)] if isinstance(members, list) else []
+    formats = {format_of(name) for name in names}
+    return formats.pop() if len(formats) == 1 else None
+
+
+def _local(value: Any, where: str) -> dict[str, str]:
+    """`local: {get: where to obtain the files, give: what PATH the user passes}`."""
+    if not isinstance(value, dict):
+        raise GlobMedError(f"{where}: local must be {{get: where to obtain the files, give: what to pass}}")
+    check_keys(value, ("get", "give"), f"{where}: local", required=("get",))
+    return {key: " ".join(str(text).split()) for key, text in value.items()}
 
 
 def _rules(value: Any, key: str, where: str, values_required: bool) -> list[dict[str, Any]]:

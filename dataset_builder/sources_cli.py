@@ -23,7 +23,8 @@ class SourcesCommand(Command):
         sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
         infer = sub.add_parser("infer", help="print (or write with --out) a sources YAML draft for FILE...")
         infer.add_argument("files", nargs="+", type=Path, metavar="FILE",
-                           help="json, jsonl, csv, tsv or parquet files of one dataset")
+                           help="json, jsonl, csv, tsv or parquet files of one dataset, or a zip archive "
+                                "holding them (its members are drafted as archive: + members:)")
         infer.add_argument("--out", type=Path, default=None, help="write the draft here instead of printing it")
         infer.add_argument("--force", action="store_true", help="overwrite --out if it exists")
         infer.add_argument("--rows", type=int, default=2000, help="rows read from each file (default 2000)")

@@ -16,8 +16,9 @@ def check_sources(path: Path, data: Any) -> str:
     from globmed.languages import known_language_codes
 
     specs, config = resolve_config(path, {"languages": known_language_codes()})  # opt-in languages checked too
-    jobs = plan_files(specs, config)  # local source files must exist; Hub files are not downloaded
-    problems = _source_field_problems(jobs)
+    given_later = [spec.id for spec in specs if spec.local]  # their files are given at build time (--local)
+    jobs = plan_files([spec for spec in specs if not spec.local], config)  # local files must exist; Hub files
+    problems = _source_field_problems(jobs)  # are read only when already on this machine
     if problems:
         raise GlobMedError("; ".join(problems))
     tasks = sorted({spec.task for spec in specs})
@@ -25,7 +26,8 @@ def check_sources(path: Path, data: Any) -> str:
     columns = sorted({spec.language["field"] for spec in specs if spec.language})
     from_column = f" + per-row language from column {', '.join(columns)}" if columns else ""
     counts = f"{plural(len(langs), 'language')}{from_column}, {plural(len(jobs), 'file')}"
-    return f"{plural(len(specs), 'source')} ({', '.join(tasks)}), {counts}"
+    later = f"; files of {', '.join(given_later)} given at build time (--local)" if given_later else ""
+    return f"{plural(len(specs), 'source')} ({', '.join(tasks)}), {counts}{later}"
 
 
 def _source_field_problems(jobs: list) -> list[str]:
@@ -36,13 +38,12 @@ def _source_field_problems(jobs: list) -> list[str]:
     explanation, ...) that the first one lacks.
     """
     from dataset_builder.field_check import by_source, check_files, describe, head_rows
-    from dataset_builder.hub import local_copy
 
     def present(spec, tasks):
         for task in tasks:
-            local = local_copy(spec, task.relpath) if spec.hub else spec.path / task.relpath
-            if local is not None and local.is_file():
-                yield task.relpath, local
+            local = spec.file_here(task)
+            if local is not None:
+                yield task.label, local
 
     problems = []
     for spec, tasks in by_source(jobs).values():

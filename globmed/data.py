@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from globmed.errors import GlobMedError, require_online
+from globmed.parquet_io import check_footers, first_unreadable
 from globmed.schema import SPLITS, TASKS
 
 
@@ -41,7 +42,14 @@ def load_split(dataset: str | Path, split: str, language: str | None = None, tas
         if not pattern:
             schema = features()
             return datasets.Dataset.from_dict({key: [] for key in schema}, features=schema)
-        return datasets.load_dataset("parquet", data_files={split: pattern}, split=split, features=features())
+        check_footers(pattern)
+        try:
+            return datasets.load_dataset("parquet", data_files={split: pattern}, split=split, features=features())
+        except datasets.exceptions.DatasetGenerationError:
+            bad = first_unreadable(pattern)  # the error names no file; find the one that cannot be read
+            if bad is None:
+                raise
+            raise bad from None
     if "/" not in str(dataset):
         raise GlobMedError(f"dataset {dataset!s}: no such folder, and not a Hub repo id (ORG/NAME)")
     require_online(f"dataset {dataset}", "use a local dataset folder (globmed build --out DIR) or unset HF_HUB_OFFLINE")
@@ -53,3 +61,9 @@ def _data_files(root: Path, language: str | None, task: str | None, split: str) 
     lang_glob = language or "*"
     task_glob = task or "*"
     return sorted(str(p) for p in root.glob(f"data/{lang_glob}/{task_glob}/{split}-*.parquet"))
+
+
+def has_split(root: str | Path, split: str, language: str, task: str) -> bool:
+    """Whether a dataset folder has files for this split of `<language>-<task>`; the lm-eval export names only
+    those splits, since lm-eval fails on a split whose file pattern matches nothing."""
+    return bool(_data_files(Path(root), language, task, split))

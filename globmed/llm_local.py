@@ -18,6 +18,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from globmed.errors import GlobMedError
@@ -44,12 +45,33 @@ class LocalModel:
     dtype: Any  # torch.dtype
 
 
+# what from_pretrained loads weights from (whole or sharded; a PEFT adapter); not training_args.bin
+WEIGHT_FILES = ("*.safetensors", "pytorch_model*.bin", "adapter_model.bin")
+
+
+def check_model_folder(name: str) -> None:
+    """When `name` is a local folder, it must hold a saved model: a config and weights. Checked before anything is
+    loaded, so an empty folder, or a config without weights, is one line saying what is missing (transformers'
+    own error speaks of the tokenizer backend or of files it tried). A Hub id is left to transformers."""
+    folder = Path(name)
+    if not folder.is_dir():
+        return
+    if not any((folder / config).is_file() for config in ("config.json", "adapter_config.json")):
+        what = "an empty folder" if not any(folder.iterdir()) else "no config.json"
+        raise GlobMedError(f"model folder {folder}: {what}; expected a model saved by save_pretrained "
+                           "(for example by `globmed train`)")
+    if not any(next(folder.glob(pattern), None) for pattern in WEIGHT_FILES):
+        raise GlobMedError(f"model folder {folder}: config.json but no weights "
+                           f"({', '.join(WEIGHT_FILES)}); was the save interrupted?")
+
+
 def load_model(config: BackendConfig, name: str | None = None) -> LocalModel:
     """`name` (default `config.model`): a local folder or Hub id, with the config's revision, dtype and device."""
+    name = name or config.model
+    check_model_folder(name)
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    name = name or config.model
     device_name = config.device
     if device_name == "auto":
         device_name = "cuda" if torch.cuda.is_available() else "cpu"

@@ -1,5 +1,6 @@
 """The one way the kit reads its declarative YAML files, so every file's errors are worded the same:
 
+    PATH: <kind>: not UTF-8 text: byte 0xe9 at line L column C; save the file as UTF-8
     PATH: <kind>: malformed YAML at line L column C: <problem>
     PATH: <kind>: expected a mapping, got list
     PATH: <kind>: unknown key 'lr' (did you mean 'lr_scheduler'?); known: ...
@@ -19,17 +20,14 @@ from typing import Any
 import yaml
 
 from globmed.errors import GlobMedError
+from globmed.text_io import label, read_text
 
 
 def read_yaml(path: str | Path, kind: str = "") -> Any:
     """Any YAML document; a file that cannot be read or parsed is one line naming the path, line and column
     (and the kind of file, when the caller knows it)."""
-    path = Path(path)
-    where = f"{path}: {kind}" if kind else str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise GlobMedError(f"{where}: cannot read: {getattr(err, 'strerror', None) or err}") from None
+    where = label(path, kind)
+    text = read_text(path, kind)
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as err:

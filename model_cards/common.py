@@ -18,6 +18,7 @@ import yaml
 from globmed.errors import GlobMedError
 from globmed.layout import HUB_DATASET_NAME, SPACE_DIRNAME
 from globmed.provenance import library_versions
+from globmed.text_io import read_text
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def read_front_matter(path: Path) -> dict[str, Any]:
     """Metadata of a card file, or {} when there is no such file."""
     if not path.is_file():
         return {}
-    return split_front_matter(path.read_text(encoding="utf-8"), str(path))[0]
+    return split_front_matter(read_text(path, "card"), str(path))[0]
 
 
 def percent(value: float | None, digits: int = 1) -> str:

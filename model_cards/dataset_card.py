@@ -8,7 +8,6 @@ GlobMed-Bench tasks that model repos' `.eval_results/*.yaml` point at.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from globmed.errors import GlobMedError
 from globmed.languages import get_language, known_language_codes
 from globmed.schema import SPLITS
 from globmed.tasks import get_task, task_names
+from globmed.text_io import read_json
 from model_cards.common import DISCLAIMER, card_versions, dataset_repo_id, read_front_matter, render_card
 
 logger = logging.getLogger(__name__)
@@ -83,15 +83,9 @@ class BuildInfo:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GlobMedError(f"{path}: not found; the dataset folder must come from `globmed build`") from None
-    except (OSError, json.JSONDecodeError) as err:
-        raise GlobMedError(f"{path}: cannot read JSON ({err})") from None
-    if not isinstance(data, dict):
-        raise GlobMedError(f"{path}: must be a JSON object")
-    return data
+    if not path.exists():
+        raise GlobMedError(f"{path}: not found; the dataset folder must come from `globmed build`")
+    return read_json(path, expect=dict)
 
 
 def size_category(total: int) -> str:
@@ -162,6 +156,7 @@ def build_dataset_card(folder: Path, org: str | None = None):
         splits=list(SPLITS),
         count_rows=count_rows,
         sources=[{**src, "languages": src.get("languages") or []} for src in sources],
+        missing_sources=list(report.get("missing_sources") or []),
         citations=[str(src["citation"]).strip() for src in sources if src.get("citation")],
         report={
             "rows_read": int(report["rows_read"]), "rows_kept": int(report["rows_kept"]),

@@ -8,7 +8,6 @@ the base model's run is the one named by that run's `model.base_model`, giving t
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from globmed.errors import GlobMedError
 from globmed.languages import get_language, language_codes
 from globmed.layout import RESULTS_DIRNAME
 from globmed.results import RunResult, load_results_dir
+from globmed.text_io import read_json
 from model_cards.common import (
     DISCLAIMER,
     card_versions,
@@ -43,12 +43,9 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 def read_training_info(model_dir: Path) -> dict[str, Any]:
     path = Path(model_dir) / TRAINING_FILE
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise GlobMedError(f"{path}: not found; is {model_dir} a model trained with `globmed train`?") from None
-    except (OSError, json.JSONDecodeError) as err:
-        raise GlobMedError(f"{path}: cannot read JSON ({err})") from None
+    if not path.exists():
+        raise GlobMedError(f"{path}: not found; is {model_dir} a model trained with `globmed train`?")
+    info = read_json(path, "training info", expect=dict)
     missing = [key for key in REQUIRED_TRAINING_KEYS if key not in info]
     if missing:
         raise GlobMedError(f"{path}: missing key(s) {', '.join(missing)}")

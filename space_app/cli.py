@@ -59,6 +59,7 @@ class SpaceCommand(Command):
             settings.results_dir = DEFAULT_RESULTS_DIR
         if settings.chat_model is not None and not settings.chat_model.is_dir():
             raise GlobMedError(f"--chat-model {settings.chat_model} is not a folder")
+        check_port(args.host, args.port)  # before Gradio is imported: a bad port is one line, at once
         from space_app.app import create_app, launch
 
         logger.info("space: results=%s repo=%s data=%s chat_model=%s endpoint=%s", settings.results_dir,
@@ -85,3 +86,21 @@ class SpaceCommand(Command):
         else:
             print(f"rejected: {submission.reject(data_dir, args.reject)}")
         return 0
+
+
+def check_port(host: str, port: int) -> None:
+    """The port is a TCP port number and nothing listens on it yet (SO_REUSEADDR, as the server binds, so a port
+    in TIME_WAIT after a restart is not refused); Gradio would otherwise fail with a traceback."""
+    import socket
+
+    from globmed.errors import GlobMedError
+
+    if not 1 <= port <= 65535:
+        raise GlobMedError(f"--port {port}: not a port number; expected 1 to 65535 (default 7860)")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise GlobMedError(f"--port {port}: cannot listen on {host}:{port} ({err.strerror or err}); "
+                               "is another server using it? pick another --port") from None

@@ -18,7 +18,8 @@ from dataset_builder.infer.common import Guess, split_of, words
 from dataset_builder.infer.fields import FieldDraft, field_names, find_id, id_candidates, infer_fields, value_of
 from dataset_builder.infer.language import code_of, detect_language
 from dataset_builder.infer.layout import Layout, infer_layouts, list_layout
-from dataset_builder.infer.read import FileSample, sample_file
+from dataset_builder.infer.read import FileSample, archive_of, expand_archive, sample_file
+from globmed.errors import GlobMedError
 
 
 @dataclass
@@ -30,11 +31,21 @@ class SourceDraft:
 
 
 def draft_sources(paths: list[Path], limit: int = 2000) -> tuple[list[SourceDraft], Path]:
-    """The source entries for the files, and their common folder (the sources' `path`)."""
-    unique = list(dict.fromkeys(Path(p).absolute() for p in paths))
+    """The source entries for the files, and their common folder (the sources' `path`). A zip archive stands
+    for its data members (or a path may run through one: `data.zip/US/test.jsonl`); the entries then name the
+    archive and the member pattern inside it."""
+    unique = list(dict.fromkeys(m for p in paths for m in expand_archive(Path(p).absolute())))
     samples = [sample_file(p, limit) for p in unique]
     root = Path(os.path.commonpath([p.parent for p in unique]))
     drafts = [d for group in _groups(samples) for d in _draft_group(group, root)]
+    archive = archive_of(root)
+    if archive is not None:
+        inner = root.relative_to(archive).as_posix()
+        drafts = [_in_archive(d, archive.name, "" if inner == "." else inner) for d in drafts]
+        root = archive.parent
+    elif any(archive_of(p) for p in unique):
+        raise GlobMedError("files inside a zip archive and outside it (or in two archives) are no one source: "
+                           "run `globmed sources infer` on each archive and on the other files separately")
     seen: Counter[str] = Counter()
     for d in drafts:
         base = d.keys["id"].value
@@ -42,6 +53,26 @@ def draft_sources(paths: list[Path], limit: int = 2000) -> tuple[list[SourceDraf
         if seen[base] > 1:
             d.keys["id"] = Guess(f"{base}_{seen[base]}", d.keys["id"].why)
     return drafts, root
+
+
+def _in_archive(draft: SourceDraft, archive: str, inner: str) -> SourceDraft:
+    """A draft over paths through a zip archive: `files` becomes `archive:` + `members:` (patterns inside the
+    archive), in the same place among the keys."""
+    def member(pattern: str) -> str:
+        return f"{inner}/{pattern}" if inner else pattern
+
+    keys: dict[str, Guess] = {}
+    for key, guess in draft.keys.items():
+        if key == "files":
+            value = guess.value
+            value = member(value) if isinstance(value, str) else [{**e, "path": member(e["path"])} for e in value]
+            keys["archive"] = Guess(archive, "a zip archive: its members are read in place")
+            keys["members"] = Guess(value, guess.why)
+        elif key == "file_overrides" and guess.value:
+            keys[key] = Guess({lang: member(p) for lang, p in guess.value.items()}, guess.why)
+        else:
+            keys[key] = guess
+    return SourceDraft(keys, draft.fields)
 
 
 def _groups(samples: list[FileSample]) -> list[list[FileSample]]:

@@ -13,18 +13,27 @@ import csv
 import io
 import json
 import re
+import zipfile
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from dataset_builder.infer.common import Guess
-from dataset_builder.readers import COMPRESSED, decode_text, read_rows, sniff_delimiter
+from dataset_builder.readers import (
+    SUFFIX_FORMATS,
+    Member,
+    SourcePath,
+    decode_text,
+    format_of,
+    open_member,
+    parquet_file,
+    read_rows,
+    sniff_delimiter,
+)
 from dataset_builder.record_paths import find_record_lists, walk_records
 from globmed.errors import GlobMedError
 
-SUFFIX_FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv",
-                  ".parquet": "parquet", ".pq": "parquet"}
 _LETTER = re.compile(r"\(?[A-Ja-j][.)]?")
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 
@@ -43,19 +52,54 @@ class FileSample:
     top: dict[str, Any] = field(default_factory=dict)  # scalar keys of a top-level JSON object (language: en)
 
 
+def archive_of(path: Path) -> Path | None:
+    """The zip archive a path runs through (`data.zip/US/test.jsonl`), or is; None for a plain path."""
+    return next((p for p in (path, *path.parents) if p.suffix.lower() == ".zip" and p.is_file()), None)
+
+
+def expand_archive(path: Path) -> list[Path]:
+    """A zip archive stands for its data members, each as a path through it (`data.zip/US/test.jsonl`): their
+    names make the layout, and the draft turns that pattern into `archive:` + `members:`. Other paths as given."""
+    if path.suffix.lower() != ".zip" or not path.is_file():
+        return [path]
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [name for name in archive.namelist() if not name.endswith("/") and format_of(name)]
+    except (zipfile.BadZipFile, OSError) as err:
+        raise GlobMedError(f"{path}: not a readable zip archive ({err})") from None
+    if not names:
+        raise GlobMedError(f"{path}: no {', '.join(sorted(SUFFIX_FORMATS))} member in this archive")
+    return [path / name for name in names]
+
+
+def _source(path: Path) -> SourcePath:
+    """The file to read: `path`, or the member of the zip archive the path runs through."""
+    archive = archive_of(path)
+    if archive is None or archive == path:
+        if not path.is_file():
+            raise GlobMedError(f"{path}: no such file")
+        return path
+    return open_member(archive, path.relative_to(archive).as_posix())
+
+
+def _head(source: SourcePath) -> bytes:
+    if isinstance(source, Member):
+        return source.read_bytes()[:4]
+    with source.open("rb") as handle:
+        return handle.read(4)
+
+
 def sample_file(path: Path, limit: int) -> FileSample:
-    """The first `limit` rows of `path`; unreadable files and unknown formats are one-line errors."""
-    if not path.is_file():
-        raise GlobMedError(f"{path}: no such file")
-    suffix = Path(path.stem).suffix if path.suffix.lower() in COMPRESSED else path.suffix  # train.jsonl.gz
-    fmt = SUFFIX_FORMATS.get(suffix.lower())
+    """The first `limit` rows of `path` (or of the zip member it names); unreadable files and unknown formats
+    are one-line errors."""
+    source = _source(path)
+    fmt = format_of(path.name)  # train.jsonl.gz: jsonl
     try:
         if fmt is None:
-            with path.open("rb") as handle:
-                fmt = "parquet" if handle.read(4) == b"PAR1" else None
+            fmt = "parquet" if _head(source) == b"PAR1" else None
         if fmt == "parquet":
-            return _sample_parquet(path, limit)
-        text = decode_text(path)
+            return _sample_parquet(path, source, limit)
+        text = decode_text(source)
     except OSError as err:
         raise GlobMedError(f"{path}: cannot read: {err.strerror}") from None
     if fmt is None:
@@ -64,7 +108,8 @@ def sample_file(path: Path, limit: int) -> FileSample:
             raise GlobMedError(f"{path}: unknown format (suffix {path.suffix or 'none'!r}); infer reads "
                                f"{', '.join(sorted(SUFFIX_FORMATS))} files")
         fmt = "json"
-    sample = _sample_json(path, text, fmt, limit) if fmt in ("json", "jsonl") else _sample_csv(path, text, fmt, limit)
+    sample = (_sample_json(path, source, text, fmt, limit) if fmt in ("json", "jsonl")
+              else _sample_csv(path, text, fmt, limit))
     if not sample.rows:
         raise GlobMedError(f"{path}: {sample.how}, none of them a record (an object of fields): nothing to infer from")
     return sample
@@ -73,7 +118,7 @@ def sample_file(path: Path, limit: int) -> FileSample:
 # -- JSON ------------------------------------------------------------------------------------------------------
 
 
-def _sample_json(path: Path, text: str, fmt: str, limit: int) -> FileSample:
+def _sample_json(path: Path, source: SourcePath, text: str, fmt: str, limit: int) -> FileSample:
     if fmt == "json":
         try:
             data = json.loads(text)
@@ -89,7 +134,7 @@ def _sample_json(path: Path, text: str, fmt: str, limit: int) -> FileSample:
                 return _sample_object(path, data, limit)
             raise GlobMedError(f"{path}: a JSON {type(data).__name__}, not records")
     lines = [line for line in text.splitlines() if line.strip()]
-    rows = [r for _, r in islice(read_rows(path, "jsonl"), limit) if isinstance(r, dict)]
+    rows = [r for _, r in islice(read_rows(source, "jsonl"), limit) if isinstance(r, dict)]
     if not rows:
         raise GlobMedError(f"{path}: no JSON object on its first {min(limit, len(lines))} lines")
     how = "JSON Lines" + (" (despite the .json name)" if path.suffix.lower() == ".json" else "")
@@ -208,12 +253,10 @@ def headerless_columns(records: list[list[str]]) -> list[str]:
 # -- Parquet -----------------------------------------------------------------------------------------------------
 
 
-def _sample_parquet(path: Path, limit: int) -> FileSample:
-    import pyarrow.parquet as pq
-
+def _sample_parquet(path: Path, source: SourcePath, limit: int) -> FileSample:
     try:
-        total = pq.ParquetFile(path).metadata.num_rows
-        rows = [r for _, r in islice(read_rows(path, "parquet"), limit) if isinstance(r, dict)]
+        total = parquet_file(source).metadata.num_rows
+        rows = [r for _, r in islice(read_rows(source, "parquet"), limit) if isinstance(r, dict)]
     except (OSError, ValueError) as err:
         raise GlobMedError(f"{path}: not a readable Parquet file: {str(err).splitlines()[0]}") from None
     return FileSample(path, "parquet", rows, total, f"Parquet, {total} rows")

@@ -30,8 +30,8 @@ def _line(indent: str, key: str, guess: Guess) -> list[str]:
     if guess.value is None:
         return [f"{indent}# {key}: not set{' — ' + why if why else ''}"]
     comment = f"  # {why}" if why else ""
-    if key == "files" and isinstance(guess.value, list):
-        return [f"{indent}files:{comment}"] + [f"{indent}  - {flow(entry)}" for entry in guess.value]
+    if key in ("files", "members") and isinstance(guess.value, list):
+        return [f"{indent}{key}:{comment}"] + [f"{indent}  - {flow(entry)}" for entry in guess.value]
     return [f"{indent}{key}: {flow(guess.value)}{comment}"]
 
 

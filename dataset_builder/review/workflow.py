@@ -9,7 +9,7 @@ when the expert revised the text.
 from __future__ import annotations
 
 import csv
-import json
+import io
 import logging
 import statistics
 from collections import Counter, defaultdict
@@ -27,6 +27,7 @@ from dataset_builder.review.sheets import (
 )
 from globmed.atomic import atomic_write_json, atomic_write_text
 from globmed.errors import GlobMedError
+from globmed.text_io import read_json, read_text
 from globmed.yaml_io import load_mapping
 
 logger = logging.getLogger(__name__)
@@ -50,10 +51,7 @@ def _file(translations: Path, entry: dict[str, Any], lang: str, split: str) -> P
 def _read_rows(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise GlobMedError(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from err
+    return read_json(path, "translations", expect=list)
 
 
 def export_sheets(translations: Path, out: Path, languages: list[str] | None, per_language: int, seed: int) -> dict:
@@ -124,7 +122,7 @@ def import_sheets(translations: Path, sheets: list[Path]) -> dict[str, Any]:
         if not sheet.is_file():
             errors.append(f"{sheet}: no such file")
             continue
-        with sheet.open(encoding="utf-8-sig", newline="") as handle:
+        with io.StringIO(read_text(sheet, "review sheet"), newline="") as handle:
             reader = csv.DictReader(handle)
             missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
             if missing:

@@ -15,6 +15,7 @@ neighbours, since there is no space to look for.
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import unicodedata
 from collections import deque
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from globmed.errors import GlobMedError
 from globmed.languages import language_registry
+from globmed.text_io import read_text
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +132,7 @@ class Glossary:
             raise GlobMedError(f"glossary {path}: no such file")
         registry = language_registry()
         glossary = cls()
-        with path.open(encoding="utf-8", newline="") as handle:
+        with io.StringIO(read_text(path, "glossary"), newline="") as handle:
             for lineno, row in enumerate(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE), start=1):
                 if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
                     continue

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from dataset_builder.translate.units import SourceItem, item_from_row
 from globmed.data import load_split
 from globmed.errors import GlobMedError
 from globmed.schema import SPLITS, TASKS
+from globmed.text_io import read_json
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +62,5 @@ def source_metadata(dataset: str | Path) -> dict[str, dict[str, Any]]:
     report = Path(dataset) / "build_report.json"
     if not report.is_file():
         return {}
-    try:
-        data = json.loads(report.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise GlobMedError(f"{report}: not valid JSON ({err.msg} at line {err.lineno})") from err
+    data = read_json(report, "build report", expect=dict)
     return {s["id"]: s for s in data.get("sources", []) if isinstance(s, dict) and "id" in s}

@@ -46,7 +46,19 @@ def load_prompts(path: str | Path | None = None) -> PromptSet:
         if not isinstance(entry, dict):
             raise GlobMedError(f"{where}: expected a mapping with system and user templates")
         check_keys(entry, ("system", "user"), where, required=("system", "user"))
-        templates[step] = {k: env.from_string(entry[k]) for k in ("system", "user")}
+        templates[step] = {k: _template(env, entry[k], f"{where}: {k}") for k in ("system", "user")}
     text = path.read_text(encoding="utf-8")  # hashed as text, as before: earlier cache keys stay valid
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
     return PromptSet(version=f"{data['version']}+{digest}", templates=templates)
+
+
+def _template(env: Any, source: Any, where: str) -> Any:
+    """A compiled Jinja template; a non-string or a syntax error is one line naming the step and the line."""
+    import jinja2
+
+    if not isinstance(source, str):
+        raise GlobMedError(f"{where}: expected a template string, got {type(source).__name__}")
+    try:
+        return env.from_string(source)
+    except jinja2.TemplateSyntaxError as err:
+        raise GlobMedError(f"{where}: template syntax error at line {err.lineno}: {err.message}") from None

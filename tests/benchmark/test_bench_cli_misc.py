@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from support.needs import need_module
 
 from globmed_kit.cli import main
 
@@ -133,7 +134,7 @@ def test_lmeval_export_parses_with_lm_eval(tiny_dataset_dir, tmp_path):
     task = yaml.safe_load((out / "sw" / "globmed_sw_mcqa.yaml").read_text())
     assert task["dataset_path"] == "parquet" and task["output_type"] == "multiple_choice"
     assert len(list(out.rglob("*.yaml"))) == 12 * 3 + 12 + 1
-    lm_eval = pytest.importorskip("lm_eval")  # installed by `make bench-*` only
+    lm_eval = need_module("lm_eval", "pip install -e '.[dev]' (lm-eval is a test dependency)")
     from lm_eval.tasks import TaskManager
 
     from benchmark.prompts import load_prompts

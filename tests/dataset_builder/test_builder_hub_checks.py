@@ -58,13 +58,17 @@ def test_missing_fields_named_with_fields_present_and_close_match(fields, extra,
 def test_mapped_fields_of_a_real_sources_yaml():
     specs, _ = load_sources("english")
     headqa = next(s for s in specs if s.id == "headqa")
-    assert mapped_fields(headqa) == [("id", "qid"), ("question", "qtext"), ("options", "answers"), ("answer", "ra"),
-                                     ("option_key", "answers[].atext"), ("needs_image.field", "image")]
+    assert mapped_fields(headqa) == [("id", "exam"), ("id", "qid"), ("question", "qtext"), ("options", "answers"),
+                                     ("answer", "ra"), ("option_key", "answers[].atext"),
+                                     ("option_id", "answers[].aid"), ("needs_image.field", "image")]
     assert mapped_fields(next(s for s in specs if s.id == "expertqa")) == []  # a named adapter maps no field
-    missing = missing_fields(headqa, [{"qid": "1", "qtext": "Q?", "ra": "1", "answers": [{"aid": 1, "text": "a"}]}])
+    row = {"exam": "Cuaderno_2013_1_B", "qid": "1", "qtext": "Q?", "ra": "1", "answers": [{"id": 1, "text": "a"}]}
+    missing = missing_fields(headqa, [row])
+    fields = "fields: exam, qid, qtext, ra, answers"
     assert [m.message() for m in missing] == [
-        "option_key: no field 'answers[].atext' (fields: qid, qtext, ra, answers; did you mean 'answers[].text'?)",
-        "needs_image.field: no field 'image' (fields: qid, qtext, ra, answers)",
+        f"option_key: no field 'answers[].atext' ({fields}; did you mean 'answers[].text'?)",
+        f"option_id: no field 'answers[].aid' ({fields}; did you mean 'answers[].id'?)",
+        f"needs_image.field: no field 'image' ({fields})",
     ]
 
 

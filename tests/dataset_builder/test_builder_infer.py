@@ -160,6 +160,37 @@ def test_headqa_nested_exams(realdata, tmp_path):
                for r in rows)
 
 
+def test_zip_archive_drafted_as_archive_and_members(realdata, tmp_path):
+    """The real HEAD-QA split files zipped (with a README beside them, as the Hub zip has): infer drafts
+    `archive:` + `members:` and the draft builds exactly the rows of the same files unzipped."""
+    import zipfile
+
+    folder = _english(realdata) / "head_qa/data/HEAD_EN"
+    files = [folder / f"{split}_HEAD_EN.json" for split in ("train", "dev", "test")]
+    archive = tmp_path / "data" / "head-qa.zip"
+    archive.parent.mkdir()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("HEAD_EN/README.txt", "not data")
+        for file in files:
+            zipped.write(file, f"HEAD_EN/{file.name}")
+    text, data = _draft([archive], tmp_path / "zipped.yaml")
+    (source,) = data["sources"]
+    assert (source["path"], source["archive"], source["members"]) == ("data", "head-qa.zip",
+                                                                      "HEAD_EN/{split}_HEAD_EN.json")
+    assert "files" not in source and "archive: head-qa.zip  # a zip archive: its members are read in place" in text
+    _, plain = _draft(files, tmp_path / "plain.yaml")
+    assert source["fields"] == plain["sources"][0]["fields"]
+    builds = {}
+    for name, drafted in (("zipped", data), ("plain", plain)):
+        path = _write_yaml({"build": OFF, **drafted}, tmp_path / f"{name}.yaml")
+        result = run_build(path, tmp_path / f"out-{name}", progress=False)
+        builds[name] = (result.report["rows_read"], pq.read_table(result.out / "data" / "en" / "mcqa").to_pylist())
+    assert builds["zipped"] == builds["plain"] and builds["zipped"][0] == 6765
+    _, one = _draft([archive / "HEAD_EN" / "dev_HEAD_EN.json"], tmp_path / "one.yaml")  # a path through the zip
+    assert (one["sources"][0]["members"], one["sources"][0]["splits"]) == ("HEAD_EN/{split}_HEAD_EN.json",
+                                                                          {"validation": "dev"})
+
+
 def test_medmcqa_columns_and_one_based_cop(realdata, tmp_path):
     file = _english(realdata) / "medmcqa/benchmark/english_medmcqa/MedMCQA_test.json"
     text, data = _draft([file], tmp_path / "medmcqa.yaml")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -94,15 +95,22 @@ def test_dry_run_plan_lists_repos_files_and_sizes(released, space_source, capsys
 
 
 def fake_remote(folder: Path, lfs_suffixes=(".parquet", ".safetensors")) -> list:
-    """The listing the Hub would return after the folder was pushed (LFS for binaries, git blob ids else)."""
+    """The listing the Hub would return after the folder was pushed (LFS for binaries, git blob ids else).
+
+    The ids come from git itself (`git hash-object`) and the LFS oids from hashlib, never from the product's
+    hashing, so a wrong blob id in the product makes the plan re-upload and this test fail.
+    """
     from huggingface_hub.hf_api import RepoFile
 
+    entries = repo_files(folder)
+    blob_ids = subprocess.run(["git", "hash-object", "--no-filters", "--", *(str(e.local) for e in entries)],
+                              capture_output=True, text=True, check=True).stdout.split()
     items = []
-    for entry in repo_files(folder):
+    for entry, blob_id in zip(entries, blob_ids, strict=True):
         lfs = None
         if entry.path_in_repo.endswith(lfs_suffixes):
-            lfs = {"size": entry.size, "oid": entry.sha256, "pointerSize": 134}
-        items.append(RepoFile(path=entry.path_in_repo, size=entry.size, oid=entry.git_blob_id(), lfs=lfs))
+            lfs = {"size": entry.size, "oid": hashlib.sha256(entry.local.read_bytes()).hexdigest(), "pointerSize": 134}
+        items.append(RepoFile(path=entry.path_in_repo, size=entry.size, oid=blob_id, lfs=lfs))
     return items
 
 

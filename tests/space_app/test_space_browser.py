@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
 import pytest
+from support.needs import need_executable, need_module
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="/usr/bin/chromium missing (apt-get install chromium; .ci/run does)"),
-]
+# Debian's chromium; GLOBMED_CHROMIUM points elsewhere (the test of the CI rule points it at nothing)
+CHROMIUM = Path(os.environ.get("GLOBMED_CHROMIUM", "/usr/bin/chromium"))
+pytestmark = pytest.mark.browser
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
@@ -31,11 +30,19 @@ def served(results_dir, tiny_model_dir, tmp_path_factory, free_port_factory):
     demo.close()
 
 
+@pytest.fixture(scope="session")
+def browser_tools():
+    """Chromium's path and playwright, or fail (CI) / skip; session scope puts this check before the app and
+    the tiny model are built."""
+    executable = need_executable(CHROMIUM, "apt-get install chromium (.ci/run does)")
+    return executable, need_module("playwright.sync_api", "pip install -e '.[dev]'")
+
+
 @pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
+def browser(browser_tools):
+    executable, playwright = browser_tools
     with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = p.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

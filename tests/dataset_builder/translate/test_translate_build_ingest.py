@@ -1,6 +1,4 @@
 """Integration with the builder: `globmed build --sources OUT/sources.yaml` ingests what `globmed translate` wrote.
-
-Skipped until the builder (dataset_builder.cli:BuildCommand, written in parallel) is present in the tree.
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ from translate_helpers import published_rows
 from globmed_kit.cli import main
 
 pytestmark = pytest.mark.server
-pytest.importorskip("dataset_builder.cli", reason="the dataset builder is not in this tree yet")
 
 
 def test_build_ingests_translations(tmp_path, tiny_dataset_dir, mock_server):
