@@ -20,6 +20,7 @@ nesting deeper than `MAX_DEPTH`, each with its path.
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import re
@@ -29,6 +30,8 @@ from typing import Any
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
+
+from globmed.text_io import not_utf8
 
 # Strict types (no "8" for 8), unknown keys refused, NaN and infinity refused in float fields.
 STRICT = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
@@ -45,18 +48,24 @@ class DocumentError(ValueError):
 
 
 def parse_document(raw: bytes | str) -> Any:
-    """JSON text (UTF-8 bytes or str) to Python values that pass `check_tree`; else `DocumentError`."""
+    """JSON text (UTF-8 bytes, a BOM dropped, or str) to Python values that pass `check_tree`; else `DocumentError`.
+
+    The messages word a bad file as globmed.text_io does for every other file the kit reads.
+    """
     if isinstance(raw, bytes):
+        body = raw.removeprefix(codecs.BOM_UTF8)
         try:
-            raw = raw.decode("utf-8")
+            raw = body.decode("utf-8")
         except UnicodeDecodeError as err:
-            raise DocumentError(f"not UTF-8 text (byte {err.start})") from None
+            raise DocumentError(not_utf8(body, err.start)) from None
     try:
         data = json.loads(raw)  # NaN and Infinity are read, then refused with their path by check_tree
     except RecursionError:
-        raise DocumentError("not valid JSON (nested too deep)") from None
-    except ValueError as err:  # JSONDecodeError, or an integer longer than Python reads
-        raise DocumentError(f"not valid JSON ({one_line(str(err))})") from None
+        raise DocumentError("not valid JSON: nested too deep") from None
+    except json.JSONDecodeError as err:
+        raise DocumentError(f"not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+    except ValueError as err:  # an integer longer than Python reads
+        raise DocumentError(f"not valid JSON: {one_line(str(err))}") from None
     check_tree(data)
     return data
 
