@@ -52,7 +52,7 @@ def base_config(values: dict[str, Any]) -> RunConfig:
     from benchmark.backends import BACKENDS, BackendConfig
     from benchmark.config import JudgeConfig, RunConfig
     from globmed.languages import parse_languages
-    from globmed.results import ModelInfo
+    from globmed.results import model_info
     from globmed.tasks import parse_tasks
 
     backend_flags, model_flags, run_flags, judge_flags = flag_sets()
@@ -66,7 +66,7 @@ def base_config(values: dict[str, Any]) -> RunConfig:
     name = values.get("name") or (Path(model).name if Path(model).exists() else model) or "model"
     judge = JudgeConfig(**judge_flags.kwargs(values)) if values.get("judge_model") else None
     return RunConfig(
-        model=ModelInfo(**{**model_flags.kwargs(values), "name": name, "path": model}),
+        model=model_info("model options", **{**model_flags.kwargs(values), "name": name, "path": model}),
         backend_config=BackendConfig(**backend_flags.kwargs(values)),
         judge=judge,
         **run_values,

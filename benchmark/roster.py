@@ -30,7 +30,7 @@ from typing import Any
 from benchmark.backends import BACKENDS, BackendConfig
 from benchmark.config import RunConfig
 from globmed.errors import GlobMedError
-from globmed.results import MODEL_TYPES, ModelInfo
+from globmed.results import MODEL_TYPES, model_info
 from globmed.yaml_io import check_keys, load_mapping
 
 MODEL_KEYS = {"name", "type", "size_b", "base_model", "link", "revision"}
@@ -64,13 +64,13 @@ def load_roster(path: str | Path, base: RunConfig) -> list[RunConfig]:
             raise GlobMedError(f"{where}: type {merged['type']!r} is not one of {', '.join(MODEL_TYPES)}")
         if merged.get("backend", base.backend) not in BACKENDS:
             raise GlobMedError(f"{where}: {BACKENDS.unknown_message(merged['backend'])}")
-        configs.append(_entry_config(merged, base))
+        configs.append(_entry_config(merged, base, where))
     return configs
 
 
-def _entry_config(entry: dict[str, Any], base: RunConfig) -> RunConfig:
+def _entry_config(entry: dict[str, Any], base: RunConfig, where: str) -> RunConfig:
     model_path = str(entry.get("model", entry["name"]))
-    info = ModelInfo(path=model_path, **{k: entry[k] for k in MODEL_KEYS if k in entry})
+    info = model_info(where, path=model_path, **{k: entry[k] for k in MODEL_KEYS if k in entry})
     backend_config = replace(
         copy.deepcopy(base.backend_config),
         model=model_path,

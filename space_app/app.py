@@ -235,15 +235,20 @@ def create_app(
     The tab builders lay out components; the events are wired here, after every tab exists, because some cross
     tabs (the leaderboard's filters also drive the gap chart; a reload refreshes the pickers of two tabs).
     """
-    import gradio as gr
-
-    from space_app import chat
-    from space_app.callbacks import Callbacks, SpaceState
+    import os
 
     settings = settings or SpaceSettings.from_env(
         results_dir=results_dir, data_dir=data_dir, results_repo=results_repo, requests_repo=requests_repo,
         chat_model=chat_model, chat_endpoint=chat_endpoint, chat_endpoint_model=chat_endpoint_model,
     )
+    # Uploads land in DATA_DIR (and are deleted once checked), not in Gradio's folder under /tmp. Set before
+    # Gradio is imported and before any component exists: both read it then.
+    os.environ["GRADIO_TEMP_DIR"] = str(settings.upload_dir.resolve())
+    import gradio as gr
+
+    from space_app import chat
+    from space_app.callbacks import Callbacks, SpaceState
+
     state = SpaceState(settings)
     backends = chat.configured_backends(settings.chat_model, settings.chat_endpoint, settings.chat_endpoint_model,
                                         chat_api_key(), settings.chat_max_new_tokens, settings.chat_temperature)
@@ -266,7 +271,7 @@ def create_app(
               on.update_tables, inputs=controls, outputs=table_outputs, show_progress="hidden")
         gr.on([charts.runs.change, demo.load], on.language_plot, inputs=charts.runs, outputs=charts.language_chart)
         model.choice.change(on.model_details, inputs=model.choice, outputs=[model.header, model.sources, model.command])
-        submit.button.click(on.handle_submission, inputs=submit.upload, outputs=submit.result)
+        submit.button.click(on.handle_submission, inputs=submit.upload, outputs=submit.result, preprocess=False)
         board.refresh_button.click(on.refresh, outputs=[charts.runs, model.choice, board.backends_box]).then(
             on.update_tables, inputs=controls, outputs=table_outputs)
         talk.language.change(on.examples_for, inputs=talk.language, outputs=talk.example)

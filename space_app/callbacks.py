@@ -34,9 +34,10 @@ class SpaceState:
                                 settings.hub_cache_dir)
         self.board = Leaderboard(self.report.runs)
 
-    def known_run_ids(self) -> set[str]:
-        pending = {run.run_id for _, run in sub.list_pending(self.settings.data_dir)}
-        return {run.run_id for run in self.board.runs} | pending
+    def known(self) -> sub.Known:
+        """The runs a submission must differ from: the leaderboard's and the pending ones (read now)."""
+        pending = [run for _, run in sub.list_pending(self.settings.data_dir).runs]
+        return sub.Known.of([*self.board.runs, *pending])
 
 
 class Callbacks:
@@ -89,10 +90,12 @@ class Callbacks:
     def language_plot(self, run_ids: list[str] | None):
         return plots.language_scores(self.state.board, list(run_ids or []))
 
-    def handle_submission(self, upload: str | None) -> str:
-        settings = self.state.settings
-        return sub.submit_upload(upload, settings.data_dir, settings.max_upload_bytes, self.state.known_run_ids(),
-                                 settings.requests_repo)
+    def handle_submission(self, upload: dict | None) -> str:
+        """The Submit button, wired with `preprocess=False`: `upload` is Gradio's file record, whose `path` Gradio
+        has checked to lie in its upload folder. (Preprocessing a "filepath" File leaves an empty temp file there
+        on every call in Gradio 6; the raw record leaves nothing once `submit_upload` deletes the upload.)"""
+        path = upload.get("path") if isinstance(upload, dict) else None
+        return sub.submit_upload(path, self.state.settings, self.state.known())
 
     def refresh(self):
         """Re-read the results; new run choices for both pickers and the backends now present."""

@@ -75,9 +75,11 @@ class SpaceCommand(Command):
 
         if args.list_pending:
             pending = submission.list_pending(data_dir)
-            for submission_id, run in pending:
+            for submission_id, run in pending.runs:
                 print(f"{submission_id}\t{run.run_id}\t{run.model.name}\t{run.model.type}")
-            if not pending:
+            for name, reason in pending.skipped.items():
+                print(f"skipped {name} (reject it or fix it): {reason}")
+            if not pending.runs and not pending.skipped:
                 print(f"no pending submissions in {data_dir / 'pending'}")
             return 0
         if args.approve:

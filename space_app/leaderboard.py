@@ -52,9 +52,12 @@ def search_terms(text: str) -> list[str]:
 
 
 def model_link(run: RunResult) -> str:
-    """The model card URL: ModelInfo.link if it is http(s), else the Hub page of a Hub-id path, else ""."""
+    """The model card URL: ModelInfo.link if it is https, else the Hub page of a Hub-id path, else "".
+
+    Show it through `markdown_link`, which percent-encodes it.
+    """
     link = (run.model.link or "").strip()
-    if link.lower().startswith(("https://", "http://")):
+    if link.lower().startswith("https://"):
         return link
     path = (run.model.path or "").strip()
     if HUB_ID.match(path) and not path.startswith((".", "/")):

@@ -11,7 +11,7 @@ import pandas as pd
 from globmed.languages import language_codes
 from globmed.results import RunResult
 from globmed.schema import TASKS
-from space_app.leaderboard import as_float, ci_half_width, escape_markdown, model_link, score_text
+from space_app.leaderboard import as_float, ci_half_width, escape_markdown, markdown_link, model_link, score_text
 
 SOURCE_COLUMNS = ["Language", "Task", "Source", "Metric", "Score", "n", "Unparsed"]
 
@@ -65,9 +65,7 @@ def reproduce_command(run: RunResult) -> str:
 
 def run_header(run: RunResult) -> str:
     """Markdown header of the model page; every value from the file is escaped."""
-    name = escape_markdown(run.model.name)
-    link = model_link(run)
-    title = f"## [{name}]({link})" if link else f"## {name}"
+    title = "## " + markdown_link(run.model.name, model_link(run))
     size = "undisclosed" if run.model.size_b is None else f"{run.model.size_b:g}B"
     facts = [
         f"type **{escape_markdown(run.model.type)}**", f"size **{size}**",

@@ -18,6 +18,8 @@ DEFAULT_RESULTS_DIR = results_dir(DEFAULT_RELEASE_ROOT)
 DEFAULT_DATA_DIR = DEFAULT_RELEASE_ROOT / "space-data"
 # The bundled sample (written by dataset_builder) whose LiveQA test questions seed the chat examples.
 DEFAULT_SAMPLE_DIR = REPO_ROOT / "dataset_builder" / "sample"
+# Where a submitted model.link may point (https only); a maintainer extends it with GLOBMED_LINK_HOSTS.
+DEFAULT_LINK_HOSTS = ("huggingface.co",)
 
 # Environment variable names (values are read at call time, never at import).
 ENV = {
@@ -28,6 +30,7 @@ ENV = {
     "chat_model": "GLOBMED_CHAT_MODEL",
     "chat_endpoint": "GLOBMED_CHAT_ENDPOINT",
     "chat_endpoint_model": "GLOBMED_CHAT_ENDPOINT_MODEL",
+    "link_hosts": "GLOBMED_LINK_HOSTS",
 }
 # Secrets: only their names live here; values are read when needed and never logged.
 API_KEY_ENV = ("GLOBMED_CHAT_API_KEY", "OPENAI_API_KEY")
@@ -45,6 +48,8 @@ class SpaceSettings:
     data_dir: Path = field(default=DEFAULT_DATA_DIR, metadata={"help": "the app's only writable folder"})
     requests_repo: str = field(default="", metadata={"help": "Hub dataset repo that receives pending submissions"})
     max_upload_bytes: int = field(default=2_000_000, metadata={"help": "largest accepted results JSON"})
+    link_hosts: list[str] = field(default_factory=lambda: list(DEFAULT_LINK_HOSTS), metadata={
+        "help": "hosts a submitted model.link may point to (comma-separated in GLOBMED_LINK_HOSTS)"})
     # --- chat ---
     chat_model: Path | None = field(default=None, metadata={"help": "local model folder for the chat demo"})
     chat_endpoint: str = field(default="", metadata={"help": "OpenAI-compatible base URL, e.g. http://host/v1"})
@@ -58,6 +63,8 @@ class SpaceSettings:
         self.data_dir = Path(self.data_dir)
         self.chat_model = Path(self.chat_model) if self.chat_model else None
         self.sample_dir = Path(self.sample_dir)
+        if isinstance(self.link_hosts, str):
+            self.link_hosts = [host.strip().lower() for host in self.link_hosts.split(",") if host.strip()]
 
     @property
     def pending_dir(self) -> Path:
@@ -66,6 +73,11 @@ class SpaceSettings:
     @property
     def approved_dir(self) -> Path:
         return self.data_dir / "approved"
+
+    @property
+    def upload_dir(self) -> Path:
+        """Gradio's upload folder (GRADIO_TEMP_DIR): inside data_dir, emptied as each upload is checked."""
+        return self.data_dir / "uploads"
 
     @property
     def hub_cache_dir(self) -> Path:

@@ -115,7 +115,8 @@ def test_format_shows_percentages_cis_and_dashes(board):
 
 
 def test_hostile_model_names_and_links_are_inert(exact):
-    run = exact("<script>alert(1)</script>[x](javascript:alert(2))", index=9)
+    run = exact("M", index=9)
+    run.model.name = "<script>alert(1)</script>[x](javascript:alert(2))"  # past the results contract, still inert
     run.model.link = "javascript:alert(3)"
     run.model.path = "./local/model"
     board = Leaderboard([run])
@@ -135,6 +136,23 @@ def test_model_link_prefers_card_then_hub_id(exact):
     assert model_link(run) == "https://example.org/card"
     run.model.link, run.model.path = "", "/abs/path/model"
     assert model_link(run) == ""
+
+
+def test_links_are_percent_encoded_wherever_they_are_rendered(exact):
+    """Rendered by an independent CommonMark renderer: the link stays one link, and no image appears."""
+    from markdown_it import MarkdownIt
+
+    from space_app import model_page
+
+    run = exact("M", index=4)
+    run.model.link = "https://huggingface.co/x)![t](http://evil/a.png)"  # refused on upload; safe here all the same
+    shown, _ = format_table(Leaderboard([run]).table(Query()), Query())
+    for markdown in (model_page.run_header(run), shown.iloc[0, 0]):
+        html = MarkdownIt().render(markdown)
+        assert "<img" not in html and html.count("<a ") == 1
+        assert 'href="https://huggingface.co/x%29%21%5Bt%5D%28http://evil/a.png%29"' in html
+    run.model.link, run.model.path = "http://huggingface.co/x", "./local/model"
+    assert "<a " not in MarkdownIt().render(model_page.run_header(run))  # http is not shown as a link
 
 
 def test_columns_follow_the_registry_and_the_picker(board):

@@ -11,6 +11,7 @@ from globmed.errors import GlobMedError
 from globmed.results import RunResult
 from space_app import submission as sub
 from space_app.results_source import load_runs
+from space_app.settings import SpaceSettings
 
 LIMIT = 200_000
 
@@ -32,44 +33,46 @@ def encode(data) -> bytes:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (("results.sw-mcqa.metrics.acc", 1.5), "is not a number in [0, 1]"),
-        (("results.sw-mcqa.metrics.acc", -0.1), "is not a number in [0, 1]"),
-        (("aggregates.gap", 3.0), "aggregates.gap = 3.0"),
-        (("aggregates.per_language.sw", 1.2), "aggregates.per_language[sw]"),
-        (("aggregates.ci.overall", [0.9, 0.1]), "aggregates.ci.overall"),
-        (("model.size_b", -8), "model.size_b"),
-        (("model.size_b", 1e12), "model.size_b"),
-        (("results.sw-mcqa.n", 10**9), "results[sw-mcqa].n"),
-        (("results.sw-mcqa.n", 0), "inconsistent counts"),
-        (("results.sw-mcqa.metrics.acc_ci_low", 0.99), "does not contain the score"),
-        (("results.sw-mcqa.by_source.medqa.acc", 7), "by_source[medqa][acc]"),
-        (("model.name", "<script>alert(1)</script>"), "must not contain HTML"),
-        (("model.name", "<img src=x onerror=alert(1)>"), "must not contain HTML"),
-        (("model.name", "bad\u202ename"), "control or invisible"),
-        (("model.name", "x" * 500), "at most 100"),
-        (("model.link", "javascript:alert(1)"), "http(s) URL"),
-        (("model.type", "closed"), "model.type 'closed'"),
-        (("run_id", "../../etc/passwd"), "run_id"),
-        (("run_id", "a/b"), "run_id"),
-        (("schema_version", 99), "schema_version must be 1"),
+        (("results.sw-mcqa.metrics.acc", 1.5), "results.sw-mcqa.metrics.acc: Input should be less than or equal to 1"),
+        (("results.sw-mcqa.metrics.acc", -0.1), "results.sw-mcqa.metrics.acc: Input should be greater than or equal"),
+        (("aggregates.gap", 3.0), "aggregates.gap: Input should be less than or equal to 1 (got 3.0)"),
+        (("aggregates.per_language.sw", 1.2), "aggregates.per_language.sw: "),
+        (("aggregates.ci.overall", [0.9, 0.1]), "aggregates.ci.overall: must be [low, high]"),
+        (("model.size_b", -8), "model.size_b: "),
+        (("model.size_b", 1e12), "model.size_b: "),
+        (("results.sw-mcqa.n", 10**9), "results.sw-mcqa.n: "),
+        (("results.sw-mcqa.n", 0), "results.sw-mcqa.n: Input should be greater than or equal to 1"),
+        (("results.sw-mcqa.unparsed", 900), "results.sw-mcqa.unparsed: is more than n"),
+        (("results.sw-mcqa.metrics.acc_ci_low", 0.99), "results.sw-mcqa.metrics: the interval"),
+        (("results.sw-mcqa.by_source.medqa.acc", 7), "results.sw-mcqa.by_source.medqa.acc: must be a score in [0, 1]"),
+        (("model.name", "<script>alert(1)</script>"), "model.name: must not contain HTML"),
+        (("model.name", "<img src=x onerror=alert(1)>"), "model.name: must not contain HTML"),
+        (("model.name", "bad\u202ename"), "model.name: contains control or invisible"),
+        (("model.name", "x" * 500), "model.name: String should have at most 100 characters"),
+        (("model.link", "javascript:alert(1)"), "model.link: must be an https:// URL"),
+        (("model.type", "closed"), "model.type: must be one of proprietary, open, medical, globmed (got 'closed')"),
+        (("run_id", "../../etc/passwd"), "run_id: must be 1-200 letters"),
+        (("run_id", "a/b"), "run_id: "),
+        (("schema_version", 99), "schema_version: must be 1"),
     ],
 )
 def test_hostile_values_are_refused_with_a_reason(run_dict, change, message):
     data = run_dict(2)
     data["results"]["sw-mcqa"]["by_source"] = {"medqa": {"acc": 0.5, "n": 10}}
-    run, check = sub.validate_upload(encode(mutate(data, *change)), LIMIT, set())
+    run, check = sub.validate_upload(encode(mutate(data, *change)), LIMIT, sub.Known())
     assert run is None and not check.ok
-    assert message in check.message
+    assert check.message.startswith(message)
 
 
 def test_unknown_language_and_mismatched_key(run_dict):
     data = run_dict(1)
     data["results"]["xx-mcqa"] = dict(data["results"].pop("sw-mcqa"), language="xx")
-    assert "unknown language 'xx'" in sub.validate_upload(encode(data), LIMIT, set())[1].message
+    message = sub.validate_upload(encode(data), LIMIT, sub.Known())[1].message
+    assert message.startswith("results.xx-mcqa.language: unknown language") and message.endswith("(got 'xx')")
     data = run_dict(1)
     data["results"]["sw-nli"] = data["results"].pop("sw-mcqa")
     data["results"].pop("sw-lfqa")
-    assert "must be 'sw-mcqa'" in sub.validate_upload(encode(data), LIMIT, set())[1].message
+    assert sub.validate_upload(encode(data), LIMIT, sub.Known())[1].message == "results.sw-nli: must be named sw-mcqa"
 
 
 @pytest.mark.parametrize(
@@ -78,25 +81,25 @@ def test_unknown_language_and_mismatched_key(run_dict):
         (b"", "empty"),
         (b"\xff\xfe\x00", "not UTF-8"),
         (b"{not json", "not valid JSON"),
-        (b"[1, 2]", "must be an object"),
-        (b'{"x": NaN}', "NaN is not a number JSON allows"),
-        (b'{"x": Infinity}', "Infinity is not a number JSON allows"),
+        (b"[1, 2]", "Input should be an object (got array)"),
+        (b'{"x": NaN}', "x: nan is not a finite number"),
+        (b'{"x": Infinity}', "x: inf is not a finite number"),
         (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
-        (b'{"schema_version": 1}', "not a GlobMed-Bench results file"),
+        (b'{"schema_version": 1}', "model: Field required"),
     ],
 )
 def test_malformed_files_are_refused(raw, message):
     if len(raw) > LIMIT:
-        run, check = sub.validate_upload(raw, len(raw), set())
+        run, check = sub.validate_upload(raw, len(raw), sub.Known())
     else:
-        run, check = sub.validate_upload(raw, LIMIT, set())
+        run, check = sub.validate_upload(raw, LIMIT, sub.Known())
     assert run is None and message in check.message
 
 
 def test_nan_score_in_json_is_refused(run_dict):
     raw = encode(run_dict(0)).replace(b'"acc": ', b'"acc": NaN, "x": ', 1)
-    run, check = sub.validate_upload(raw, LIMIT, set())
-    assert run is None and "NaN" in check.message
+    run, check = sub.validate_upload(raw, LIMIT, sub.Known())
+    assert run is None and check.message.startswith("results.en-mcqa.metrics.acc: nan is not a finite number")
 
 
 def test_huge_upload_is_refused_by_size_without_reading_it(tmp_path):
@@ -110,7 +113,8 @@ def test_huge_upload_is_refused_by_size_without_reading_it(tmp_path):
 
 def test_duplicate_run_is_refused(run_dict):
     data = run_dict(4)
-    assert "already on the leaderboard" in sub.validate_upload(encode(data), LIMIT, {data["run_id"]})[1].message
+    known = sub.Known(run_ids={data["run_id"]})
+    assert "already on the leaderboard" in sub.validate_upload(encode(data), LIMIT, known)[1].message
 
 
 def test_valid_upload_is_stored_under_a_generated_name_and_approved(run_dict, tmp_path, results_dir):
@@ -121,7 +125,7 @@ def test_valid_upload_is_stored_under_a_generated_name_and_approved(run_dict, tm
     upload.parent.mkdir(parents=True, exist_ok=True)
     upload.write_bytes(encode(data))
     check, raw = sub.read_upload(upload, LIMIT)
-    run, check = sub.validate_upload(raw, LIMIT, set())
+    run, check = sub.validate_upload(raw, LIMIT, sub.Known())
     assert check.ok and run is not None
     data_dir = tmp_path / "space-data"
     submission_id = sub.store_pending(run, data_dir)
@@ -129,14 +133,14 @@ def test_valid_upload_is_stored_under_a_generated_name_and_approved(run_dict, tm
     written = [p.relative_to(data_dir) for p in data_dir.rglob("*") if p.is_file()]
     assert [str(p) for p in written] == [f"pending/{submission_id}.json"]
     assert RunResult.load(data_dir / written[0]).to_dict() == run.to_dict()
-    assert [sid for sid, _ in sub.list_pending(data_dir)] == [submission_id]
+    assert [sid for sid, _ in sub.list_pending(data_dir).runs] == [submission_id]
 
     before = load_runs(results_dir, "", data_dir / "approved", data_dir / "cache")
     assert run.run_id not in {r.run_id for r in before.runs}
     sub.approve(data_dir, submission_id)
     after = load_runs(results_dir, "", data_dir / "approved", data_dir / "cache")
     assert run.run_id in {r.run_id for r in after.runs} and len(after.runs) == len(before.runs) + 1
-    assert sub.list_pending(data_dir) == []
+    assert sub.list_pending(data_dir) == sub.Pending()
 
 
 @pytest.mark.parametrize("bad_id", ["../../etc/passwd", "20261125T130000Z-0123456789ab/../../x", "", "x.json"])
@@ -171,13 +175,93 @@ def test_submit_upload_messages(tmp_path, run_dict):
     from space_app import text
 
     data_dir = tmp_path / "data"
-    assert sub.submit_upload(None, data_dir, LIMIT, set()) == text.SUBMIT_NO_FILE
+    settings = SpaceSettings(data_dir=data_dir, max_upload_bytes=LIMIT)
+    assert sub.submit_upload(None, settings, sub.Known()) == text.SUBMIT_NO_FILE
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(mutate(run_dict(8), "model.name", "<script>x</script>")))
-    message = sub.submit_upload(bad, data_dir, LIMIT, set())
+    message = sub.submit_upload(bad, settings, sub.Known())
     assert "not accepted" in message and "<script>" not in message and not data_dir.exists()
     good = tmp_path / "good.json"
     good.write_text(json.dumps(run_dict(9)))
-    message = sub.submit_upload(good, data_dir, LIMIT, set())
+    message = sub.submit_upload(good, settings, sub.Known())
     assert "pending review" in message
     assert len(list((data_dir / "pending").glob("*.json"))) == 1
+
+
+def test_the_same_model_and_scores_under_a_new_run_id_is_a_duplicate(run_dict):
+    data = run_dict(4)
+    known = sub.Known.of([RunResult.from_dict(data)])
+    copied = json.loads(json.dumps(data))
+    copied["run_id"] = "copied-under-a-new-id"
+    run, check = sub.validate_upload(encode(copied), LIMIT, known)
+    assert run is None and "with these exact scores is already on the leaderboard or pending" in check.message
+    for path, value in (("model.revision", "v2"), ("results.sw-mcqa.metrics.acc_ci_high", 0.999)):
+        changed = mutate(json.loads(json.dumps(copied)), path, value)
+        assert sub.validate_upload(encode(changed), LIMIT, known)[1].ok, path
+
+
+def test_pending_submissions_count_as_known_to_the_submit_button(run_dict, tmp_path, results_dir):
+    from space_app.callbacks import Callbacks, SpaceState
+
+    data_dir = tmp_path / "data"
+    data = run_dict(12)
+    sub.store_pending(RunResult.from_dict(data), data_dir)
+    on = Callbacks(SpaceState(SpaceSettings(results_dir=results_dir, data_dir=data_dir)), {})
+    data["run_id"] = "same-run-new-id"
+    upload = tmp_path / "copy.json"
+    upload.write_text(json.dumps(data))
+    assert "with these exact scores is already" in on.handle_submission({"path": str(upload)})
+    assert len(list((data_dir / "pending").glob("*.json"))) == 1
+
+
+HOSTILE_LINK = "https://huggingface.co/x)![t](http://evil/a.png)"
+
+
+@pytest.mark.parametrize(("link", "message"), [
+    (HOSTILE_LINK, "model.link: holds characters a URL may not"),
+    ("http://huggingface.co/Qwen/Qwen3-8B", "model.link: must be an https:// URL"),
+    ("https://evil.example/a.png", "model.link: must point to huggingface.co"),
+    ("https://user:pw@huggingface.co/x", "model.link: must not hold a user name, password or port"),
+    ("https://huggingface.co:8443/x", "model.link: must not hold a user name, password or port"),
+])
+def test_links_must_be_https_to_an_allowed_host(run_dict, link, message):
+    run, check = sub.validate_upload(encode(mutate(run_dict(5), "model.link", link)), LIMIT, sub.Known())
+    assert run is None and check.message.startswith(message)
+
+
+def test_a_maintainer_extends_the_link_hosts_in_the_space_settings(run_dict, tmp_path, monkeypatch):
+    upload = tmp_path / "card-elsewhere.json"
+    upload.write_text(json.dumps(mutate(run_dict(6), "model.link", "https://models.example.org/card")))
+    default = SpaceSettings.from_env(data_dir=tmp_path / "a", max_upload_bytes=LIMIT)
+    assert "model.link: must point to huggingface.co" in sub.submit_upload(upload, default, sub.Known())
+    monkeypatch.setenv("GLOBMED_LINK_HOSTS", "huggingface.co, Models.Example.org")
+    extended = SpaceSettings.from_env(data_dir=tmp_path / "b", max_upload_bytes=LIMIT)
+    assert extended.link_hosts == ["huggingface.co", "models.example.org"]
+    assert "pending review" in sub.submit_upload(upload, extended, sub.Known())
+
+
+def test_a_broken_pending_file_is_skipped_and_reported(run_dict, tmp_path, results_dir, capsys, caplog):
+    from globmed_kit.cli import main
+    from space_app.callbacks import Callbacks, SpaceState
+
+    data_dir = tmp_path / "data"
+    good_id = sub.store_pending(RunResult.from_dict(run_dict(3)), data_dir)
+    broken = data_dir / "pending" / "20200101T000000Z-0123456789ab.json"
+    broken.write_text('{"schema_version": 1, "model": ')
+    pending = sub.list_pending(data_dir)
+    assert [submission_id for submission_id, _ in pending.runs] == [good_id]
+    assert list(pending.skipped) == [broken.name] and "not valid JSON" in pending.skipped[broken.name]
+    assert f"skipping pending submission {broken}" in caplog.text
+
+    assert main(["space", "--data-dir", str(data_dir), "--list-pending"]) == 0
+    out = capsys.readouterr().out
+    assert good_id in out and f"skipped {broken.name} (reject it or fix it): {broken}: not valid JSON" in out
+
+    on = Callbacks(SpaceState(SpaceSettings(results_dir=results_dir, data_dir=data_dir)), {})
+    upload = tmp_path / "new.json"
+    upload.write_text(json.dumps(mutate(run_dict(13), "run_id", "fresh-run-13")))
+    assert "pending review" in on.handle_submission({"path": str(upload)})
+
+    assert main(["space", "--data-dir", str(data_dir), "--approve", broken.stem]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+    assert sub.reject(data_dir, broken.stem) == data_dir / "rejected" / broken.name
