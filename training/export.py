@@ -106,12 +106,21 @@ def save_final_model(trainer, recipe: Recipe, base: str, final_dir: Path, work: 
 
 
 def merge_adapter(base: str, adapter_dir: Path, recipe: Recipe):
-    """Reload the base unquantised (so QLoRA merges into bf16 weights, not 4-bit ones) and fold the adapter in."""
+    """Reload the base in full precision (`merge_dtype`: bf16 on GPU, fp32 on CPU) and fold the adapter in.
+
+    QLoRA trains the adapter on the 4-bit base, but the release must not be 4-bit: peft would merge into
+    `Linear4bit` layers by dequantising, adding and quantising again, which ships nf4 rounding of the update and a
+    model that needs bitsandbytes to load. The base is therefore reloaded unquantised, and a base that still loads
+    with 4-bit layers (a checkpoint saved quantised) is refused.
+    """
     from peft import PeftModel
 
-    from training.model import load_model
+    from training.model import four_bit_layers, load_model, merge_dtype, quantised_base_error
 
-    model = load_model(base, recipe, for_training=False)
+    model = load_model(base, recipe, for_training=False, dtype=merge_dtype(recipe))
+    quantised = four_bit_layers(model)
+    if quantised:
+        raise quantised_base_error(base, f"it loads with {len(quantised)} 4-bit layers, e.g. {quantised[0]}")
     merged = PeftModel.from_pretrained(model, str(adapter_dir)).merge_and_unload()
     merged.config.use_cache = True
     return merged

@@ -1,8 +1,9 @@
 """Load (or, for the tiny recipe, build) the base model and tokenizer; the LoRA and 4-bit configs are TRL's.
 
-QLoRA loads the base in 4-bit nf4 with bitsandbytes, which needs CUDA: asking for it without a GPU is a
-one-line error naming how to train without it. Base models come from the Hub or a local folder; offline, a
-model that is not in the local cache is an error naming it.
+QLoRA loads the base in 4-bit nf4 with bitsandbytes: on a CUDA GPU, or on the CPU (bitsandbytes >= 0.49 has CPU
+kernels), which is slow and meant for the tiny recipe and the tests. The merge after training reloads the base in
+full precision (`merge_dtype`) and refuses 4-bit layers, so a release never ships `Linear4bit` weights. Base models
+come from the Hub or a local folder; offline, a model that is not in the local cache is an error naming it.
 """
 
 from __future__ import annotations
@@ -33,23 +34,22 @@ def torch_dtype(name: str):
 
 
 def check_quantization_possible(recipe: Recipe) -> None:
-    """Fail before any data or model work when 4-bit is asked for where it cannot run."""
+    """Fail before any data or model work when 4-bit is asked for without bitsandbytes; warn when it runs on CPU."""
     if not recipe.model.load_in_4bit:
         return
     import torch
 
-    if not torch.cuda.is_available():
-        raise GlobMedError(
-            f"{recipe.path}: load_in_4bit (QLoRA) loads the base in 4-bit with bitsandbytes, which needs a CUDA GPU, "
-            "and none is available; train LoRA on the full-precision base with --set load_in_4bit=false (or use the "
-            "config_full.yaml recipe), or run on a GPU machine"
-        )
     try:
         import bitsandbytes  # noqa: F401
     except ImportError:
         raise GlobMedError(
-            "load_in_4bit needs the bitsandbytes package: pip install 'globmed[gpu]' (or bitsandbytes)"
+            "load_in_4bit needs the bitsandbytes package: pip install 'globmed[train]' (or bitsandbytes)"
         ) from None
+    if not torch.cuda.is_available():
+        logger.warning(
+            "QLoRA without a CUDA GPU: bitsandbytes computes the 4-bit layers on the CPU, which is slow (fine for "
+            "the tiny recipe, hours per step for a real model); train on a GPU, or use --set load_in_4bit=false"
+        )
 
 
 EMBEDDING_MODULES = frozenset({"embed_tokens", "lm_head"})
@@ -123,13 +123,56 @@ def resolve_template(template: str) -> Path:
     raise GlobMedError(f"chat_template_path {template}: no such file")
 
 
-def load_model(base: str, recipe: Recipe, for_training: bool = True):
-    """The base model, in 4-bit for QLoRA (`trl.get_quantization_config`); `device_map` is left to accelerate so
-    DDP/FSDP/ZeRO-3 work."""
+def merge_dtype(recipe: Recipe):
+    """The precision the adapter is merged in: the recipe's dtype on a GPU machine (bf16 for the GPU recipes),
+    float32 on CPU (bf16 arithmetic there is slow and rounds the merged sums for nothing)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return torch.float32
+    dtype = torch_dtype(recipe.model.dtype)
+    return torch.bfloat16 if dtype == "auto" else dtype
+
+
+def four_bit_layers(model) -> list[str]:
+    """Names of the modules holding bitsandbytes 4-bit weights (empty for a full-precision model)."""
+    try:
+        from bitsandbytes.nn import Linear4bit
+    except ImportError:  # without bitsandbytes nothing can be 4-bit
+        return []
+    return [name for name, module in model.named_modules() if isinstance(module, Linear4bit)]
+
+
+def quantised_base_error(base: str, detail: str) -> GlobMedError:
+    return GlobMedError(
+        f"{base} is stored quantised ({detail}): a LoRA adapter trained on it could only be merged into 4-bit "
+        "layers, which globmed train does not do; use the full-precision checkpoint of that model (QLoRA "
+        "quantises it while loading)"
+    )
+
+
+def check_full_precision_base(base: str, recipe: Recipe) -> None:
+    """Before training: refuse a base checkpoint saved in 4-bit/8-bit, whose adapter could not be merged properly."""
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(base, revision=recipe.model.model_revision)
+    except OSError as err:
+        raise GlobMedError(_load_error(base, err)) from None
+    quantization = getattr(config, "quantization_config", None)
+    if quantization:
+        method = quantization.get("quant_method") if isinstance(quantization, dict) else quantization
+        raise quantised_base_error(base, f"config.json has a {method} quantization_config")
+
+
+def load_model(base: str, recipe: Recipe, for_training: bool = True, dtype=None):
+    """The base model, in 4-bit for QLoRA training (`trl.get_quantization_config`), else in `dtype` (default: the
+    recipe's); `device_map` is left to accelerate so DDP/FSDP/ZeRO-3 work."""
     from transformers import AutoModelForCausalLM
     from trl import get_quantization_config
 
-    kwargs: dict[str, Any] = {"dtype": torch_dtype(recipe.model.dtype), "revision": recipe.model.model_revision}
+    kwargs: dict[str, Any] = {"dtype": dtype or torch_dtype(recipe.model.dtype),
+                              "revision": recipe.model.model_revision}
     if recipe.model.attn_implementation:
         kwargs["attn_implementation"] = recipe.model.attn_implementation
     if for_training and recipe.model.load_in_4bit:
@@ -138,9 +181,28 @@ def load_model(base: str, recipe: Recipe, for_training: bool = True):
         model = AutoModelForCausalLM.from_pretrained(base, **kwargs)
     except OSError as err:
         raise GlobMedError(_load_error(base, err)) from None
+    if for_training and recipe.model.load_in_4bit:
+        keep_cpu_4bit_differentiable(model)
     if for_training and (recipe.sft.get("activation_checkpointing") or recipe.sft.get("gradient_checkpointing")):
         model.config.use_cache = False
     return model
+
+
+def keep_cpu_4bit_differentiable(model) -> int:
+    """Stop bitsandbytes from repacking 4-bit weights for CPU inference; returns how many layers it touched.
+
+    On a CPU with AVX512-BF16, bitsandbytes 0.50 converts a `Linear4bit` weight in place, at its first forward in
+    eval mode without gradients (the evaluation before training), to a packed layout whose kernel has no autograd:
+    every later training step then silently drops the gradient through the base weights (the LoRA adapters of the
+    layers below and the trained embeddings get none). Training evaluates between steps, so the conversion is
+    switched off on every 4-bit layer.
+    """
+    from bitsandbytes.nn import Linear4bit
+
+    layers = [module for module in model.modules() if isinstance(module, Linear4bit)]
+    for layer in layers:
+        layer.support_avx512bf16_for_cpu = False
+    return len(layers)
 
 
 def _load_error(base: str, err: Exception) -> str:

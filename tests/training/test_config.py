@@ -36,7 +36,8 @@ def test_trl_parser_with_our_dataclass_accepts_every_key(name, tmp_path):
     if "qlora" in name:
         assert model.use_peft and model.load_in_4bit and model.bnb_4bit_quant_type == "nf4"
         assert model.use_bnb_nested_quant and model.lora_target_modules == "all-linear"
-        assert model.bnb_4bit_quant_storage == model.dtype == "bfloat16"
+        if "tiny" not in name:  # GPU recipes store 4-bit weights in bf16 so FSDP2/ZeRO-3 can shard them
+            assert model.bnb_4bit_quant_storage == model.dtype == "bfloat16"
     if "full" in name:
         assert not model.use_peft and not model.load_in_4bit
     if "tiny" not in name:
