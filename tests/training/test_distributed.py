@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.cpu_training import REPO, one_torch_thread, subprocess_env
+from support.cpu_training import REPO, subprocess_env
 
 PROBE = REPO / "tests" / "support" / "train_probe.py"
 RECIPE = "globmed-llm-tiny/sft/config_lora.yaml"
@@ -56,7 +56,7 @@ def one_process_run(tiny_dataset_dir, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("one-process") / "release"
     record: dict = {}
-    with one_torch_thread(), pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch:
         install(record, patch.setattr)
         code = main(["-q", "train", "--recipe", RECIPE, "--out", str(root), "--dataset", str(tiny_dataset_dir),
                      *_sets([*SETTINGS, "gradient_accumulation_steps=2"])])

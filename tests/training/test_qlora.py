@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support.cpu_training import REPO, one_torch_thread, subprocess_env
+from support.cpu_training import REPO, subprocess_env
 
 from globmed.errors import GlobMedError
 from training.config import load_recipe
@@ -73,8 +73,7 @@ def qlora_run(tiny_dataset_dir, tmp_path_factory):
              "final_dir_after_kill": (root / "globmed-llm-tiny").exists()}
 
     recipe = load_recipe(RECIPE, QFAST)
-    with one_torch_thread():
-        result = run_training(recipe, root, dataset=tiny_dataset_dir, resume=True)
+    result = run_training(recipe, root, dataset=tiny_dataset_dir, resume=True)
     return {"root": root, "recipe": recipe, "result": result, **state}
 
 
@@ -143,7 +142,7 @@ def _logits(model, prompts: list[list[int]]) -> list:
     import torch
 
     model.eval()
-    with torch.no_grad(), one_torch_thread():
+    with torch.no_grad():
         return [model(input_ids=torch.tensor([ids])).logits[0].float() for ids in prompts]
 
 
