@@ -9,7 +9,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo test lint bench bench-build bench-translate bench-bench bench-train bench-space clean
+.PHONY: demo test lint bench bench-build bench-translate bench-bench bench-train bench-space bench-gpu-smoke clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench-train: $(VENV)/.test-installed
 
 bench-space: $(VENV)/.test-installed
 	HF_HUB_OFFLINE=1 $(PY) bench/bench_space.py
+
+# Not part of `bench`: needs one CUDA GPU (bench/gpu_smoke.sh --cpu checks it on tiny shapes)
+bench-gpu-smoke: $(VENV)/.test-installed
+	PYTHON=$(PY) bench/gpu_smoke.sh
 
 clean:
 	rm -rf $(VENV) release bench/out .pytest_cache

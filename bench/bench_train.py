@@ -200,7 +200,8 @@ def bench_cpu_train(out: Path, steps: int) -> dict:
     return record
 
 
-QWEN3_SHAPES = {  # from the published Qwen3-*-Base config.json files
+QWEN3_COMMON = dict(vocab_size=151936, head_dim=128, max_position_embeddings=32768, rope_theta=1000000.0)
+QWEN3_SHAPES = {  # from the published Qwen3-*-Base config.json files (with QWEN3_COMMON)
     "Qwen3-1.7B": dict(hidden_size=2048, intermediate_size=6144, num_hidden_layers=28, num_attention_heads=16,
                        num_key_value_heads=8, tie_word_embeddings=True),
     "Qwen3-4B": dict(hidden_size=2560, intermediate_size=9728, num_hidden_layers=36, num_attention_heads=32,
@@ -221,8 +222,7 @@ def bench_gpu(out: Path, seq_len: int = 2048, batch: int = 2, steps: int = 5) ->
 
     results = []
     for name, shape in QWEN3_SHAPES.items():
-        config = Qwen3Config(vocab_size=151936, head_dim=128, max_position_embeddings=32768, rope_theta=1000000.0,
-                             **shape)
+        config = Qwen3Config(**QWEN3_COMMON, **shape)
         folder = out / "gpu-models" / name
         if not (folder / "config.json").is_file():
             torch.manual_seed(0)

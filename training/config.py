@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,11 +30,6 @@ from globmed.yaml_io import read_yaml, unknown_key_message
 
 if TYPE_CHECKING:
     from trl import ModelConfig, ScriptArguments, TrlParser
-
-# peft imports bitsandbytes with transformers' Trainer; on an AVX512-BF16 CPU that import warns that a kernel for
-# bitsandbytes' packed CPU inference layout cannot be fetched from the Hub: noise on every `globmed train`, and
-# training never uses that layout (training.model.keep_cpu_4bit_differentiable). It is that module's only warning.
-logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
 
 MIXTURES = ("temperature", "weights", "proportional")
 TINY = "tiny"  # `model_name_or_path: tiny` builds the CPU model from the tiny_* fields instead of loading one
