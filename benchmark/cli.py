@@ -157,10 +157,10 @@ class BenchCommand(Command):
     def _compare(self, args: argparse.Namespace, values: dict[str, Any]) -> int:
         if len(args.files) != 2:
             raise GlobMedError(f"compare takes two results files (base, then new run), got {len(args.files)}")
-        from benchmark.aggregate import DEFAULT_RESAMPLES
         from benchmark.compare import compare_files, format_comparison
         from benchmark.config import RunConfig
         from globmed.atomic import atomic_write_json
+        from globmed.bootstrap import DEFAULT_RESAMPLES
 
         resamples = DEFAULT_RESAMPLES if args.bootstrap is None else args.bootstrap
         if resamples < 0:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmark.aggregate import aggregate, bootstrap_macro_f1, bootstrap_mean, cell_rng, interval
+from benchmark.aggregate import aggregate, bootstrap_macro_f1, bootstrap_mean
 from benchmark.backends import BACKENDS, Request, make_backend
 from benchmark.config import RunConfig
 from benchmark.extraction import extract_choice
@@ -28,6 +28,7 @@ from benchmark.judge import judge_answers, judge_prompt
 from benchmark.metrics import load_metric
 from benchmark.prompts import load_prompts, prompt_version
 from globmed.atomic import atomic_write_json, atomic_write_text
+from globmed.bootstrap import cell_rng, interval
 from globmed.errors import GlobMedError
 from globmed.llm_local import check_model_folder
 from globmed.outputs import claim_dir
