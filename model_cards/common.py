@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -108,3 +109,25 @@ def signed_points(value: float | None) -> str:
 def relative_percent(value: float | None) -> str:
     """A relative change: 0.41 -> '+41%'."""
     return "–" if value is None else f"{100 * value:+.0f}%"
+
+
+def percent_ci(value: float | None, ci: Sequence[float] | None) -> str:
+    """A score and its 95% interval in percent: '41.2 (30.1–52.3)'; '41.2 (no CI)' when none was computed."""
+    if value is None:
+        return "–"
+    return f"{percent(value)} ({percent(ci[0])}–{percent(ci[1])})" if ci else f"{percent(value)} (no CI)"
+
+
+def signed_points_ci(value: float | None, ci: Sequence[float] | None) -> str:
+    """A difference in points and its 95% paired interval: '+7.2 (−3.0 to +17.9)'."""
+    if value is None:
+        return "–"
+    return f"{signed_points(value)} ({signed_points(ci[0])} to {signed_points(ci[1])})" if ci else (
+        f"{signed_points(value)} (no CI)")
+
+
+def yes_no(estimate: Any) -> str:
+    """The significance column: 'yes' only when the paired interval excludes no change; '–' without one."""
+    if estimate is None or estimate.ci is None:
+        return "–"
+    return "**yes**" if estimate.significant else "no"

@@ -155,6 +155,7 @@ def run_training(
 
     metrics = {
         "train_loss": output.metrics.get("train_loss"), "eval_loss": eval_loss, "initial_eval_loss": initial_eval,
+        "train_runtime": output.metrics.get("train_runtime"),
     }
     save_final_model(trainer, recipe, base, final_dir, output_dir, dataset, data, metrics, overwrite)
     if after_save is not None and trainer.is_world_process_zero():
