@@ -150,8 +150,9 @@ def score_rows(run: RunResult, base: RunResult | None, paired: PairedRuns | None
     }
 
 
-def toy_banner(model_dir: Path, info: dict[str, Any]) -> str | None:
-    """What a model trained by a `tiny` recipe is, from its own config.json and training record; None otherwise."""
+def toy_facts(model_dir: Path, info: dict[str, Any]) -> dict[str, str] | None:
+    """For a model trained by a `tiny` recipe, its shape and training run as the banner states them (from its own
+    config.json and training record); None for any other model."""
     if not info.get("toy", info.get("size") == "tiny"):  # records written before `toy` existed: the tiny size
         return None
     config_path = Path(model_dir) / "config.json"
@@ -164,11 +165,8 @@ def toy_banner(model_dir: Path, info: dict[str, Any]) -> str | None:
     seconds = info.get("train_runtime_s")
     duration = "" if not isinstance(seconds, (int, float)) else (
         f" in {seconds:.0f} seconds" if seconds < 120 else f" in {seconds / 60:.0f} minutes")
-    trained = f"trained for {steps} steps{duration}" if steps else f"trained{duration}"
-    return (f"**Toy model.** This is a tiny model{f' ({shape})' if shape else ''} built from random weights and "
-            f"{trained} on CPU by the kit's `tiny` recipe, to rehearse the GlobMed pipeline end to end. Its "
-            "scores measure the pipeline (build, train, bench, cards), not medical knowledge; its answers are not "
-            "meaningful. Do not use it for anything but testing the kit.")
+    return {"shape": f" ({shape})" if shape else "",
+            "trained": (f"trained for {steps} steps" if steps else "trained") + duration}
 
 
 def build_model_card(model_dir: Path, runs: list[RunResult], org: str | None = None,
@@ -184,7 +182,7 @@ def build_model_card(model_dir: Path, runs: list[RunResult], org: str | None = N
     run, base = pick_runs(runs, name, model_dir, trained=str(info.get("date") or ""))
     dataset_id = dataset_repo_id(org)
     base_model = str(info["base_model"])
-    banner = toy_banner(model_dir, info)
+    toy = toy_facts(model_dir, info)
     data = ModelCardData(
         model_name=name,
         base_model=base_model if is_hub_id(base_model) else None,
@@ -193,7 +191,7 @@ def build_model_card(model_dir: Path, runs: list[RunResult], org: str | None = N
         library_name="transformers",
         license=info["license"],
         pipeline_tag="text-generation",
-        tags=["medical", "multilingual", "globmed", "trl", "sft", info["method"], *(["toy"] if banner else [])],
+        tags=["medical", "multilingual", "globmed", "trl", "sft", info["method"], *(["toy"] if toy else [])],
         eval_results=model_index_results(run, dataset_id) if run else None,
     )
     if is_hub_id(base_model):
@@ -211,7 +209,7 @@ def build_model_card(model_dir: Path, runs: list[RunResult], org: str | None = N
     hyper = info.get("hyperparameters") or {}
     card = render_card(
         ModelCard, data, "model_card.md.jinja",
-        name=name, repo_id=model_repo_id(org, name), dataset_id=dataset_id, info=info, toy_banner=banner,
+        name=name, repo_id=model_repo_id(org, name), dataset_id=dataset_id, info=info, toy=toy,
         # a local base (the tiny demo model) is named by its folder: the card must not carry this machine's paths
         base_model=base_model if is_hub_id(base_model) else "/".join(Path(base_model).parts[-2:]),
         base_is_hub=is_hub_id(base_model), hyperparameters=sorted(hyper.items()),
