@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from globmed.bootstrap import DEFAULT_RESAMPLES, LEVEL
+from globmed.languages import known_language_codes
 from globmed.paired import DEFAULT_SEED, HEADLINES, Estimate, PairedRuns, figure_text, samples_path
 from globmed.results import RunResult
 
@@ -59,7 +60,8 @@ def comparison_dict(paired: PairedRuns) -> dict[str, Any]:
         "significant": {name: figure.significant for name, figure in headlines.items()},
         "bootstrap": {"replicates": paired.resamples, "seed": paired.seed, "level": LEVEL, "note": paired.note},
     }
-    for lang in dict.fromkeys(paired.run_a.results[c].language for c in paired.cells):
+    shared = {paired.run_a.results[c].language for c in paired.cells}
+    for lang in [code for code in known_language_codes() if code in shared]:  # registry order
         gain = paired.gain("per_language", lang)
         out["per_language"][lang] = {
             "mean_a": gain.base, "mean_b": gain.tuned, "relative_change": gain.relative,

@@ -102,8 +102,12 @@ def percent(value: float | None, digits: int = 1) -> str:
 
 
 def signed_points(value: float | None) -> str:
-    """A score difference in percentage points: 0.032 -> '+3.2'."""
-    return "–" if value is None else f"{100 * value:+.1f}"
+    """A score difference in percentage points: 0.032 -> '+3.2'; one that rounds to 0.0 keeps one significant
+    digit (-0.00003 -> '-0.003'), so an interval that excludes 0 never reads as ending at 0.0."""
+    if value is None:
+        return "–"
+    points = 100 * value
+    return f"{points:+.1g}" if 0 < abs(points) < 0.05 else f"{points:+.1f}"
 
 
 def relative_percent(value: float | None) -> str:
@@ -115,7 +119,10 @@ def percent_ci(value: float | None, ci: Sequence[float] | None) -> str:
     """A score and its 95% interval in percent: '41.2 (30.1–52.3)'; '41.2 (no CI)' when none was computed."""
     if value is None:
         return "–"
-    return f"{percent(value)} ({percent(ci[0])}–{percent(ci[1])})" if ci else f"{percent(value)} (no CI)"
+    if not ci:
+        return f"{percent(value)} (no CI)"
+    dash = " to " if min(ci) < 0 else "–"  # the gap's interval can be negative: "-8.6–5.9" would misread
+    return f"{percent(value)} ({percent(ci[0])}{dash}{percent(ci[1])})"
 
 
 def signed_points_ci(value: float | None, ci: Sequence[float] | None) -> str:
