@@ -36,7 +36,8 @@ def provenance_report(records: list[dict[str, Any]], rejects: list[dict[str, Any
     reviewed: Counter[str] = Counter()
     qc: dict[str, list[float]] = defaultdict(list)
     expert: dict[str, list[dict[str, int]]] = defaultdict(list)
-    language_of = {}
+    paired_ids = {first for first, _ in minimal_pairs}
+    language_of = {}  # of the first id of each minimal pair only (dedup runs per language: both ids share it)
     for rec in records:
         lang, info = rec["language"], rec["translation"]
         rows[lang] += 1
@@ -48,12 +49,13 @@ def provenance_report(records: list[dict[str, Any]], rejects: list[dict[str, Any
             qc[lang].append(info["qc_score"])
         if info.get("expert"):
             expert[lang].append(info["expert"])
-        language_of[rec["id"]] = lang
+        if rec["id"] in paired_ids:
+            language_of[rec["id"]] = lang
     rejected: dict[str, Counter[str]] = defaultdict(Counter)
     for rej in rejects:
         if rej.get("language"):
             rejected[rej["language"]][rej["reason"]] += 1
-    pairs = Counter(language_of[first] for first, _ in minimal_pairs)  # dedup runs per language: both ids share it
+    pairs = Counter(language_of[first] for first, _ in minimal_pairs)
     return {
         lang: {
             "rows": rows[lang],
