@@ -390,8 +390,10 @@ def run(cfg: RunConfig) -> Path:
     claim_dir(cfg.out, "bench", cfg.overwrite)
     identity = identify(cfg)
     if not cfg.overwrite and identity.done():
-        logger.info("%s: done already (same config hash); skipping", identity.json_path)
+        logger.info("%s: done already (same config hash); skipping (--overwrite runs it again)", identity.json_path)
         return identity.json_path
+    if identity.json_path.exists():
+        logger.info("%s exists: running again and replacing it (--overwrite)", identity.json_path)
     logger.info(
         "run %s: model=%s backend=%s tasks=%s languages=%s limit=%s shots=%d scoring=%s",
         identity.run_id,

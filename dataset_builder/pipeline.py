@@ -154,7 +154,7 @@ def _build(sources: str | Path, out_root: str | Path, overrides: dict[str, Any] 
     check_hub_sources(specs)
     jobs = plan_files(specs, config)
     check_source_fields(jobs)  # mapped fields checked against the files (Hub files fetched) before any work
-    logger.info("build config: %s", config.fingerprint())
+    logger.debug("build config: %s", config.fingerprint())
     with Stage(stats, "ingest") as st:
         results = _ingest(jobs, config, progress)
         st.rows = sum(r.rows_read for r in results)

@@ -109,7 +109,8 @@ def run_training(
         check_push_possible(push_to_hub)
     seed = int(recipe.sft.get("seed", 42))
     set_seed(seed)
-    logger.info("resolved recipe %s:\n%s", recipe.path, yaml.safe_dump(recipe.to_dict(), sort_keys=False).rstrip())
+    logger.info("recipe %s (-v prints every resolved key)", recipe.path)
+    logger.debug("resolved recipe %s:\n%s", recipe.path, yaml.safe_dump(recipe.to_dict(), sort_keys=False).rstrip())
 
     dataset = resolve_dataset(dataset or recipe.script.dataset_name, root)
     data = load_training_data(dataset, recipe.globmed)
