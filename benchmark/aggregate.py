@@ -12,7 +12,7 @@ bootstrap). Items are resampled independently per cell.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -79,5 +79,3 @@ def _to_float(value: object) -> object:
         return {k: _to_float(v) for k, v in value.items()}
     return None if value is None else float(value)  # type: ignore[arg-type]
 
-
-ScoreFn = Callable[[np.ndarray], float]
