@@ -151,6 +151,8 @@ def plots_tab(state: SpaceState, run_choices: list[tuple[str, str]]) -> PlotsTab
         gr.ScatterPlot(points, x="base", y="fine-tuned", color="group", x_lim=[0, 100], y_lim=[0, 100],
                        label="Fine-tuned vs base, per language (%)", height=360, tooltip="all")
         gr.Dataframe(pair_summary, interactive=False, label="Relative gains over the base model")
+        gr.Dataframe(plots.paired_gains(state.board, state.settings.results_dir), interactive=False,
+                     label="Gains over the base model with 95% paired intervals (significant: the interval excludes 0)")
     return PlotsTab(runs, language_chart, gap_chart)
 
 
