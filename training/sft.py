@@ -217,10 +217,13 @@ def run_training(
     start_step = _checkpoint_step(checkpoint)
     output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     trainer.save_state()
-    initial_eval = None
+    initial_eval, train_runtime = None, output.metrics.get("train_runtime")
     if trainer.args.eval_on_start:
-        initial_eval = next(e["eval_loss"] for e in trainer.state.log_history if "eval_loss" in e)
+        first = next(e for e in trainer.state.log_history if "eval_loss" in e)
+        initial_eval = first["eval_loss"]
         logger.info("eval loss before training: %.4f", initial_eval)
+        if train_runtime is not None:  # the Trainer counts that evaluation as training time
+            train_runtime -= first.get("eval_runtime", 0.0)
     eval_loss = trainer.evaluate()["eval_loss"] if data.eval is not None else None
     if eval_loss is not None:
         logger.info("eval loss after training: %.4f%s", eval_loss,
@@ -228,7 +231,7 @@ def run_training(
 
     metrics = {
         "train_loss": output.metrics.get("train_loss"), "eval_loss": eval_loss, "initial_eval_loss": initial_eval,
-        "train_runtime": output.metrics.get("train_runtime"),
+        "train_runtime": train_runtime,
     }
     save_final_model(trainer, recipe, run.base, run.final_dir, run.output_dir, run.dataset, data, metrics, overwrite)
     if after_save is not None and trainer.is_world_process_zero():

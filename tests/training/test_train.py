@@ -120,6 +120,12 @@ def test_training_json_records_how_the_model_was_made(lora_run, tiny_dataset_dir
     for key in ("base_model", "license", "date"):
         assert info[key]
     assert info["toy"] is True and info["train_runtime_s"] > 0  # the tiny recipe: its card carries the toy banner
+    # the loss before training is measured inside train() (eval_on_start); its time is not training time
+    log = json.loads((lora_run.output_dir / "trainer_state.json").read_text())["log_history"]
+    before = next(e for e in log if "eval_loss" in e and e["step"] == 0)
+    assert before["eval_loss"] == pytest.approx(info["initial_eval_loss"])
+    summary = next(e for e in log if "train_runtime" in e)
+    assert info["train_runtime_s"] == pytest.approx(summary["train_runtime"] - before["eval_runtime"], abs=1e-6)
 
 
 def test_full_fine_tuning_lowers_loss_and_resumes_at_the_right_step(tiny_dataset_dir, tmp_path, batch_records):
