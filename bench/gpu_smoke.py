@@ -253,7 +253,7 @@ def run_training_stage(size: str, method: str, base: Path, dataset: Path, out: P
     return run
 
 
-def merge_stage(size: str, run, report: Report) -> Path:
+def merge_stage(run, report: Report) -> Path:
     """The QLoRA merge as `globmed train` does it; returns the merged folder."""
     import torch
 
@@ -302,24 +302,34 @@ def bench_stage(model_dir: Path, dataset: Path, out: Path, items: int, cpu: bool
 
 
 def smoke_size(size: str, args, dataset: Path, tokenizer, clock: Clock, report: Report) -> None:
+    """QLoRA, merge, full fine-tuning and the bench on one size; a stage that would start after the budget is
+    skipped and named in a row of its own."""
+    skipped: list[str] = []
+
+    def in_budget(stage: str) -> bool:
+        if clock.left() > 0:
+            return True
+        skipped.append(stage)
+        return False
+
     work = args.out / "work" / size
-    base = random_model(work / "base", size, tokenizer, args.cpu)
     try:
-        merged = None
-        if clock.left() > 0:
+        if in_budget("all stages"):
+            base = random_model(work / "base", size, tokenizer, args.cpu)
+            merged = None
             run = run_training_stage(size, "qlora", base, dataset, work, args.qlora_steps, args.cpu, clock, report)
-            if run is not None and clock.left() > 0:
-                merged = merge_stage(size, run, report)
+            if run is not None and in_budget("merge"):
+                merged = merge_stage(run, report)
             free_memory(run)
             del run
-        if clock.left() > 0:
-            run = run_training_stage(size, "full", base, dataset, work, args.full_steps, args.cpu, clock, report)
-            free_memory(run)
-            del run
-        if merged is not None and clock.left() > 0:
-            bench_stage(merged, dataset, work, args.bench_items, args.cpu, report)
-        if clock.left() <= 0:
-            report.add({"size": SIZES[size], "run": "-", "note": "time budget spent: later stages skipped"})
+            if in_budget("full"):
+                run = run_training_stage(size, "full", base, dataset, work, args.full_steps, args.cpu, clock, report)
+                free_memory(run)
+                del run
+            if merged is not None and in_budget("bench"):
+                bench_stage(merged, dataset, work, args.bench_items, args.cpu, report)
+        if skipped:
+            report.add({"size": SIZES[size], "run": "-", "note": f"time budget spent: {', '.join(skipped)} skipped"})
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)  # 8B: 16 GB of base and 16 GB of merged weights
