@@ -34,6 +34,7 @@ CSS = """
 .globmed-chart .altair > div { width: 100%; }
 /* a header wraps only between words (display.py keeps each word narrower than its column) */
 .globmed-table [role=columnheader] * { word-break: keep-all; overflow-wrap: normal; hyphens: none; }
+.globmed-table .cell-wrap { padding-left: 4px; padding-right: 4px; }
 """
 # Headers that abbreviate (a language code) get their full name as the tooltip; Gradio's own tooltip repeats the
 # header. Re-applied when the tables re-render (a filter can change the headers).
@@ -193,7 +194,7 @@ def model_tab(run_choices: list[tuple[str, str]]) -> ModelTab:
 
     with gr.Tab("Model page", id="model"):
         choice = gr.Dropdown(run_choices, label="Run", value=None, elem_id="model-choice")
-        header = gr.Markdown(text.MODEL_PAGE_HELP)
+        header = gr.Markdown(text.MODEL_PAGE_HELP, elem_id="model-header")
         sources = gr.Dataframe(interactive=False, label="Language x task x source", max_height=600)
         gr.Markdown(text.REPRODUCE_HEADING)
         command = gr.Code(language="shell", label="Command", interactive=False, elem_id="reproduce")

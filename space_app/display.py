@@ -6,7 +6,8 @@ language or a task to its registry adds its column or tab here without touching 
 Headers are short so that none has to break inside a word: a language column is headed by its code (`sw`),
 and the page shows the full name as the header's tooltip (`header_titles`, applied by app.HEADER_TITLES_JS).
 Column widths are fixed here (Gradio otherwise sizes a column by its cells, and a long header then breaks
-mid-word); on a phone the first four columns (Rank, Model, Overall, Gap) fit the screen.
+mid-word), for cells padded 4 px a side (app.CSS); on a phone the first four columns (Rank, Model, Overall,
+Gap) fit the screen.
 """
 
 from __future__ import annotations
@@ -34,27 +35,27 @@ class Column:
     always: bool = False  # cannot be hidden (the rank and the model name)
     group: str = ""  # "high" / "low" for language columns
     header: str = ""  # the table's header when it differs from `label` (short: no header breaks mid-word)
-    width: int = 64  # pixels
+    width: int = 52  # pixels: a word of the header, or a score like "100.0", in the table's 14 px monospace
 
     @property
     def heading(self) -> str:
         return self.header or self.label
 
 
-RANK = Column("rank", "Rank", "rank", always=True, width=52)
-MODEL = Column("model", "Model", "meta", always=True, width=144)
-OVERALL = Column("overall", "Overall", "score", width=76)
-GAP = Column("gap", "Gap (high - low)", "score", header="Gap", width=48)
+RANK = Column("rank", "Rank", "rank", always=True, width=44)
+MODEL = Column("model", "Model", "meta", always=True, width=160)
+OVERALL = Column("overall", "Overall", "score", width=68)
+GAP = Column("gap", "Gap (high - low)", "score", header="Gap", width=52)
 SUMMARY_COLUMNS = [
     OVERALL,
     GAP,
-    Column("high_mean", "High-resource mean", "score", group="high", header="High mean", width=64),
-    Column("low_mean", "Low-resource mean", "score", group="low", header="Low mean", width=64),
+    Column("high_mean", "High-resource mean", "score", group="high", header="High mean", width=52),
+    Column("low_mean", "Low-resource mean", "score", group="low", header="Low mean", width=52),
 ]
 META_COLUMNS = [
-    Column("size_b", "Size (B)", "number", header="Size (B)", width=64),
-    Column("type", "Type", "meta", default=False, width=112),
-    Column("backend", "Backend", "meta", default=False, width=112),
+    Column("size_b", "Size (B)", "number", width=52),
+    Column("type", "Type", "meta", default=False, width=104),
+    Column("backend", "Backend", "meta", default=False, width=104),
     Column("base_model", "Base model", "meta", default=False, width=150),
     Column("run_id", "Run", "meta", default=False, width=220),
 ]

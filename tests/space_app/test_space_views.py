@@ -119,15 +119,22 @@ def test_columns_put_rank_model_overall_and_gap_first(board):
     assert sum(table.widths[:4]) <= PHONE_TABLE_PX
 
 
-MONO_PX_PER_CHAR, CELL_PADDING_PX = 8.5, 16  # the table's monospace font at 14 px, and its cell padding
+MONO_PX_PER_CHAR, CELL_PADDING_PX = 8.5, 8  # the table's monospace font at 14 px, and a cell's padding (app.CSS)
+
+
+def fits(word: str, width: int) -> bool:
+    return len(word) * MONO_PX_PER_CHAR + CELL_PADDING_PX <= width
 
 
 @pytest.mark.parametrize("col", display.all_columns(), ids=lambda c: c.key)
-def test_every_header_word_fits_its_column(col):
-    """The layout side of "no header breaks mid-word" (the browser test measures the rendered headers)."""
-    for heading in (col.heading, f"{col.heading} (high)" if col.key == "overall" else col.heading):
-        longest = max(re.split(r"\s+", heading), key=len)
-        assert len(longest) * MONO_PX_PER_CHAR + CELL_PADDING_PX <= col.width, (heading, col.width)
+def test_every_header_word_and_score_fits_its_column(col):
+    """The layout side of "no header breaks mid-word" (the browser test measures the rendered headers); a score
+    such as 100.0 or a gap of -30.5 must not break either."""
+    headings = [col.heading] + ([f"{col.heading} (high)", f"{col.heading} (low)"] if col.key == "overall" else [])
+    for heading in headings:
+        assert all(fits(word, col.width) for word in re.split(r"\s+", heading)), (heading, col.width)
+    values = {"score": ["100.0", "-30.5", "±10.2"], "rank": ["1000"], "number": ["1000", "70.5"]}
+    assert all(fits(value, col.width) for value in values.get(col.kind, [])), col.width
 
 
 def test_language_headers_are_codes_with_the_full_name_as_tooltip():
