@@ -297,16 +297,18 @@ class Leaderboard:
         Formatting thousands of cells is most of an interaction's cost; filters and sorts only pick rows.
         """
         tasks = tuple(query.tasks) if query.view == OVERALL_VIEW and query.tasks is not None else ()
-        key = (query.view, tasks, query.show_ci, query.language_group)
+        key = (query.view, tasks, query.show_ci)
         if key not in self._text_cache:
             if len(self._text_cache) >= 32:
                 self._text_cache.pop(next(iter(self._text_cache)))
-            values, ci, summary, summary_ci = self.ranked_scores(query)
+            values, ci, summary, summary_ci = self.view_scores(query.view, query.tasks)
             texts = {name: score_texts(summary[name], summary_ci[name], query.show_ci) for name in SUMMARY_KEYS}
             for i, code in enumerate(self.languages):
                 texts[code] = score_texts(values[:, i], ci[:, i], query.show_ci)
             self._text_cache[key] = texts
-        return self._text_cache[key]
+        texts = self._text_cache[key]
+        group = GROUP_MEAN.get(query.language_group)  # a group's Overall is its mean: the same cells (`ranked_scores`)
+        return {**texts, "overall": texts[group]} if group else texts
 
     def display(self, query: Query) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
         """(numeric frame, displayed frame, Gradio datatypes) for a query: what one leaderboard tab shows."""

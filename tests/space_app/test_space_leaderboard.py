@@ -199,7 +199,8 @@ def test_an_empty_leaderboard_still_answers():
 
 
 def test_cached_display_matches_direct_formatting(board):
-    for query in (Query(show_ci=True), Query(view="nli", search="qwen; gpt"), Query(tasks=["lfqa"], show_ci=True)):
+    for query in (Query(show_ci=True), Query(view="nli", search="qwen; gpt"), Query(tasks=["lfqa"], show_ci=True),
+                  Query(language_group="low", show_ci=True), Query(view="mcqa", language_group="high")):
         _, shown, _ = board.display(query)
         direct, _ = format_table(board.table(query), query)
         assert shown.equals(direct)
