@@ -1,10 +1,8 @@
-"""Aggregation and 95% bootstrap confidence intervals (seeded, vectorised with numpy).
+"""Aggregation and 95% bootstrap confidence intervals of one run (seeded, vectorised with numpy).
 
-Levels: a cell is one language x task (its `TaskResult`, with per-source scores inside); `per_language` is the
-mean of a language's task scores; `per_task` the mean of a task over languages; `high_mean` / `low_mean` the
-mean of per-language scores over the high- / low-resource languages of the registry; `gap` = high_mean -
-low_mean; `overall` the mean of per-language scores (every language weighs the same, whatever its size).
-Scores are each cell's primary metric.
+Levels (globmed.bootstrap.summarize, shared with the cards' paired gains): a cell is one language x task (its
+`TaskResult`, with per-source scores inside), then per language, per task, high- and low-resource means, their
+gap and the overall mean. Scores are each cell's primary metric.
 
 Intervals: every cell's items are resampled with replacement B times (B=1000 by default) with a generator
 seeded by (seed, cell name), so one cell's interval does not move when another cell is added. The aggregates
@@ -14,23 +12,11 @@ bootstrap). Items are resampled independently per cell.
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from globmed.languages import get_language
-
-DEFAULT_RESAMPLES = 1000
-
-
-def cell_rng(seed: int, name: str) -> np.random.Generator:
-    return np.random.default_rng([seed, zlib.crc32(name.encode("utf-8"))])
-
-
-def resample_indices(n: int, resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """(resamples, n) matrix of item indices drawn with replacement."""
-    return rng.integers(0, n, size=(resamples, n))
+from globmed.bootstrap import interval, resample_indices, summarize
 
 
 def bootstrap_mean(scores: Sequence[float], resamples: int, rng: np.random.Generator) -> np.ndarray:
@@ -70,34 +56,6 @@ def bootstrap_macro_f1(
     return f1.sum(axis=1) / np.maximum(present.sum(axis=1), 1)
 
 
-def interval(draws: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(draws, [tail, 100 - tail])
-    return float(low), float(high)
-
-
-def summarize(cells: Mapping[tuple[str, str], np.ndarray | float]) -> dict[str, object]:
-    """Aggregates of cell scores keyed (language, task); values are floats or (B,) arrays of draws."""
-    languages = sorted({lang for lang, _ in cells}, key=_registry_order)
-    tasks = sorted({task for _, task in cells})
-    mean = _mean
-    per_language = {lang: mean([v for (lg, _), v in cells.items() if lg == lang]) for lang in languages}
-    per_task = {task: mean([v for (_, t), v in cells.items() if t == task]) for task in tasks}
-    high = [per_language[x] for x in languages if not get_language(x).low_resource]
-    low = [per_language[x] for x in languages if get_language(x).low_resource]
-    high_mean = mean(high) if high else None
-    low_mean = mean(low) if low else None
-    gap = high_mean - low_mean if high_mean is not None and low_mean is not None else None
-    return {
-        "per_language": per_language,
-        "per_task": per_task,
-        "high_mean": high_mean,
-        "low_mean": low_mean,
-        "gap": gap,
-        "overall": mean(list(per_language.values())) if per_language else None,
-    }
-
-
 def aggregate(
     points: Mapping[tuple[str, str], float], draws: Mapping[tuple[str, str], np.ndarray]
 ) -> dict[str, object]:
@@ -116,23 +74,8 @@ def aggregate(
     return out
 
 
-def _mean(values: list) -> np.ndarray | float:
-    if isinstance(values[0], np.ndarray):
-        return np.mean(np.stack(values), axis=0)
-    return float(np.mean(values))
-
-
 def _to_float(value: object) -> object:
     if isinstance(value, dict):
         return {k: _to_float(v) for k, v in value.items()}
     return None if value is None else float(value)  # type: ignore[arg-type]
 
-
-def _registry_order(code: str) -> int:
-    from globmed.languages import language_codes
-
-    codes = language_codes()
-    return codes.index(code) if code in codes else len(codes)
-
-
-ScoreFn = Callable[[np.ndarray], float]

@@ -2,7 +2,7 @@
 
     globmed bench --model PATH_OR_ID [--backend transformers|vllm|openai] [--tasks] [--languages] [--out DIR]
     globmed bench --roster benchmark/rosters/globmed.yaml
-    globmed bench compare RUN_A.json RUN_B.json [--bootstrap N] [--seed S] [--json OUT]
+    globmed bench compare BASE__HASH.json NEW__HASH.json [--bootstrap N] [--seed S] [--json OUT]
     globmed bench export-lmeval --dataset DIR_OR_REPO [--out DIR]    (default release/lm_eval_tasks)
 
 The model, backend, run and judge flags are generated from their dataclasses (globmed.results.ModelInfo,
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,6 +74,28 @@ def base_config(values: dict[str, Any]) -> RunConfig:
     )
 
 
+def next_steps(run_file: Path, base_model: str | None = None) -> str:
+    """What to do with a results file: compare it with another run, and browse the folder in the Space.
+
+    The run compared against is the newest results file of `base_model` in the same folder when there is one,
+    else the newest other run there, else a placeholder in the `<name>__<hash>.json` form.
+    """
+    from benchmark.runner import slug
+
+    folder = run_file.parent
+    others = sorted((p for p in folder.glob("*__*.json") if p != run_file), key=lambda p: p.stat().st_mtime)
+    own_base = [p for p in others if base_model and p.name.startswith(f"{slug(base_model)}__")]
+    other = (own_base or others or [folder / "OTHER-MODEL__HASH.json"])[-1]
+    what = "its base model's run" if own_base else "another run"
+    return (
+        "\nnext steps:\n"
+        f"  # compare it with {what} (paired bootstrap CIs per language and task)\n"
+        f"  globmed bench compare {shlex.quote(str(other))} {shlex.quote(str(run_file))}\n"
+        "  # browse the results on the leaderboard Space\n"
+        f"  globmed space --results {shlex.quote(str(folder))}"
+    )
+
+
 class BenchCommand(Command):
     name = "bench"
     help = "Run GlobMed-Bench (mcqa, nli, lfqa on the test split) on a model or a roster of models."
@@ -81,8 +104,10 @@ class BenchCommand(Command):
   globmed bench --model gpt-4o --backend openai --base-url https://api.openai.com/v1 --api-key-env OPENAI_API_KEY
   globmed bench --config qwen3-8b.yaml --limit 50               (a YAML of the flags; flags win over it)
   globmed bench --roster benchmark/rosters/globmed.yaml          (resumes: finished runs are skipped)
-  globmed bench compare release/results/base.json release/results/globmed-llm-tiny.json
-  globmed bench compare base.json tuned.json --bootstrap 2000 --seed 7 --json compare.json   (95% paired CIs)
+  globmed bench compare release/results/globmed-llm-tiny-base__b356290cb1.json \\
+      release/results/globmed-llm-tiny__fe4e54e696.json      (run files are <name>__<config hash>.json)
+  globmed bench compare Qwen3-8B__3c1d9e0a7b.json globmed-llm-8b__9f2e4a6c1d.json --bootstrap 2000 --seed 7 \\
+      --json compare.json                                       (95% paired CIs)
   globmed bench export-lmeval --dataset release/globmed     (task YAMLs for lm-eval -> release/lm_eval_tasks)
 """
 
@@ -129,7 +154,9 @@ class BenchCommand(Command):
 
         base = base_config(values)
         if values.get("model"):
-            print(run(base))
+            path = run(base)
+            print(path)
+            print(next_steps(path, base.model.base_model))
             return 0
         return self._run_roster(args.roster, base, run)
 
@@ -138,13 +165,17 @@ class BenchCommand(Command):
 
         configs = load_roster(roster, base)
         failed = []
+        last = None
         for index, config in enumerate(configs, 1):
             logger.info("roster %s: model %d/%d: %s", roster, index, len(configs), config.model.name)
             try:
-                print(run(config))
+                last = (run(config), config.model.base_model)
+                print(last[0])
             except GlobMedError as err:
                 logger.error("%s: %s", config.model.name, err)
                 failed.append(config.model.name)
+        if last is not None:
+            print(next_steps(*last))
         if failed:
             print(
                 f"globmed bench: {len(failed)} of {len(configs)} models failed: {', '.join(failed)} "
@@ -157,10 +188,10 @@ class BenchCommand(Command):
     def _compare(self, args: argparse.Namespace, values: dict[str, Any]) -> int:
         if len(args.files) != 2:
             raise GlobMedError(f"compare takes two results files (base, then new run), got {len(args.files)}")
-        from benchmark.aggregate import DEFAULT_RESAMPLES
         from benchmark.compare import compare_files, format_comparison
         from benchmark.config import RunConfig
         from globmed.atomic import atomic_write_json
+        from globmed.bootstrap import DEFAULT_RESAMPLES
 
         resamples = DEFAULT_RESAMPLES if args.bootstrap is None else args.bootstrap
         if resamples < 0:

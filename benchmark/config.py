@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from benchmark.aggregate import DEFAULT_RESAMPLES
 from benchmark.backends.base import BackendConfig
+from globmed.bootstrap import DEFAULT_RESAMPLES
 from globmed.errors import GlobMedError
 from globmed.languages import language_codes
 from globmed.layout import DEFAULT_RELEASE_ROOT, dataset_dir, lmeval_dir, results_dir

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmark.aggregate import aggregate, bootstrap_macro_f1, bootstrap_mean, cell_rng, interval
+from benchmark.aggregate import aggregate, bootstrap_macro_f1, bootstrap_mean
 from benchmark.backends import BACKENDS, Request, make_backend
 from benchmark.config import RunConfig
 from benchmark.extraction import extract_choice
@@ -28,6 +28,7 @@ from benchmark.judge import judge_answers, judge_prompt
 from benchmark.metrics import load_metric
 from benchmark.prompts import load_prompts, prompt_version
 from globmed.atomic import atomic_write_json, atomic_write_text
+from globmed.bootstrap import cell_rng, interval
 from globmed.errors import GlobMedError
 from globmed.llm_local import check_model_folder
 from globmed.outputs import claim_dir
@@ -389,8 +390,10 @@ def run(cfg: RunConfig) -> Path:
     claim_dir(cfg.out, "bench", cfg.overwrite)
     identity = identify(cfg)
     if not cfg.overwrite and identity.done():
-        logger.info("%s: done already (same config hash); skipping", identity.json_path)
+        logger.info("%s: done already (same config hash); skipping (--overwrite runs it again)", identity.json_path)
         return identity.json_path
+    if identity.json_path.exists():
+        logger.info("%s exists: running again and replacing it (--overwrite)", identity.json_path)
     logger.info(
         "run %s: model=%s backend=%s tasks=%s languages=%s limit=%s shots=%d scoring=%s",
         identity.run_id,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shlex
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from globmed.command import Command
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from globmed.cli_args import FlagSet
 
 logger = logging.getLogger(__name__)
+DEMO_RECIPE = "globmed-llm-tiny/sft/config_lora"  # a name under training/recipes: what `globmed demo` trains
 
 
 def _build_flags() -> FlagSet:
@@ -62,4 +65,20 @@ class BuildCommand(Command):
         print(f"\ndataset: {result.out}  (rejects: {result.out / 'rejects.jsonl'})")
         first = result.report["languages"][0]
         print(f"load it from {result.out.parent}: datasets.load_dataset(\"globmed\", \"{first}\")")
+        print(next_steps(result.out))
         return 0
+
+
+def next_steps(dataset: Path) -> str:
+    """What a user does with the folder just built: train the tiny model on it (CPU), or benchmark a model."""
+    from globmed.layout import results_dir
+
+    root = dataset.parent
+    folder, out, results = (shlex.quote(str(p)) for p in (dataset, root, results_dir(root)))
+    return (
+        "\nnext steps:\n"
+        "  # fine-tune the tiny demo model on it (runs on CPU)\n"
+        f"  globmed train --recipe {DEMO_RECIPE} --dataset {folder} --out {out}\n"
+        "  # benchmark a model (a local folder or a Hub id) on its test split\n"
+        f"  globmed bench --model MODEL --dataset {folder} --out {results}"
+    )

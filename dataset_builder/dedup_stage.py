@@ -55,7 +55,8 @@ def _answer_conflict(rec: dict[str, Any], kept: dict[str, Any]) -> str:
 
 
 def _reject(rec: dict[str, Any], reason: str, detail: str) -> dict[str, Any]:
-    return {"source": rec["source"], "file": rec["_file"], "row": rec["_row"], "reason": reason, "detail": detail}
+    return {"source": rec["source"], "file": rec["_file"], "row": rec["_row"], "reason": reason, "detail": detail,
+            "language": rec["language"]}
 
 
 def drop_repeated_ids(records: list[dict[str, Any]], rejects: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from dataset_builder.adapters import FieldMapping, MissingField, RowContext, make_adapter
 from dataset_builder.dedup import item_text
+from dataset_builder.provenance import expert_scores
 from dataset_builder.quality import apply_filters, default_filters
 from dataset_builder.readers import Malformed, file_sha256, read_rows
 from dataset_builder.row_rules import LanguageColumn, RowRules
@@ -51,12 +52,16 @@ def _translation(spec: SourceSpec, language: str, provenance: dict[str, Any] | N
         info.update({k: provenance[k] for k in ("method", "model", "qc_score", "reviewed") if k in provenance})
     method = str(info.get("method") or "machine")
     score = info.get("qc_score")
-    return {
+    result = {
         "method": method if method in TRANSLATION_METHODS else "machine",
         "model": str(info.get("model") or ""),
         "qc_score": float(score) if isinstance(score, (int, float)) else -1.0,
         "reviewed": bool(info.get("reviewed", False)),
     }
+    expert = expert_scores(provenance)
+    if expert:
+        result["expert"] = expert  # counted in build_report.json's provenance; the writer keeps only the schema
+    return result
 
 
 def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str],
@@ -72,14 +77,16 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
     rejects = result.rejects
     selected = known_languages if selected_languages is None else selected_languages
 
-    def reject(row: int, reason: str, detail: str = "") -> None:
-        rejects.append({"source": spec.id, "file": file_label, "row": row, "reason": reason, "detail": detail})
+    def reject(row: int, reason: str, detail: str = "", language: str = "") -> None:
+        rejects.append({"source": spec.id, "file": file_label, "row": row, "reason": reason, "detail": detail,
+                        "language": language})  # "" when the row's language could not be read
 
     rows = read_rows(path, spec.format, spec.csv, spec.records)
     if task.language != ROW_LANGUAGE and task.language not in known_languages:
         for row_no, _ in rows:
             result.rows_read += 1
-            reject(row_no, "language_not_in_registry", f"language {task.language!r} is not in globmed/languages.yaml")
+            reject(row_no, "language_not_in_registry", f"language {task.language!r} is not in globmed/languages.yaml",
+                   task.language)
         return result
     row_language = LanguageColumn(spec.language) if spec.language else None
     rules = RowRules(spec.select, spec.reject_when)
@@ -109,8 +116,8 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
     def reject_malformed(row_no: int, detail: str) -> None:
         """A row that cannot be read is one reject per language it would have given."""
         result.rows_read += len(file_units)
-        for _ in file_units:
-            reject(row_no, "malformed_row", detail)
+        for unit_lang, _ in file_units:
+            reject(row_no, "malformed_row", detail, "" if unit_lang == ROW_LANGUAGE else unit_lang)
 
     for row_no, row in rows:
         if isinstance(row, Malformed):
@@ -132,7 +139,7 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
         for unit_lang, unit_adapter in units:
             stop = gate(unit_lang) or ruled
             if stop is not None:
-                reject(row_no, stop[0], f"[{unit_lang}] {stop[1]}" if tag else stop[1])
+                reject(row_no, stop[0], f"[{unit_lang}] {stop[1]}" if tag else stop[1], unit_lang)
                 continue
             ctx.language = unit_lang
             try:
@@ -141,12 +148,13 @@ def ingest_file(spec: SourceSpec, task: FileTask, known_languages: frozenset[str
                 if not warned:
                     logger.warning("%s %s row %d: %s", src, file_label, row_no, err)
                     warned = True
-                reject(row_no, "malformed_row", f"[{unit_lang}] {err}" if tag else str(err))
+                reject(row_no, "malformed_row", f"[{unit_lang}] {err}" if tag else str(err), unit_lang)
                 continue
             draft.language = unit_lang
             reason = apply_filters(filters, draft, tname)
             if reason is not None:
-                reject(row_no, reason, f"[{unit_lang}] {draft.detail}" if tag and draft.detail else draft.detail)
+                reject(row_no, reason, f"[{unit_lang}] {draft.detail}" if tag and draft.detail else draft.detail,
+                       unit_lang)
                 continue
             source_id = source_id or draft.source_id  # parallel units share the row's own id
             pid = f"{src}:{source_id}"

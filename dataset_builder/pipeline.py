@@ -18,6 +18,7 @@ from typing import Any
 from dataset_builder.config import BuildConfig
 from dataset_builder.dedup_stage import drop_repeated_ids, remove_duplicates
 from dataset_builder.ingest import FileResult, ingest_file
+from dataset_builder.provenance import provenance_report
 from dataset_builder.sources import BUNDLED, ROW_LANGUAGE, FileTask, SourceSpec, load_sources, resolve_sources_path
 from dataset_builder.splits import assign_splits
 from dataset_builder.stats import Stage, StageStats
@@ -153,7 +154,7 @@ def _build(sources: str | Path, out_root: str | Path, overrides: dict[str, Any] 
     check_hub_sources(specs)
     jobs = plan_files(specs, config)
     check_source_fields(jobs)  # mapped fields checked against the files (Hub files fetched) before any work
-    logger.info("build config: %s", config.fingerprint())
+    logger.debug("build config: %s", config.fingerprint())
     with Stage(stats, "ingest") as st:
         results = _ingest(jobs, config, progress)
         st.rows = sum(r.rows_read for r in results)
@@ -183,6 +184,7 @@ def _build(sources: str | Path, out_root: str | Path, overrides: dict[str, Any] 
     report["empty_files"] = empty
     report["missing_sources"] = missing_sources
     report["normalisation"] = dict(sorted(sum((r.normalisation for r in results), Counter()).items()))
+    report["provenance"] = provenance_report(records, rejects, minimal_pairs)  # per language, for the card
     if not records:  # the evidence goes to ROOT/globmed.rejected; ROOT/globmed is left as it was
         from dataset_builder.rejected import all_rejected_error
 

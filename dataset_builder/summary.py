@@ -1,10 +1,10 @@
-"""The closing summary `globmed build` prints: rows per language x task, then rejects by reason."""
+"""The closing summary `globmed build` prints: rows per language x task and per split, then rejects by reason."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from globmed.schema import TASKS
+from globmed.schema import SPLITS, TASKS
 
 
 def summary_table(report: dict[str, Any]) -> str:
@@ -23,6 +23,8 @@ def summary_table(report: dict[str, Any]) -> str:
     lines.append(fmt.format(*header))
     lines.append(fmt.format(*("-" * w for w in widths)))
     lines += [fmt.format(*r) for r in rows]
+    per_split = {split: sum(cell.get(split, 0) for per in counts.values() for cell in per.values()) for split in SPLITS}
+    lines.append("splits: " + ", ".join(f"{split} {n}" for split, n in per_split.items()))
     lines.append("")
     lines.append(f"rows read {report['rows_read']}, kept {report['rows_kept']}, rejected {report['rows_rejected']}")
     if report["rejects_by_reason"]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from globmed.errors import GlobMedError, require_online
+from globmed.log import library_bars_hidden
 from globmed.parquet_io import check_footers, first_unreadable
 from globmed.schema import SPLITS, TASKS
 
@@ -25,6 +26,7 @@ def load_split(dataset: str | Path, split: str, language: str | None = None, tas
 
     `dataset` is a dataset folder written by `globmed build` (it has a README.md with `configs`) or a Hub
     repo id such as `ORG/globmed`. A config with no rows for that split gives an empty dataset, not an error.
+    Callers read one split per language and task, so `datasets`' per-read progress bars are hidden unless -v.
     """
     if split not in SPLITS:
         raise GlobMedError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
@@ -44,7 +46,8 @@ def load_split(dataset: str | Path, split: str, language: str | None = None, tas
             return datasets.Dataset.from_dict({key: [] for key in schema}, features=schema)
         check_footers(pattern)
         try:
-            return datasets.load_dataset("parquet", data_files={split: pattern}, split=split, features=features())
+            with library_bars_hidden():
+                return datasets.load_dataset("parquet", data_files={split: pattern}, split=split, features=features())
         except datasets.exceptions.DatasetGenerationError:
             bad = first_unreadable(pattern)  # the error names no file; find the one that cannot be read
             if bad is None:
@@ -54,7 +57,8 @@ def load_split(dataset: str | Path, split: str, language: str | None = None, tas
         raise GlobMedError(f"dataset {dataset!s}: no such folder, and not a Hub repo id (ORG/NAME)")
     require_online(f"dataset {dataset}", "use a local dataset folder (globmed build --out DIR) or unset HF_HUB_OFFLINE")
     name = config_name(language, task)
-    return datasets.load_dataset(str(dataset), name, split=split)
+    with library_bars_hidden():
+        return datasets.load_dataset(str(dataset), name, split=split)
 
 
 def _data_files(root: Path, language: str | None, task: str | None, split: str) -> list[str]:

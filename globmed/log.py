@@ -1,9 +1,16 @@
-"""Logging set-up for the CLI: one format, levels chosen by -v/-q, noisy libraries kept quiet, URLs redacted."""
+"""Logging set-up for the CLI: one format, levels chosen by -v/-q, noisy libraries kept quiet, URLs redacted.
+
+Quiet by default: the kit logs one line per step and shows one progress bar per long phase. `datasets` would
+add a bar per parquet file it reads ("Generating test split", 72 of them for one benchmark run) and per `map`;
+`library_bars_hidden()` turns those off around the kit's reads unless `-v` was given.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from globmed.redact import scrub_text
 
@@ -28,3 +35,29 @@ def setup_logging(verbosity: int = 0) -> None:
     root.setLevel(level)
     for name in _QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+
+
+def verbose() -> bool:
+    """Whether `-v` was given (the root logger passes debug records): details and libraries' own bars are shown."""
+    return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+@contextmanager
+def library_bars_hidden() -> Iterator[None]:
+    """`datasets`' progress bars off inside the block unless `-v`; the previous state is restored after it.
+
+    The kit's own bars (plain tqdm) stay. A user who set HF_DATASETS_DISABLE_PROGRESS_BARS=0 keeps the bars:
+    `datasets` gives that variable priority, and so do we.
+    """
+    import datasets
+
+    if verbose() or datasets.config.HF_DATASETS_DISABLE_PROGRESS_BARS is False:
+        yield
+        return
+    was_hidden = datasets.are_progress_bars_disabled()
+    datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if not was_hidden:
+            datasets.enable_progress_bars()

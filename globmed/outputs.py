@@ -264,7 +264,8 @@ def atomic_dir(target: str | os.PathLike[str], writer: str, overwrite: bool = Fa
 
     Holds the lock of `target` throughout (re-entering it when the caller took it first). The temporary folder
     is on the same filesystem, so the final step is a rename. An existing `target` is moved aside first and
-    removed only once the new one is in place; an exception removes the temporary folder and keeps `target`.
+    removed only once the new one is in place (logged, so a rerun says it replaced an output); an exception
+    removes the temporary folder and keeps `target`.
     """
     target = Path(os.path.abspath(target))
     if target == target.parent:
@@ -281,8 +282,11 @@ def atomic_dir(target: str | os.PathLike[str], writer: str, overwrite: bool = Fa
             raise
         old = None
         if target.exists():
+            previous = writer_of(target)
             old = target.parent / _sibling(target, f"old-{os.getpid()}")
             os.replace(target, old)
         os.replace(tmp, target)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+            by = f"`globmed {previous}`" if previous else "no globmed command (--overwrite)"
+            logger.info("%s: replaced the previous version, written by %s", target, by)

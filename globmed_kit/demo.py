@@ -87,6 +87,8 @@ def demo_stages(root: Path, host: str = "127.0.0.1", port: int = 7860, serve: bo
                 overwrite: bool = False) -> list[Stage]:
     """The demo, in order. Flags follow the CLI contract every part implements; `overwrite` goes to each stage
     that writes a folder (build, train, bench, release)."""
+    from space_app.settings import DEFAULT_DATA_DIR
+
     results = results_dir(root)
     over = ["--overwrite"] if overwrite else []
     tiny = model_dir(root, "tiny")
@@ -96,10 +98,13 @@ def demo_stages(root: Path, host: str = "127.0.0.1", port: int = 7860, serve: bo
         a, b = latest_run_file(results, BASE_RUN_NAME), latest_run_file(results, TINY)
         return cli_stage("compare", "", ["bench", "compare", a, b]).call()
 
+    # the Space's own default folder, placed under this root: `globmed space --help` names the same one
+    space_argv = ["space", "--results", results, "--host", host, "--port", port,
+                  "--data-dir", root / DEFAULT_DATA_DIR.relative_to(DEFAULT_RELEASE_ROOT), "--chat-model", tiny]
+
     def announce_and_serve() -> int:
         print(f"Space: http://{host}:{port}  (Ctrl-C to stop)", flush=True)
-        return cli_stage("space", "", ["space", "--results", results, "--host", host, "--port", port,
-                                          "--data-dir", root / "work" / "space-data", "--chat-model", tiny]).call()
+        return cli_stage("space", "", space_argv).call()
 
     stages = [
         cli_stage("build", "build the dataset from the bundled sample",
@@ -120,7 +125,8 @@ def demo_stages(root: Path, host: str = "127.0.0.1", port: int = 7860, serve: bo
                   ["release", "--out", root, "--dry-run", *over]),
     ]
     if serve:
-        stages.append(Stage("space", f"serve the Space on {host}:{port}", announce_and_serve))
+        stages.append(Stage("space", f"serve the Space on {host}:{port}", announce_and_serve,
+                            [str(a) for a in space_argv]))
     return stages
 
 

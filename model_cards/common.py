@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -101,10 +102,39 @@ def percent(value: float | None, digits: int = 1) -> str:
 
 
 def signed_points(value: float | None) -> str:
-    """A score difference in percentage points: 0.032 -> '+3.2'."""
-    return "–" if value is None else f"{100 * value:+.1f}"
+    """A score difference in percentage points: 0.032 -> '+3.2'; one that rounds to 0.0 keeps one significant
+    digit (-0.00003 -> '-0.003'), so an interval that excludes 0 never reads as ending at 0.0."""
+    if value is None:
+        return "–"
+    points = 100 * value
+    return f"{points:+.1g}" if 0 < abs(points) < 0.05 else f"{points:+.1f}"
 
 
 def relative_percent(value: float | None) -> str:
     """A relative change: 0.41 -> '+41%'."""
     return "–" if value is None else f"{100 * value:+.0f}%"
+
+
+def percent_ci(value: float | None, ci: Sequence[float] | None) -> str:
+    """A score and its 95% interval in percent: '41.2 (30.1–52.3)'; '41.2 (no CI)' when none was computed."""
+    if value is None:
+        return "–"
+    if not ci:
+        return f"{percent(value)} (no CI)"
+    dash = " to " if min(ci) < 0 else "–"  # the gap's interval can be negative: "-8.6–5.9" would misread
+    return f"{percent(value)} ({percent(ci[0])}{dash}{percent(ci[1])})"
+
+
+def signed_points_ci(value: float | None, ci: Sequence[float] | None) -> str:
+    """A difference in points and its 95% paired interval: '+7.2 (−3.0 to +17.9)'."""
+    if value is None:
+        return "–"
+    return f"{signed_points(value)} ({signed_points(ci[0])} to {signed_points(ci[1])})" if ci else (
+        f"{signed_points(value)} (no CI)")
+
+
+def yes_no(estimate: Any) -> str:
+    """The significance column: 'yes' only when the paired interval excludes no change; '–' without one."""
+    if estimate is None or estimate.ci is None:
+        return "–"
+    return "**yes**" if estimate.significant else "no"

@@ -9,6 +9,7 @@ GlobMed-Bench tasks that model repos' `.eval_results/*.yaml` point at.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,15 @@ import yaml
 from globmed.atomic import atomic_write_text, sha256_file
 from globmed.errors import GlobMedError
 from globmed.languages import get_language, known_language_codes
-from globmed.schema import SPLITS
+from globmed.schema import SPLITS, TRANSLATION_METHODS
 from globmed.tasks import get_task, task_names
 from globmed.text_io import read_json
 from model_cards.common import DISCLAIMER, card_versions, dataset_repo_id, read_front_matter, render_card
 
 logger = logging.getLogger(__name__)
 
-REQUIRED_REPORT_KEYS = ("counts", "rows_read", "rows_kept", "rows_rejected", "dedup", "decontamination", "sources")
+REQUIRED_REPORT_KEYS = ("counts", "rows_read", "rows_kept", "rows_rejected", "dedup", "decontamination", "sources",
+                        "provenance")
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
 # Front matter keys owned by the builder: copied verbatim, never regenerated.
 BUILDER_KEYS = ("configs", "dataset_info")
@@ -47,7 +49,8 @@ class BuildInfo:
         report = _read_json(folder / "build_report.json")
         missing = [key for key in REQUIRED_REPORT_KEYS if key not in report]
         if missing:
-            raise GlobMedError(f"{folder / 'build_report.json'}: missing key(s) {', '.join(missing)}")
+            raise GlobMedError(f"{folder / 'build_report.json'}: missing key(s) {', '.join(missing)}; rebuild the "
+                               "folder with `globmed build` (the card states only what its report records)")
         manifest_path = folder / "MANIFEST.json"
         manifest = _read_json(manifest_path)
         if not isinstance(manifest.get("files"), dict):
@@ -112,6 +115,43 @@ def config_groups(configs: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
     return [(kind, members) for kind, members in groups if members]
 
 
+METHOD_WORDS = {"original": "in their source language", "machine": "machine translations",
+                "machine+expert": "machine translations revised by a human expert", "human": "human translations"}
+
+
+def construction(info: BuildInfo) -> dict[str, Any]:
+    """What happened to this build's rows, per language and in total, from the report's `provenance` block.
+
+    Only counts: a step no row went through shows as 0 or "none", so the card never describes it as done.
+    """
+    provenance = info.report["provenance"]
+    rows, methods, models = 0, Counter(), Counter()
+    reviewed = expert_scored = qc_scored = 0
+    per_language = []
+    for code in info.languages():
+        lang = provenance.get(code) or {}
+        rows += lang.get("rows", 0)
+        methods.update(lang.get("methods") or {})
+        for by_model in (lang.get("models") or {}).values():
+            models.update(by_model)
+        reviewed += lang.get("reviewed", 0)
+        expert_scored += lang.get("expert_scored", 0)
+        qc_scored += lang.get("qc_scored", 0)
+        per_language.append({"code": code, **lang})
+    return {
+        "languages": per_language,
+        "rows": rows,
+        "methods": [(method, methods[method], METHOD_WORDS[method]) for method in TRANSLATION_METHODS
+                    if methods[method]],
+        "models": sorted(models.items(), key=lambda kv: (-kv[1], kv[0])),
+        "reviewed": reviewed,
+        "expert_scored": expert_scored,
+        "qc_scored": qc_scored,
+        "filters": sorted((info.report.get("filters") or {}).items()),
+        "config": info.report.get("config") or {},
+    }
+
+
 def build_dataset_card(folder: Path, org: str | None = None):
     """A `DatasetCard` for the dataset folder (not written)."""
     from huggingface_hub import DatasetCard, DatasetCardData
@@ -165,6 +205,7 @@ def build_dataset_card(folder: Path, org: str | None = None):
             "decontaminated": int((report.get("decontamination") or {}).get("removed", 0)),
         },
         rejects_by_reason=sorted((report.get("rejects_by_reason") or {}).items(), key=lambda kv: (-kv[1], kv[0])),
+        built=construction(info),
         manifest_files=len(info.manifest["files"]),
         manifest_sha256=info.manifest_sha256,
         repo_id=dataset_repo_id(org),

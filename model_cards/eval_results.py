@@ -6,7 +6,8 @@
   benchmark task, `task_id` = the dataset config, as listed in the dataset's `eval.yaml`).
 
 Scores are written exactly as the results JSON holds them (fractions in [0, 1]), so the checks can compare
-every number for equality.
+every number for equality. Both formats hold point values only; `.eval_results` entries carry the cell's n and
+95% bootstrap interval in their free-text `notes` (the format has no interval field).
 """
 
 from __future__ import annotations
@@ -55,10 +56,18 @@ def eval_result_entries(run: RunResult, dataset_id: str) -> list[Any]:
     return [
         EvalResultEntry(
             dataset_id=dataset_id, task_id=config, value=result.score, date=date,
-            notes=f"{result.primary_metric}, n={result.n}, {run.config.get('shots', 0)}-shot, {backend}".strip(", "),
+            notes=", ".join(part for part in (result.primary_metric, f"n={result.n}", _interval(result),
+                                              f"{run.config.get('shots', 0)}-shot", backend) if part),
         )
         for config, result in sorted(run.results.items())
     ]
+
+
+def _interval(result: Any) -> str:
+    """The cell's 95% bootstrap interval for the entry's notes (the format has no field for one), or ""."""
+    low = result.metrics.get(f"{result.primary_metric}_ci_low")
+    high = result.metrics.get(f"{result.primary_metric}_ci_high")
+    return "" if low is None or high is None else f"95% CI {low:.4f}-{high:.4f}"
 
 
 def eval_results_yaml(run: RunResult, dataset_id: str) -> str:

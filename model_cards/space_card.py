@@ -14,7 +14,7 @@ from globmed.atomic import atomic_write_text
 from globmed.errors import GlobMedError
 from globmed.languages import language_codes
 from globmed.results import RunResult, load_results_dir
-from model_cards.common import DISCLAIMER, card_versions, dataset_repo_id, percent, read_front_matter, render_card
+from model_cards.common import DISCLAIMER, card_versions, dataset_repo_id, percent_ci, read_front_matter, render_card
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def build_space_card(space_dir: Path, models: list[str], org: str | None = None,
     return render_card(
         SpaceCard, data, "space_card.md.jinja",
         dataset_id=dataset_id, models=list(models), runs=runs, languages=language_codes(), app_file=APP_FILE,
-        disclaimer=DISCLAIMER, versions=card_versions(), pct=percent,
+        disclaimer=DISCLAIMER, versions=card_versions(), pct_ci=percent_ci,
     )
 
 

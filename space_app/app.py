@@ -185,6 +185,8 @@ def plots_tab(state: SpaceState, run_choices: list[tuple[str, str]]) -> PlotsTab
         gr.Plot(plot_value(plots.finetuned_chart(points)), label="Fine-tuned vs base, per language (%)",
                 elem_id="finetuned-chart", **chart)
         gr.Dataframe(pair_summary, interactive=False, label="Relative gains over the base model")
+        gr.Dataframe(plots.paired_gains(state.board, state.settings.results_dir), interactive=False,
+                     label="Gains over the base model with 95% paired intervals (significant: the interval excludes 0)")
     return PlotsTab(runs, language_chart, gap_chart)
 
 

@@ -24,12 +24,16 @@ class SpaceCommand(Command):
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        from space_app.settings import DEFAULT_DATA_DIR, DEFAULT_RESULTS_DIR, ENV
+
         parser.add_argument("--results", type=Path, default=None,
-                            help="folder of results JSON (default: $GLOBMED_RESULTS_DIR, else release/results)")
+                            help=f"folder of results JSON (default: ${ENV['results_dir']}, else {DEFAULT_RESULTS_DIR})")
         parser.add_argument("--results-repo", default=None,
                             help="Hub dataset repo of results JSON, used when no folder is given")
         parser.add_argument("--data-dir", type=Path, default=None,
-                            help="the Space's writable folder: pending/, approved/ (default release/space-data)")
+                            help=f"the Space's writable folder: pending/, approved/ (default: ${ENV['data_dir']}, "
+                                 f"else {DEFAULT_DATA_DIR}; `globmed demo --out ROOT` uses ROOT/"
+                                 f"{DEFAULT_DATA_DIR.name})")
         parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
         parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
         parser.add_argument("--chat-model", type=Path, default=None, help="local model folder for the chat demo")

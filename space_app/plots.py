@@ -14,6 +14,7 @@ by a short display name (`display_names`), and language axes use the language co
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -206,3 +207,32 @@ def finetuned_chart(points: pd.DataFrame) -> dict[str, Any]:
 def legend(title: str) -> dict[str, Any]:
     """A legend under the chart, one entry per line, labels never cut (Vega's default cuts them at 160 px)."""
     return {"title": title, "orient": "bottom", "direction": "vertical", "labelLimit": 0, "symbolLimit": 0}
+
+
+def paired_gains(board: Leaderboard, samples_dir: Path | None) -> pd.DataFrame:
+    """Per fine-tuned/base pair: the gain in points on the overall, high- and low-resource means, with its 95%
+    paired interval and whether it is significant, by the rule and code of the model card and `bench compare`
+    (globmed.paired). The interval needs both runs' `<run_id>.samples.jsonl` in `samples_dir` (the results
+    folder); without them the gain is shown with "no interval" and is not called significant."""
+    from globmed.errors import GlobMedError
+    from globmed.paired import PairedRuns
+
+    rows = []
+    for ft, base in base_pairs(board):
+        runs = board.runs[base], board.runs[ft]
+        samples = [samples_dir / f"{run.run_id}.samples.jsonl" if samples_dir else None for run in runs]
+        try:
+            paired = PairedRuns.build(*runs, *samples)
+        except GlobMedError:  # the two runs share no cell: nothing to compare
+            continue
+        row = {"Fine-tuned": runs[1].model.name, "Base": runs[0].model.name}
+        for key, label in (("overall", "Overall"), ("high_mean", "High-resource"), ("low_mean", "Low-resource")):
+            gain = paired.gain(key)
+            value, ci = gain.difference.value, gain.difference.ci
+            text = "–" if value is None else f"{100 * value:+.1f}"
+            if value is not None:
+                text += f" ({100 * ci[0]:+.1f} to {100 * ci[1]:+.1f})" if ci else " (no interval)"
+            row[f"{label} gain, points (95% CI)"] = text
+            row[f"{label} significant"] = "–" if ci is None else ("yes" if gain.significant else "no")
+        rows.append(row)
+    return pd.DataFrame(rows)

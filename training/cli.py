@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 from globmed.command import Command
 from globmed.layout import DEFAULT_RELEASE_ROOT
+
+# peft reads `model.is_gradient_checkpointing` on each PeftModel it wraps (training, then the merge), which
+# transformers 5 deprecates: advice for peft's authors that a user of `globmed train` can do nothing about.
+PEFT_DEPRECATION = r"`is_gradient_checkpointing` is deprecated"
 
 
 class TrainCommand(Command):
@@ -55,14 +60,21 @@ class TrainCommand(Command):
             return 0
         from functools import partial
 
+        from globmed.log import library_bars_hidden
         from model_cards.model_card import write_model_card
         from training.sft import run_training
 
         # The card is written once the merged folder is complete and before any push, so the Hub gets it too.
         org = args.push_to_hub.split("/", 1)[0] if args.push_to_hub else None
-        result = run_training(recipe, args.out, dataset=args.dataset, resume=args.resume,
-                              push_to_hub=args.push_to_hub, after_save=partial(write_model_card, org=org),
-                              overwrite=args.overwrite)
-        print(f"model: {result.model_dir}  (step {result.global_step}, train loss {result.train_loss}, "
-              f"eval loss {result.eval_loss})")
+        with warnings.catch_warnings(), library_bars_hidden():  # the trainer's bar stays: one per phase
+            warnings.filterwarnings("ignore", message=PEFT_DEPRECATION, category=FutureWarning)
+            result = run_training(recipe, args.out, dataset=args.dataset, resume=args.resume,
+                                  push_to_hub=args.push_to_hub, after_save=partial(write_model_card, org=org),
+                                  overwrite=args.overwrite)
+        print(f"model: {result.model_dir}  (step {result.global_step}, train loss {_loss(result.train_loss)}, "
+              f"eval loss {_loss(result.eval_loss)})")
         return 0
+
+
+def _loss(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"

@@ -69,6 +69,8 @@ def training_record(trainer, recipe: Recipe, base: str, dataset: str, data, metr
         "train_loss": metrics.get("train_loss"),
         "eval_loss": metrics.get("eval_loss"),
         "initial_eval_loss": metrics.get("initial_eval_loss"),
+        "train_runtime_s": metrics.get("train_runtime"),
+        "toy": recipe.is_tiny,  # a random-weight CPU model: its card says it measures the pipeline, not medicine
         "versions": library_versions(TRAINING_LIBRARIES),
         "license": recipe.globmed.license,
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d"),

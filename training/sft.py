@@ -109,7 +109,8 @@ def run_training(
         check_push_possible(push_to_hub)
     seed = int(recipe.sft.get("seed", 42))
     set_seed(seed)
-    logger.info("resolved recipe %s:\n%s", recipe.path, yaml.safe_dump(recipe.to_dict(), sort_keys=False).rstrip())
+    logger.info("recipe %s (-v prints every resolved key)", recipe.path)
+    logger.debug("resolved recipe %s:\n%s", recipe.path, yaml.safe_dump(recipe.to_dict(), sort_keys=False).rstrip())
 
     dataset = resolve_dataset(dataset or recipe.script.dataset_name, root)
     data = load_training_data(dataset, recipe.globmed)
@@ -155,6 +156,7 @@ def run_training(
 
     metrics = {
         "train_loss": output.metrics.get("train_loss"), "eval_loss": eval_loss, "initial_eval_loss": initial_eval,
+        "train_runtime": output.metrics.get("train_runtime"),
     }
     save_final_model(trainer, recipe, base, final_dir, output_dir, dataset, data, metrics, overwrite)
     if after_save is not None and trainer.is_world_process_zero():

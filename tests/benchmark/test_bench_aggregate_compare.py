@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from bench_macro_f1_ref import macro_f1_reference
 
-from benchmark.aggregate import aggregate, bootstrap_macro_f1, bootstrap_mean, cell_rng, interval
+from benchmark.aggregate import aggregate, bootstrap_macro_f1, bootstrap_mean
 from benchmark.compare import compare_runs
+from globmed.bootstrap import cell_rng, interval
 from globmed.results import ModelInfo, RunResult, TaskResult
 
 

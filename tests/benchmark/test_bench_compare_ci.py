@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from benchmark.compare import compare_files, format_comparison, headline_matrix
+from benchmark.compare import compare_files, format_comparison
 from globmed.atomic import atomic_write_json
+from globmed.paired import headline_matrix
 from globmed.results import ModelInfo, RunResult, TaskResult
 from globmed_kit.cli import main
 
@@ -85,7 +87,7 @@ def test_intervals_contain_the_point_estimates_and_are_seeded(pair):
     assert compare_files(a, b, resamples=400, seed=8)["ci"] != c["ci"]
     text = format_comparison(c)
     low, high = c["ci"]["average_relative_improvement"]
-    assert f"(95% CI {low * 100:+.1f}% to {high * 100:+.1f}%)" in text
+    assert f"(95% CI {low * 100:+.1f}% to {high * 100:+.1f}%; significant)" in text
     assert "paired bootstrap: 400 replicates over 240 items" in text
 
 
@@ -191,3 +193,39 @@ def test_zero_base_cells_drop_out_per_replicate():
     assert np.isnan(figures["average_relative_improvement"][2])
     assert figures["low_resource_fold_change"][:2] == pytest.approx([2.0, 1.0])
     assert np.isnan(figures["low_resource_fold_change"][2])
+
+
+def test_every_printed_language_row_agrees_with_itself(tmp_path, capsys):
+    """Issue 13 item 11: `rel.` is the relative change of the two printed means, not a mean of per-cell changes.
+
+    Japanese is built so the two differ in sign: mcqa 0.30 -> 0.40 (+33%), nli 0.10 -> 0.00 (-100%), so the mean
+    of per-cell changes is -33% while the language's mean is unchanged (0.20 -> 0.20). Each row is re-derived from
+    its own printed numbers only: rel. from base and tuned (allowing for their 4-digit rounding), the difference
+    likewise, and "yes" exactly when the printed interval excludes 0.
+    """
+    n = 20
+
+    def hits(k: int) -> list[float]:
+        return [1.0] * k + [0.0] * (n - k)
+
+    base = {"ja-mcqa": hits(6), "ja-nli": hits(2), "en-mcqa": hits(10), "sw-mcqa": hits(3), "sw-nli": hits(5)}
+    tuned = {"ja-mcqa": hits(8), "ja-nli": hits(0), "en-mcqa": hits(19), "sw-mcqa": hits(4), "sw-nli": hits(5)}
+    a, b = write_run(tmp_path, "base", base), write_run(tmp_path, "tuned", tuned)
+    assert main(["bench", "compare", str(a), str(b), "--bootstrap", "300"]) == 0
+    out = capsys.readouterr().out
+    pattern = (r"^(\w+)\s+(\d\.\d{4})\s+(\d\.\d{4})\s+([+-]\d+\.\d)%\s+([+-]\d\.\d{4}) "
+               r"\(([+-]\d\.\d{4}) to ([+-]\d\.\d{4})\)\s+(yes|no)$")
+    rows = {m[1]: m.groups()[1:] for line in out.splitlines() if (m := re.match(pattern, line))}
+    assert set(rows) == {"en", "ja", "sw"}, out
+    for lang, (a_txt, b_txt, rel_txt, diff_txt, low_txt, high_txt, mark) in rows.items():
+        base_mean, tuned_mean, rel = float(a_txt), float(b_txt), float(rel_txt)
+        half = 0.00005  # rounding of the printed means
+        candidates = [100 * (y / x - 1) for x in (base_mean - half, base_mean + half)
+                      for y in (tuned_mean - half, tuned_mean + half)]
+        assert min(candidates) - 0.05 <= rel <= max(candidates) + 0.05, (lang, out)
+        assert abs(float(diff_txt) - (tuned_mean - base_mean)) <= 2 * half + 0.00005, (lang, out)
+        low, high = float(low_txt), float(high_txt)
+        assert low <= float(diff_txt) <= high, (lang, out)
+        assert (mark == "yes") == (low > 0 or high < 0), (lang, out)
+    assert rows["ja"][:3] == ("0.2000", "0.2000", "+0.0")  # not -33.3%, the mean of the per-cell changes
+    assert rows["en"][-1] == "yes" and rows["ja"][-1] == "no"

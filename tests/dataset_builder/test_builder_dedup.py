@@ -254,6 +254,10 @@ def test_minimal_pairs_kept_in_three_languages(minimal_build):
         assert (f"{lang}/train.json", 4) not in rejects
         assert sorted(ids(lang, "d", "t")) in pairs
     assert len(pairs) == 2 * len(MINIMAL)  # nothing else: a2 and c, removed, are in no listed pair
+    # the card's per-language figures: two pairs kept and two rows rejected (near duplicate, leak) per language
+    for lang in MINIMAL:
+        assert report["provenance"][lang]["minimal_pairs"] == 2
+        assert report["provenance"][lang]["rejected"] == {"near_duplicate": 1, "test_contamination": 1}
     assert report["rejects_by_reason"] == {"near_duplicate": 3, "test_contamination": 3}
     assert report["rows_kept"] == 3 * 4
     assert all(p[0].rsplit(":", 1)[1] == p[1].rsplit(":", 1)[1] for p in pairs)  # pairs never cross languages

@@ -38,7 +38,17 @@ def lint(tree: Path) -> subprocess.CompletedProcess:
 def test_the_tree_keeps_the_contract(tree):
     proc = lint(tree)
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert "1 kept, 0 broken" in proc.stdout
+    assert "2 kept, 0 broken" in proc.stdout  # the layers, and no lm_eval in the kit
+
+
+def test_importing_lm_eval_breaks_it(tree):
+    probe = tree / "benchmark" / "_probe.py"
+    probe.write_text("import lm_eval\n", encoding="utf-8")
+    try:
+        proc = lint(tree)
+    finally:
+        probe.unlink()
+    assert proc.returncode != 0 and "BROKEN" in proc.stdout and "lm_eval" in proc.stdout
 
 
 @pytest.mark.parametrize(("module", "line", "message"), [

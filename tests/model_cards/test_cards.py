@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from support.cards import make_release_root, synthetic_run, write_space_source, write_training_info
@@ -15,7 +17,7 @@ from globmed.errors import GlobMedError
 from globmed.results import load_results_dir
 from globmed_kit.cli import main
 from model_cards.checks import CardCheckError, check_model_card, check_space_card
-from model_cards.common import percent, split_front_matter
+from model_cards.common import split_front_matter
 from model_cards.dataset_card import write_dataset_card
 from model_cards.model_card import write_model_card
 from model_cards.space_card import write_space_card
@@ -93,20 +95,126 @@ def test_model_card_numbers_equal_results(root):
     assert "learning_rate" in body and "config_lora.yaml" in body and "transformers 5.24.0" in body
 
 
-def test_model_card_language_table_gap_and_gain(root):
+def _table_rows(body: str, first: str) -> dict[str, list[str]]:
+    """The rows of the card table whose header starts with `| first |`, keyed by their first cell."""
+    lines = body.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first} |"))
+    rows = {}
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+def _ci(text: str) -> tuple[float, float, float]:
+    """'41.2 (30.1–52.3)' -> (41.2, 30.1, 52.3); fails when the interval is missing."""
+    match = re.fullmatch(r"([\d.]+) \(([\d.]+)–([\d.]+)\)", text)
+    assert match, text
+    return tuple(float(x) for x in match.groups())
+
+
+def _gain(text: str) -> tuple[float, float, float]:
+    """'+10.0 (+7.5 to +12.5)' -> (10.0, 7.5, 12.5); fails when the paired interval is missing."""
+    match = re.fullmatch(r"([+-][\d.]+) \(([+-][\d.]+) to ([+-][\d.]+)\)", text)
+    assert match, text
+    return tuple(float(x) for x in match.groups())
+
+
+def test_model_card_every_score_has_its_interval_and_n(root):
+    """Every per-language, summary, per-task and per-cell score shows its 95% interval and n, as the results say."""
     runs = load_results_dir(root / "results")
     own = next(r for r in runs if r.model.name == "globmed-llm-tiny")
     base = next(r for r in runs if r.model.name == "globmed-llm-tiny-base")
     _, body = front(write_model_card(root / "globmed-llm-tiny", runs))
-    sw, sw_base = own.aggregates["per_language"]["sw"], base.aggregates["per_language"]["sw"]
-    gain = 100 * (sw - sw_base)
-    assert f"| Swahili (`sw`) | low | {percent(sw)} | {percent(sw_base)} | {gain:+.1f} |" in body
-    gap, base_gap = own.aggregates["gap"], base.aggregates["gap"]
-    gap_gain = 100 * (gap - base_gap)
-    assert f"| **gap (high − low)** | | **{percent(gap)}** | {percent(base_gap)} | {gap_gain:+.1f} |" in body
-    low_rel = (own.aggregates["low_mean"] - base.aggregates["low_mean"]) / base.aggregates["low_mean"]
-    assert f"{100 * low_rel:+.0f}%" in body
+    expected: dict[str, tuple[float, list[float], int, float]] = {}  # label -> (score, ci, n, base score)
+    for config, result in own.results.items():
+        ci = [result.metrics["acc_ci_low"], result.metrics["acc_ci_high"]]
+        expected[config] = (result.score, ci, result.n, base.results[config].score)
+    names = {"en": "English", "fr": "French", "sw": "Swahili", "yo": "Yoruba"}
+    for code, name in names.items():
+        n = sum(r.n for r in own.results.values() if r.language == code)
+        label = f"{name} (`{code}`) · {'low' if code in ('sw', 'yo') else 'high'}"
+        expected[label] = (own.aggregates["per_language"][code], own.aggregates["ci"]["per_language"][code], n,
+                           base.aggregates["per_language"][code])
+    for task in ("mcqa", "nli"):
+        n = sum(r.n for r in own.results.values() if r.task == task)
+        expected[task] = (own.aggregates["per_task"][task], own.aggregates["ci"]["per_task"][task], n,
+                          base.aggregates["per_task"][task])
+    everything = sum(r.n for r in own.results.values())
+    for key, label, n in (("overall", "**overall**", everything), ("gap", "**gap (high − low)**", everything),
+                          ("low_mean", "**low-resource mean**", everything // 2)):
+        expected[label] = (own.aggregates[key], own.aggregates["ci"][key], n, base.aggregates[key])
+    shown = {**_table_rows(body, "language"), **_table_rows(body, "task"), **_table_rows(body, "language-task")}
+    assert set(expected) <= set(shown)
+    for label, (score, ci, n, base_score) in expected.items():
+        cells = shown[label]
+        assert int(cells[0]) == n, label
+        if label == "**gap (high − low)**":  # may be negative: compare the text
+            assert cells[1] == f"{100 * score:.1f} ({100 * ci[0]:.1f}–{100 * ci[1]:.1f})", label
+        else:
+            assert _ci(cells[1]) == pytest.approx((100 * score, 100 * ci[0], 100 * ci[1]), abs=0.051), label
+        point, low, high = _gain(cells[3])
+        assert point == pytest.approx(100 * (score - base_score), abs=0.051), label
+        assert low <= point <= high, label
+        assert cells[5] == ("**yes**" if low > 0 or high < 0 else "no"), label
     assert body.index("English (`en`)") < body.index("Swahili (`sw`)") < body.index("Yoruba (`yo`)")
+    assert "average relative improvement: +" in body and "(95% CI " in body
+    eval_yaml = yaml.safe_load((root / "globmed-llm-tiny" / ".eval_results" / "globmed-bench.yaml").read_text())
+    for entry in eval_yaml:
+        result = own.results[entry["dataset"]["task_id"]]
+        low, high = result.metrics["acc_ci_low"], result.metrics["acc_ci_high"]
+        assert f"n={result.n}" in entry["notes"] and f"95% CI {low:.4f}-{high:.4f}" in entry["notes"]
+
+
+def test_model_card_marks_a_gain_significant_only_when_its_paired_interval_excludes_zero(root):
+    """Two cells with the same mean gain (+0.1): one where every item gains (significant), one where the tuned model
+    wins and loses items at random (the same +0.1 on average, an interval across 0)."""
+    from support.cards import write_run, write_samples
+
+    results = root / "results"
+    for path in results.iterdir():
+        path.unlink()
+    base = synthetic_run("globmed-llm-tiny-base", {"en": 0.5, "sw": 0.5}, tasks=("mcqa",))
+    tuned = synthetic_run("globmed-llm-tiny", {"en": 0.6, "sw": 0.6}, tasks=("mcqa",),
+                          base_model="globmed-llm-tiny-base", model_type="globmed")
+    rng = np.random.default_rng(0)
+    noisy = rng.choice([-0.4, 0.4], size=40)
+    noisy -= noisy.mean()  # a sum of 0: the cell mean stays 0.6
+    for run in (base, tuned):
+        write_run(results, run)
+    write_samples(results, base, {"en-mcqa": [0.0] * 40, "sw-mcqa": [0.0] * 40})
+    write_samples(results, tuned, {"en-mcqa": [0.0] * 40, "sw-mcqa": noisy.tolist()})
+    _, body = front(write_model_card(root / "globmed-llm-tiny"))
+    cells = _table_rows(body, "language-task")
+    en, sw = _gain(cells["en-mcqa"][3]), _gain(cells["sw-mcqa"][3])
+    assert en == pytest.approx((10.0, 10.0, 10.0)) and cells["en-mcqa"][5] == "**yes**"
+    assert sw[0] == pytest.approx(10.0) and sw[1] < 0 < sw[2] and cells["sw-mcqa"][5] == "no"
+
+
+def test_model_card_without_samples_claims_no_significance(root, caplog):
+    for path in (root / "results").glob("*.samples.jsonl"):
+        path.unlink()
+    _, body = front(write_model_card(root / "globmed-llm-tiny"))
+    rows = _table_rows(body, "language")
+    assert rows and all(cells[3].endswith("(no CI)") and cells[5] == "–" for cells in rows.values())
+    assert "This card's gains have no intervals" in body and str(root) not in body  # no local paths
+    headlines = [line for line in body.splitlines() if line.startswith("- average relative improvement")]
+    assert headlines == [headlines[0]] and headlines[0].endswith("(no interval, so not claimed)")
+
+
+def test_toy_banner_only_on_toy_models(root):
+    model = root / "globmed-llm-tiny"
+    config = json.loads((model / "config.json").read_text())
+    meta, body = front(write_model_card(model, []))
+    first_block = body.split("\n\n")[1]
+    assert first_block.startswith("> **Toy model.**") and "toy" in meta["tags"]
+    assert f"{config['num_hidden_layers']} layers" in first_block and "not medical knowledge" in first_block
+    info = json.loads((model / "globmed_training.json").read_text())
+    (model / "globmed_training.json").write_text(json.dumps({**info, "size": "8b", "toy": False}))
+    meta, body = front(write_model_card(model, []))
+    assert "Toy model" not in body and "toy" not in meta["tags"]
 
 
 def test_model_card_picks_latest_own_run_and_reads_results_folder(root):

@@ -37,10 +37,12 @@ def write_dataset_contract(folder: Path) -> Path:
     folder = Path(folder)
     counts: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     files: dict[str, dict[str, Any]] = {}
+    provenance: dict[str, dict[str, Any]] = {}
     for path in sorted(folder.glob("data/*/*/*.parquet")):
         lang, task, name = path.relative_to(folder / "data").parts
         split = name.split("-", 1)[0]
         rows = pq.ParquetFile(path).metadata.num_rows
+        _count_provenance(provenance.setdefault(lang, _no_provenance()), pq.read_table(path, columns=["translation"]))
         counts[lang][task][split] = counts[lang][task].get(split, 0) + rows
         files[path.relative_to(folder).as_posix()] = {"sha256": sha256_file(path), "rows": rows}
     langs = [code for code in known_language_codes() if code in counts]  # registry order, as the builder writes
@@ -62,11 +64,28 @@ def write_dataset_contract(folder: Path) -> Path:
         "rejects_by_source": {"medqa": 7},
         "dedup": {"exact_removed": 2, "near_removed": 1}, "decontamination": {"removed": 1},
         "sources": [{**src, "languages": langs} for src in SOURCES],
-        "languages": langs, "config": {"sources": "synthetic"},
+        "languages": langs, "config": {"sources": "synthetic"}, "provenance": provenance,
     }
     atomic_write_json(folder / "build_report.json", report)
     atomic_write_json(folder / "MANIFEST.json", {"files": files, "inputs": {}})
     return folder
+
+
+def _no_provenance() -> dict[str, Any]:
+    return {"rows": 0, "methods": {}, "models": {}, "qc_scored": 0, "qc_mean": None, "reviewed": 0,
+            "expert_scored": 0, "expert_means": {"accuracy": None, "fluency": None, "completeness": None},
+            "rejected": {}, "minimal_pairs": 0}
+
+
+def _count_provenance(slot: dict[str, Any], table) -> None:
+    """Add one parquet file's rows to a language's `provenance` block (no expert scores: not a column)."""
+    for info in table.column("translation").to_pylist():
+        slot["rows"] += 1
+        slot["methods"][info["method"]] = slot["methods"].get(info["method"], 0) + 1
+        if info["model"]:
+            by_model = slot["models"].setdefault(info["method"], {})
+            by_model[info["model"]] = by_model.get(info["model"], 0) + 1
+        slot["reviewed"] += bool(info["reviewed"])
 
 
 def _data_files(lang: str, task: str) -> list[dict[str, str]]:
@@ -121,6 +140,7 @@ def synthetic_run(name: str, scores: dict[str, float], *, base_model: str | None
         "gap": None if high_mean is None or low_mean is None else high_mean - low_mean,
         "overall": sum(per_language.values()) / len(per_language),
     }
+    aggregates["ci"] = _spread(aggregates)
     return RunResult(
         model=ModelInfo(name=name, path=name, revision="local", type=model_type, size_b=0.01, base_model=base_model),
         config={"backend": "transformers", "shots": 0, "scoring": "loglikelihood", "prompt_version": "1",
@@ -131,10 +151,42 @@ def synthetic_run(name: str, scores: dict[str, float], *, base_model: str | None
     )
 
 
+def _spread(aggregates: dict[str, Any], half: float = 0.05) -> dict[str, Any]:
+    """Placeholder intervals (value ± half, clipped) in the `aggregates.ci` layout; the gap may be negative."""
+    def around(value: float, low: float = 0.0) -> list[float]:
+        return [max(low, value - half), min(1.0, value + half)]
+
+    ci: dict[str, Any] = {key: around(aggregates[key], -1.0 if key == "gap" else 0.0)
+                          for key in ("overall", "high_mean", "low_mean", "gap") if aggregates[key] is not None}
+    ci["per_language"] = {lang: around(v) for lang, v in aggregates["per_language"].items()}
+    ci["per_task"] = {task: around(v) for task, v in aggregates["per_task"].items()}
+    return ci
+
+
 def write_run(folder: Path, run) -> Path:
     path = Path(folder) / f"{run.run_id}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(run.to_dict(), indent=2), encoding="utf-8")
+    return path
+
+
+def write_samples(folder: Path, run, offsets: dict[str, list[float]] | None = None) -> Path:
+    """`<run_id>.samples.jsonl` whose items average to each cell's score, as `globmed bench` writes it.
+
+    Item k of a cell scores `score + offsets[cell][k]` (the offsets must sum to 0 and keep scores in [0, 1]);
+    by default alternately score ± 0.3 (clipped symmetrically), so the items vary and intervals have width.
+    Item ids are the same for every run, so two runs written here pair item by item.
+    """
+    rows = []
+    for config, result in sorted(run.results.items()):
+        spread = min(0.3, result.score, 1 - result.score)
+        shifts = (offsets or {}).get(config) or [spread if k % 2 == 0 else -spread for k in range(result.n)]
+        if len(shifts) != result.n or abs(sum(shifts)) > 1e-9:
+            raise ValueError(f"{config}: need {result.n} offsets summing to 0")
+        rows += [{"id": f"{config}-{k:04d}", "language": result.language, "task": result.task,
+                  "score": result.score + shift} for k, shift in enumerate(shifts)]
+    path = Path(folder) / f"{run.run_id}.samples.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     return path
 
 
@@ -161,7 +213,9 @@ def make_release_root(root: Path, model_source: Path, dataset_source: Path,
     langs = ["en", "fr", "sw", "yo"]
     write_training_info(model, base_model=base_model, languages=langs)
     results = root / "results"
-    write_run(results, synthetic_run("globmed-llm-tiny-base", {"en": 0.5, "fr": 0.45, "sw": 0.2, "yo": 0.1}))
-    write_run(results, synthetic_run("globmed-llm-tiny", {"en": 0.6, "fr": 0.55, "sw": 0.4, "yo": 0.3},
-                                     base_model="globmed-llm-tiny-base", model_type="globmed"))
+    for run in (synthetic_run("globmed-llm-tiny-base", {"en": 0.5, "fr": 0.45, "sw": 0.2, "yo": 0.1}),
+                synthetic_run("globmed-llm-tiny", {"en": 0.6, "fr": 0.55, "sw": 0.4, "yo": 0.3},
+                              base_model="globmed-llm-tiny-base", model_type="globmed")):
+        write_run(results, run)
+        write_samples(results, run)
     return root

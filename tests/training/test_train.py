@@ -119,6 +119,7 @@ def test_training_json_records_how_the_model_was_made(lora_run, tiny_dataset_dir
     assert info["train_loss"] > 0 and info["eval_loss"] < info["initial_eval_loss"]
     for key in ("base_model", "license", "date"):
         assert info[key]
+    assert info["toy"] is True and info["train_runtime_s"] > 0  # the tiny recipe: its card carries the toy banner
 
 
 def test_full_fine_tuning_lowers_loss_and_resumes_at_the_right_step(tiny_dataset_dir, tmp_path, batch_records):
@@ -149,6 +150,9 @@ def test_full_fine_tuning_lowers_loss_and_resumes_at_the_right_step(tiny_dataset
     assert card.data.library_name == "transformers" and "sw" in card.data.language
     assert unlike_plain(first.model_dir) == {}  # the card and the copied weights included
     assert "not medical advice" in card.text.lower() or "clinical" in card.text.lower()
+    top = card.text.split("# globmed-llm-tiny", 1)[1].lstrip()
+    assert top.startswith("> **Toy model.** This is a tiny model (2 layers")  # FAST: tiny_num_layers=2
+    assert "toy" in card.data.tags and "trained for 4 steps" in card.text
 
 
 def test_resume_without_checkpoint_is_an_error(tiny_dataset_dir, tmp_path):
