@@ -181,10 +181,8 @@ def plots_tab(state: SpaceState, run_choices: list[tuple[str, str]]) -> PlotsTab
         chart = {"show_label": False, "elem_classes": ["globmed-chart"]}  # titles are drawn in the charts
         language_chart = gr.Plot(label="Per-language score (%)", elem_id="language-chart", **chart)
         gap_chart = gr.Plot(label="High- minus low-resource gap (points, first 30 rows)", elem_id="gap-chart", **chart)
-        points, pair_summary = plots.base_vs_finetuned(state.board)
-        gr.Plot(plot_value(plots.finetuned_chart(points)), label="Fine-tuned vs base, per language (%)",
-                elem_id="finetuned-chart", **chart)
-        gr.Dataframe(pair_summary, interactive=False, label="Relative gains over the base model")
+        finetuned = plots.finetuned_chart(plots.finetuned_points(state.board))
+        gr.Plot(plot_value(finetuned), label="Fine-tuned vs base, per language (%)", elem_id="finetuned-chart", **chart)
         gr.Dataframe(plots.paired_gains(state.board, state.settings.results_dir), interactive=False,
                      label="Gains over the base model with 95% paired intervals (significant: the interval excludes 0)")
     return PlotsTab(runs, language_chart, gap_chart)

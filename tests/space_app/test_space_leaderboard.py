@@ -180,10 +180,10 @@ def test_plot_frames(exact):
     bars = plots.language_scores(board, [tuned.run_id, "no-such-run"])
     assert len(bars) == len(language_codes()) and set(bars["run"]) == {"globmed-llm-8b"}
     assert bars.loc[bars["language"] == "Swahili (sw)", "score"].item() == pytest.approx(60.0)
-    points, summary = plots.base_vs_finetuned(board)
-    assert len(summary) == 1 and summary.loc[0, "Base"] == "Qwen3-8B"
-    assert summary.loc[0, "Low-resource gain"] == "+200%" and summary.loc[0, "High-resource gain"] == "+10%"
-    assert len(points) == len(language_codes())
+    points = plots.finetuned_points(board)
+    assert len(points) == len(language_codes()) and set(points["pair"]) == {"globmed-llm-8b vs Qwen3-8B"}
+    low = points[points["group"] == "low"]
+    assert (low["base"] == 20.0).all() and (low["fine-tuned"] == 60.0).all()
     gaps = plots.gap_frame(board.table(Query()))
     assert gaps.set_index("run").loc["Qwen3-8B", "gap"] == pytest.approx(40.0)
 
@@ -193,8 +193,7 @@ def test_an_empty_leaderboard_still_answers():
     frame, shown, datatypes = board.display(Query(show_ci=True))
     assert len(frame) == 0 and list(shown.columns[:2]) == ["Rank", "Model"] and datatypes[1] == "markdown"
     assert len(plots.gap_frame(frame)) == 0
-    points, summary = plots.base_vs_finetuned(board)
-    assert len(points) == 0 and len(summary) == 0
+    assert len(plots.finetuned_points(board)) == 0
     assert len(plots.language_scores(board, ["x"])) == 0
 
 
