@@ -30,6 +30,25 @@ MAX_SIZE_SHOWN = 10_000  # the size filter's default upper bound (billions): eve
 
 CSS = """
 #disclaimer { border: 2px solid #d97706; border-radius: 8px; padding: 0 12px; }
+/* charts as wide as their block: Gradio centres the chart's box, which leaves a "container" width of 0 */
+.globmed-chart .altair > div { width: 100%; }
+/* a header wraps only between words (display.py keeps each word narrower than its column) */
+.globmed-table [role=columnheader] * { word-break: keep-all; overflow-wrap: normal; hyphens: none; }
+.globmed-table .cell-wrap { padding-left: 4px; padding-right: 4px; }
+"""
+# Headers that abbreviate (a language code) get their full name as the tooltip; Gradio's own tooltip repeats the
+# header. Re-applied when the tables re-render (a filter can change the headers).
+HEADER_TITLES_JS = """
+() => {
+  const titles = %s;
+  const apply = () => document.querySelectorAll('.globmed-table [role=columnheader]').forEach((th) => {
+    const title = titles[(th.querySelector('.header-content span') || th).textContent.trim()];
+    if (title && th.title !== title) th.title = title;
+  });
+  new MutationObserver(apply).observe(document.body,
+    {childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['title']});
+  apply();
+}
 """
 
 
@@ -41,8 +60,14 @@ class LeaderboardTab:
     search: Any
     backends_box: Any  # refreshed with the backends present after a reload
     tables: list[Any]  # one per view, in `display.view_keys()` order
-    count: Any
+    notes: list[Any]  # the note above each table (why a tab is all 0.0, or that no task is ticked)
+    count: Any  # the run count, or why no table is shown
     refresh_button: Any
+
+    @property
+    def outputs(self) -> list[Any]:
+        """What `Callbacks.update_tables` fills, in its order."""
+        return [*self.tables, *self.notes, self.count]
 
 
 @dataclass
@@ -80,77 +105,84 @@ class ChatTab:
     language: Any
     backend: Any
     example: Any
+    model_info: Any  # what the chosen model is (name, size; a warning for the demo's toy model)
     chatbot: Any
     question: Any
     send: Any
 
 
 def leaderboard_tab(state: SpaceState, views: list[str]) -> LeaderboardTab:
-    """The filters and one table per view. Only layout: the tables are filled by `update_tables` on load."""
+    """The table first: search, language group and tasks on one row, the other filters folded under "More
+    filters", then one table per view. Only layout: the tables are filled by `update_tables` on load."""
     import gradio as gr
 
     from globmed.results import MODEL_TYPES
     from space_app import display
 
     backends_present = state.board.choices("backend")
+    tasks_shown = views[1:]
     with gr.Tab("Leaderboard", id="leaderboard"):
-        gr.Markdown(text.LEADERBOARD_HELP)
         if not state.board.runs:
             gr.Markdown(text.NO_RESULTS, elem_id="no-results")
-        with gr.Row():
+        with gr.Row(equal_height=True):
             search = gr.Textbox(label="Search models (separate terms with ;)", placeholder="qwen; llama",
-                                elem_id="search", scale=3)
-            sort_by = gr.Dropdown(display.sortable_labels(), value="Overall", label="Sort by", scale=1)
-            descending = gr.Checkbox(value=True, label="Descending", scale=0)
-        with gr.Row():
-            types = gr.CheckboxGroup(list(MODEL_TYPES), value=list(MODEL_TYPES), label="Model type",
-                                     elem_id="filter-type")
-            backends_box = gr.CheckboxGroup(backends_present, value=backends_present, label="Backend")
+                                elem_id="search", scale=3, min_width=220)
             group = gr.Radio([(label, key) for key, label in display.LANGUAGE_GROUPS.items()], value="all",
-                             label="Languages")
-        with gr.Row():
-            size_min = gr.Number(label="Min size (B)", value=0, minimum=0)
-            size_max = gr.Number(label="Max size (B)", value=MAX_SIZE_SHOWN, minimum=0)
-            unknown = gr.Checkbox(value=True, label="Include undisclosed sizes")
-            tasks = gr.CheckboxGroup([(display.view_label(t), t) for t in views[1:]], value=views[1:],
-                                     label="Tasks in the overall view")
-            show_ci = gr.Checkbox(value=False, label="Show confidence intervals", elem_id="show-ci")
-        with gr.Accordion("Columns", open=False):
+                             label="Languages (ranks by their mean)", elem_id="language-group", scale=3,
+                             min_width=220)
+            tasks = gr.CheckboxGroup([(display.TASK_LABELS.get(t, t), t) for t in tasks_shown], value=tasks_shown,
+                                     label="Tasks in Overall", elem_id="tasks", scale=3, min_width=220)
+        with gr.Accordion("More filters", open=False, elem_id="more-filters"):
+            with gr.Row():
+                types = gr.CheckboxGroup(list(MODEL_TYPES), value=list(MODEL_TYPES), label="Model type",
+                                         elem_id="filter-type")
+                backends_box = gr.CheckboxGroup(backends_present, value=backends_present, label="Backend")
+            with gr.Row():
+                size_min = gr.Number(label="Min size (B)", value=0, minimum=0)
+                size_max = gr.Number(label="Max size (B)", value=MAX_SIZE_SHOWN, minimum=0)
+                unknown = gr.Checkbox(value=True, label="Include undisclosed sizes")
+            with gr.Row():
+                sort_by = gr.Dropdown(display.sortable_labels(), value="Overall", label="Sort by")
+                descending = gr.Checkbox(value=True, label="Descending")
+                show_ci = gr.Checkbox(value=False, label="Show confidence intervals", elem_id="show-ci")
             picked = gr.CheckboxGroup(display.pickable_labels(), value=display.default_labels(),
-                                      label="Columns shown")
-        with gr.Row():
+                                      label="Columns shown", elem_id="columns")
+        with gr.Row(equal_height=True):
             count = gr.Markdown(elem_id="run-count")
-            refresh_button = gr.Button("Reload results", size="sm", scale=0)
-        tables = []
-        with gr.Tabs():
+            refresh_button = gr.Button("Reload results", size="sm", scale=0, min_width=130)
+        tables, notes = [], []
+        with gr.Tabs(overflow_behavior="wrap"):
             for view in views:
-                with gr.Tab(display.view_label(view), id=f"view-{view}"):
-                    tables.append(gr.Dataframe(interactive=False, wrap=True, max_height=600,
-                                               elem_id=f"table-{view}", show_search="none"))
+                metrics = sorted(state.board.metrics.get(view, ()))
+                with gr.Tab(display.view_label(view, metrics), id=f"view-{view}"):
+                    notes.append(gr.Markdown(visible=False, elem_id=f"note-{view}"))
+                    tables.append(gr.Dataframe(interactive=False, wrap=True, max_height=600, show_search="none",
+                                               elem_id=f"table-{view}", elem_classes=["globmed-table"]))
+        gr.Markdown(text.LEADERBOARD_HELP)
     controls = [search, types, backends_box, size_min, size_max, unknown, group, tasks, sort_by, descending,
                 picked, show_ci]
-    return LeaderboardTab(controls, search, backends_box, tables, count, refresh_button)
+    return LeaderboardTab(controls, search, backends_box, tables, notes, count, refresh_button)
 
 
 def plots_tab(state: SpaceState, run_choices: list[tuple[str, str]]) -> PlotsTab:
-    """Per-language scores of chosen runs, the resource gap, and fine-tuned vs base (fixed: computed once here)."""
+    """Per-language scores of chosen runs, the resource gap, and fine-tuned vs base (fixed: computed once here).
+
+    Each chart is a Vega-Lite spec in a `gr.Plot` (plots.py says why not Gradio's native plots)."""
     import gradio as gr
 
     from space_app import plots
+    from space_app.callbacks import plot_value
     from space_app.leaderboard import Query
 
     with gr.Tab("Plots", id="plots"):
         gr.Markdown(text.PLOTS_HELP)
         top = list(state.board.table(Query()).head(3)["run_id"])  # the three best overall
         runs = gr.Dropdown(run_choices, value=top, multiselect=True, label="Runs to compare")
-        language_chart = gr.ScatterPlot(x="language", y="score", color="run", y_lim=[0, 100],
-                                        label="Per-language score (%)", height=360, x_label_angle=-30)
-        gap_chart = gr.BarPlot(x="run", y="gap", label="High- minus low-resource gap (points, first 30 rows)",
-                               height=360, x_label_angle=-30, sort="-y", tooltip="all")
-        points, pair_summary = plots.base_vs_finetuned(state.board)
-        gr.ScatterPlot(points, x="base", y="fine-tuned", color="group", x_lim=[0, 100], y_lim=[0, 100],
-                       label="Fine-tuned vs base, per language (%)", height=360, tooltip="all")
-        gr.Dataframe(pair_summary, interactive=False, label="Relative gains over the base model")
+        chart = {"show_label": False, "elem_classes": ["globmed-chart"]}  # titles are drawn in the charts
+        language_chart = gr.Plot(label="Per-language score (%)", elem_id="language-chart", **chart)
+        gap_chart = gr.Plot(label="High- minus low-resource gap (points, first 30 rows)", elem_id="gap-chart", **chart)
+        finetuned = plots.finetuned_chart(plots.finetuned_points(state.board))
+        gr.Plot(plot_value(finetuned), label="Fine-tuned vs base, per language (%)", elem_id="finetuned-chart", **chart)
         gr.Dataframe(plots.paired_gains(state.board, state.settings.results_dir), interactive=False,
                      label="Gains over the base model with 95% paired intervals (significant: the interval excludes 0)")
     return PlotsTab(runs, language_chart, gap_chart)
@@ -162,7 +194,7 @@ def model_tab(run_choices: list[tuple[str, str]]) -> ModelTab:
 
     with gr.Tab("Model page", id="model"):
         choice = gr.Dropdown(run_choices, label="Run", value=None, elem_id="model-choice")
-        header = gr.Markdown(text.MODEL_PAGE_HELP)
+        header = gr.Markdown(text.MODEL_PAGE_HELP, elem_id="model-header")
         sources = gr.Dataframe(interactive=False, label="Language x task x source", max_height=600)
         gr.Markdown(text.REPRODUCE_HEADING)
         command = gr.Code(language="shell", label="Command", interactive=False, elem_id="reproduce")
@@ -175,7 +207,7 @@ def submit_tab() -> SubmitTab:
 
     with gr.Tab("Submit", id="submit"):
         gr.Markdown(text.SUBMIT_HELP)
-        upload = gr.File(label="Results JSON", file_types=[".json"], type="filepath", elem_id="upload")
+        upload = gr.File(label=text.UPLOAD_LABEL, file_types=[".json"], type="filepath", elem_id="upload")
         button = gr.Button("Submit for review", variant="primary", elem_id="submit-button")
         result = gr.Markdown(elem_id="submit-result")
     return SubmitTab(upload, button, result)
@@ -199,12 +231,14 @@ def chat_tab(backends: dict[str, Any], sample_dir: Path) -> ChatTab:
             backend = gr.Dropdown(list(backends), value=next(iter(backends), None), label="Model")
             example = gr.Dropdown(chat.example_questions("en", sample_dir), value=None,
                                   label="Example questions", allow_custom_value=False)
+        first = next(iter(backends.values()), None)
+        model_info = gr.Markdown(first.describe() if first else "", elem_id="chat-model-info")
         chatbot = gr.Chatbot(label="GlobMed chat", height=420, elem_id="chatbot", feedback_options=None)
         with gr.Row():
             question = gr.Textbox(placeholder="Type a medical question…", show_label=False, scale=4,
                                   elem_id="chat-input", interactive=bool(backends))
             send = gr.Button("Send", variant="primary", scale=1, elem_id="chat-send", interactive=bool(backends))
-    return ChatTab(language, backend, example, chatbot, question, send)
+    return ChatTab(language, backend, example, model_info, chatbot, question, send)
 
 
 def about_tab(state: SpaceState) -> None:
@@ -259,7 +293,7 @@ def create_app(
     with gr.Blocks(title=text.TITLE) as demo:
         gr.Markdown(f"# {text.TITLE}")
         gr.Markdown(text.INTRO)
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap"):  # on a phone the tabs wrap onto a second row, none hidden
             board = leaderboard_tab(state, on.views)
             charts = plots_tab(state, on.run_choices())
             model = model_tab(on.run_choices())
@@ -268,14 +302,18 @@ def create_app(
             about_tab(state)
 
         controls, search = board.controls, board.search
-        table_outputs = [*board.tables, board.count, charts.gap_chart]
+        table_outputs = [*board.outputs, charts.gap_chart]
+        # "always_last": while an update runs, later filter changes wait and only the newest one runs next, so
+        # the table never ends on an older query's answer (a browser test makes five quick changes).
         gr.on([c.change for c in controls if c is not search] + [search.submit, search.change, demo.load],
-              on.update_tables, inputs=controls, outputs=table_outputs, show_progress="hidden")
+              on.update_tables, inputs=controls, outputs=table_outputs, show_progress="hidden",
+              trigger_mode="always_last")
         gr.on([charts.runs.change, demo.load], on.language_plot, inputs=charts.runs, outputs=charts.language_chart)
         model.choice.change(on.model_details, inputs=model.choice, outputs=[model.header, model.sources, model.command])
         submit.button.click(on.handle_submission, inputs=submit.upload, outputs=submit.result, preprocess=False)
         board.refresh_button.click(on.refresh, outputs=[charts.runs, model.choice, board.backends_box]).then(
-            on.update_tables, inputs=controls, outputs=table_outputs)
+            on.update_tables, inputs=controls, outputs=table_outputs, trigger_mode="always_last")
+        talk.backend.change(on.describe_model, inputs=talk.backend, outputs=talk.model_info)
         talk.language.change(on.examples_for, inputs=talk.language, outputs=talk.example)
         talk.example.change(lambda q: q or gr.skip(), inputs=talk.example, outputs=talk.question)
         gr.on([talk.send.click, talk.question.submit], on.respond,
@@ -285,11 +323,15 @@ def create_app(
 
 def launch(demo: Any, host: str = "127.0.0.1", port: int = 7860, **kwargs: Any) -> None:
     """Serve the app (the upload size is also capped by Gradio, beyond the app's own check)."""
+    import json
+
     import gradio as gr
+
+    from space_app.display import header_titles
 
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, max_file_size="20mb", css=CSS, theme=gr.themes.Soft(),
-        show_error=False, **kwargs,
+        js=HEADER_TITLES_JS % json.dumps(header_titles()), show_error=False, **kwargs,
     )
 
 

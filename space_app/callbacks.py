@@ -2,18 +2,20 @@
 
 The handlers are methods, not closures inside `create_app`, so the layout can be built tab by tab and wired in one
 place. Their names are the Space's API names (Gradio names an endpoint after its function): `update_tables`,
-`language_plot`, `model_details`, `handle_submission`, `refresh`, `examples_for`, `respond`; renaming one breaks
-clients that call it. app.py imports this module inside `create_app` (it loads Gradio and pandas), so importing
-the app stays free.
+`language_plot`, `model_details`, `handle_submission`, `refresh`, `describe_model`, `examples_for`, `respond`;
+renaming one breaks clients that call it. app.py imports this module inside `create_app` (it loads Gradio and
+pandas), so importing the app stays free.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import gradio as gr
+from gradio.components.plot import PlotData
 
-from space_app import chat, display, model_page, plots, text
+from space_app import chat, display, model_page, plots, text, views
 from space_app import submission as sub
 from space_app.leaderboard import Leaderboard, Query, run_label
 from space_app.results_source import load_runs
@@ -62,17 +64,13 @@ class Callbacks:
         )
 
     def update_tables(self, *controls):
-        """Every view's table, the run count and the gap chart (it follows the overall view's filters)."""
-        outputs, overall_frame = [], None
-        for view in self.views:
-            query = self.query_from(*controls, view)
-            frame, shown, datatypes = self.state.board.display(query)
-            if view == display.OVERALL_VIEW:
-                overall_frame = frame
-            outputs.append(gr.Dataframe(value=shown, datatype=datatypes))
-        count = f"**{len(overall_frame)}** of {len(self.state.board.runs)} runs shown"
-        gap = plots.gap_frame(overall_frame)
-        return [*outputs, count, gap]
+        """Every view's table and the note above it, the count (or why nothing is shown) and the gap chart (it
+        follows the overall view's filters); app.LeaderboardTab.outputs lists them in this order."""
+        shown = views.board_view(self.state.board, self.query_from(*controls, display.OVERALL_VIEW))
+        tables = [gr.Dataframe(value=t.shown, datatype=t.datatypes, column_widths=t.widths, visible=not t.hidden)
+                  for t in shown.tables]
+        notes = [gr.Markdown(value=t.note, visible=bool(t.note)) for t in shown.tables]
+        return [*tables, *notes, shown.status, plot_value(shown.gap_chart)]
 
     def run_choices(self) -> list[tuple[str, str]]:
         """(label, run id) of every run, for the run pickers."""
@@ -88,7 +86,7 @@ class Callbacks:
         return model_page.run_header(run), model_page.source_table(run), model_page.reproduce_command(run)
 
     def language_plot(self, run_ids: list[str] | None):
-        return plots.language_scores(self.state.board, list(run_ids or []))
+        return plot_value(plots.language_chart(self.state.board, list(run_ids or [])))
 
     def handle_submission(self, upload: dict | None) -> str:
         """The Submit button, wired with `preprocess=False`: `upload` is Gradio's file record, whose `path` Gradio
@@ -104,6 +102,10 @@ class Callbacks:
         present = self.state.board.choices("backend")
         return gr.Dropdown(choices=choices), gr.Dropdown(choices=choices), gr.CheckboxGroup(present, value=present)
 
+    def describe_model(self, backend_label: str | None) -> str:
+        backend = self.backends.get(backend_label or "")
+        return backend.describe() if backend else ""
+
     def examples_for(self, language: str):
         questions = chat.example_questions(language, self.state.settings.sample_dir)
         return gr.Dropdown(choices=questions, value=None)
@@ -111,3 +113,8 @@ class Callbacks:
     def respond(self, question: str, history: list[dict], language: str, backend_label: str | None) -> Iterator:
         for turn in chat.answer_turn(self.backends, question, history, language, backend_label):
             yield turn, ""
+
+
+def plot_value(spec: dict) -> PlotData:
+    """A Vega-Lite spec as `gr.Plot`'s value: Gradio renders it with the Vega it bundles (no altair needed)."""
+    return PlotData(type="altair", plot=json.dumps(spec))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from globmed.llm_local import LocalModel, load_model, stream_generate
 from globmed.redact import redact_url
 from globmed.yaml_io import load_mapping
 from space_app import text
+from space_app.leaderboard import escape_markdown
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,10 @@ class ChatBackend(Protocol):
 
     def stream(self, messages: list[Message]) -> Iterator[str]:
         """Yield the answer in pieces as it is generated."""
+        ...
+
+    def describe(self) -> str:
+        """What a visitor is talking to (Markdown): the model's name and size, and a warning for a toy."""
         ...
 
 
@@ -94,6 +100,25 @@ class LocalChat:
         except ModelCallError as err:
             raise GlobMedError(str(err)) from None
 
+    def describe(self) -> str:
+        """Name, parameters and layers from the folder's files (no weights loaded); the training record
+        (`globmed_training.json`) names the model and tells the demo's toy ("size": "tiny") apart."""
+        record = read_json(self.path / TRAINING_RECORD)
+        config = read_json(self.path / "config.json")
+        name = str(record.get("model_name") or self.path.name)
+        facts = ["local model"]
+        parameters = count_parameters(self.path)
+        if parameters:
+            facts.append(f"{human_count(parameters)} parameters")
+        layers = config.get("num_hidden_layers")
+        if layers:
+            facts.append(f"{layers} layers")
+        line = text.CHAT_TALKING_TO.format(description=f"**{escape_markdown(name)}** ({', '.join(facts)})")
+        if record.get("size") == "tiny":
+            steps = (record.get("hyperparameters") or {}).get("global_step", "?")
+            line += "\n\n" + text.CHAT_TOY.format(layers=layers or "?", steps=steps)
+        return line
+
 
 @dataclass
 class EndpointChat:
@@ -127,6 +152,13 @@ class EndpointChat:
             yield from stream_chat(self.url, body, api_key=self.api_key, timeout_s=self.timeout)
         except ModelCallError as err:
             raise GlobMedError(f"chat endpoint: {err}") from None
+
+    def describe(self) -> str:
+        """The model name the endpoint is asked for (its size is whatever the server runs: not known here)."""
+        model = escape_markdown(self.model or "the server's default model")
+        host = escape_markdown(urlsplit(self.base_url).netloc.rpartition("@")[2] or "?")  # no credentials
+        return text.CHAT_TALKING_TO.format(
+            description=f"**{model}** at an OpenAI-compatible endpoint on {host} (size not reported)")
 
 
 def answer_turn(backends: dict[str, ChatBackend], question: str, history: list[dict[str, Any]] | None,
@@ -194,3 +226,45 @@ def example_questions(language: str, sample_dir: Path, limit: int = 5) -> list[s
                 return questions[:limit]
     shipped = load_mapping(Path(__file__).with_name("examples.yaml"), "chat examples")
     return list(shipped.get(language) or [])[:limit]
+
+
+TRAINING_RECORD = "globmed_training.json"  # written by training/export.py beside the weights
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from a model folder, or {} when it is missing or unreadable (the description is optional)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def count_parameters(folder: Path) -> int:
+    """Parameters in the folder's safetensors files, read from their headers (the weights are not loaded); 0 if
+    there are none or a header is not readable."""
+    total = 0
+    for path in sorted(folder.glob("*.safetensors")):
+        try:
+            with path.open("rb") as handle:
+                size = int.from_bytes(handle.read(8), "little")
+                if not 0 < size <= MAX_SAFETENSORS_HEADER:
+                    return 0
+                header = json.loads(handle.read(size))
+        except (OSError, ValueError):
+            return 0
+        for name, info in header.items():
+            if name != "__metadata__" and isinstance(info, dict):
+                total += math.prod(int(n) for n in info.get("shape", []))
+    return total
+
+
+MAX_SAFETENSORS_HEADER = 100_000_000  # the format's own limit on the header's size
+
+
+def human_count(n: int) -> str:
+    """590_000 -> "590K", 8_030_000_000 -> "8.03B"."""
+    for unit, scale in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.3g}{unit}"
+    return str(n)

@@ -1,7 +1,13 @@
-"""The leaderboard's display schema: which columns exist, in which order, derived from the registries.
+"""The leaderboard's display schema: which columns exist, in which order, how wide, derived from the registries.
 
 Language columns come from `globmed.languages` and task tabs from `globmed.schema.TASKS`, so adding a
 language or a task to its registry adds its column or tab here without touching this file.
+
+Headers are short so that none has to break inside a word: a language column is headed by its code (`sw`),
+and the page shows the full name as the header's tooltip (`header_titles`, applied by app.HEADER_TITLES_JS).
+Column widths are fixed here (Gradio otherwise sizes a column by its cells, and a long header then breaks
+mid-word), for cells padded 4 px a side (app.CSS); on a phone the first four columns (Rank, Model, Overall,
+Gap) fit the screen.
 """
 
 from __future__ import annotations
@@ -12,36 +18,49 @@ from globmed.languages import all_languages
 from globmed.schema import TASKS
 
 TASK_LABELS = {"mcqa": "Multiple choice", "nli": "Inference (NLI)", "lfqa": "Long-form QA"}
+# The results' metric keys (TaskResult.primary_metric) as visitors read them.
+METRIC_LABELS = {"acc": "accuracy", "macro_f1": "macro-F1", "rougeL": "ROUGE-L", "chrf": "chrF",
+                 "judge": "judge score"}
 OVERALL_VIEW = "overall"
 
 
 @dataclass(frozen=True)
 class Column:
-    """One leaderboard column: `key` in the numeric frame, `label` shown to users."""
+    """One leaderboard column: `key` in the numeric frame, `label` in the pickers, `header` in the table."""
 
     key: str
     label: str
-    kind: str  # "meta" (text), "number" (plain number), "score" (a [0,1] score shown as a percentage)
+    kind: str  # "meta" (text), "number" (plain number), "score" (a [0,1] score shown as a percentage), "rank"
     default: bool = True  # shown before the user touches the column picker
-    always: bool = False  # cannot be hidden (the model name)
+    always: bool = False  # cannot be hidden (the rank and the model name)
     group: str = ""  # "high" / "low" for language columns
+    header: str = ""  # the table's header when it differs from `label` (short: no header breaks mid-word)
+    width: int = 52  # pixels: a word of the header, or a score like "100.0", in the table's 14 px monospace
+
+    @property
+    def heading(self) -> str:
+        return self.header or self.label
 
 
-MODEL = Column("model", "Model", "meta", always=True)
-META_COLUMNS = [
-    MODEL,
-    Column("type", "Type", "meta"),
-    Column("size_b", "Size (B)", "number"),
-    Column("backend", "Backend", "meta", default=False),
-    Column("base_model", "Base model", "meta", default=False),
-    Column("run_id", "Run", "meta", default=False),
-]
+RANK = Column("rank", "Rank", "rank", always=True, width=44)
+MODEL = Column("model", "Model", "meta", always=True, width=160)
+OVERALL = Column("overall", "Overall", "score", width=68)
+GAP = Column("gap", "Gap (high - low)", "score", header="Gap", width=52)
 SUMMARY_COLUMNS = [
-    Column("overall", "Overall", "score"),
-    Column("high_mean", "High-resource mean", "score", group="high"),
-    Column("low_mean", "Low-resource mean", "score", group="low"),
-    Column("gap", "Gap (high - low)", "score"),
+    OVERALL,
+    GAP,
+    Column("high_mean", "High-resource mean", "score", group="high", header="High mean", width=52),
+    Column("low_mean", "Low-resource mean", "score", group="low", header="Low mean", width=52),
 ]
+META_COLUMNS = [
+    Column("size_b", "Size (B)", "number", width=52),
+    Column("type", "Type", "meta", default=False, width=104),
+    Column("backend", "Backend", "meta", default=False, width=104),
+    Column("base_model", "Base model", "meta", default=False, width=150),
+    Column("run_id", "Run", "meta", default=False, width=220),
+]
+# The first columns a phone shows without scrolling sideways (a browser test holds them to it).
+PHONE_COLUMNS = ["rank", "model", "overall", "gap"]
 
 
 def view_keys() -> list[str]:
@@ -49,18 +68,29 @@ def view_keys() -> list[str]:
     return [OVERALL_VIEW, *TASKS]
 
 
-def view_label(view: str) -> str:
-    return "Overall" if view == OVERALL_VIEW else TASK_LABELS.get(view, view)
+def view_label(view: str, metrics: list[str] | tuple[str, ...] = ()) -> str:
+    """The tab's name, with the metric its scores are (`Multiple choice · accuracy`) when known."""
+    if view == OVERALL_VIEW:
+        return "Overall"
+    named = " / ".join(METRIC_LABELS.get(metric, metric) for metric in metrics)
+    return f"{TASK_LABELS.get(view, view)} · {named}" if named else TASK_LABELS.get(view, view)
 
 
 def language_columns() -> list[Column]:
     return [
-        Column(lang.code, f"{lang.name} ({lang.code})", "score", group=lang.resource) for lang in all_languages()
+        Column(lang.code, f"{lang.name} ({lang.code})", "score", group=lang.resource, header=lang.code, width=52)
+        for lang in all_languages()
     ]
 
 
 def all_columns() -> list[Column]:
-    return META_COLUMNS + SUMMARY_COLUMNS + language_columns()
+    """Every column in table order: rank, model, summaries (Overall and Gap first), model facts, languages."""
+    return [RANK, MODEL, *SUMMARY_COLUMNS, *META_COLUMNS, *language_columns()]
+
+
+def header_titles() -> dict[str, str]:
+    """Header -> tooltip for the headers that abbreviate (`sw` -> `Swahili (sw)`)."""
+    return {col.heading: col.label for col in all_columns() if col.heading != col.label}
 
 
 def column_by_label() -> dict[str, Column]:
@@ -80,4 +110,4 @@ def sortable_labels() -> list[str]:
     return [col.label for col in all_columns() if col.kind in {"score", "number"} or col.key == "model"]
 
 
-LANGUAGE_GROUPS = {"all": "All languages", "high": "High-resource only", "low": "Low-resource only"}
+LANGUAGE_GROUPS = {"all": "All", "high": "High-resource", "low": "Low-resource"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
 import numpy as np
@@ -23,7 +23,10 @@ from globmed.schema import TASKS
 from space_app.display import OVERALL_VIEW, SUMMARY_COLUMNS, Column, all_columns
 
 SUMMARY_KEYS = [col.key for col in SUMMARY_COLUMNS]
+GROUP_MEAN = {"high": "high_mean", "low": "low_mean"}  # a language group -> the summary that ranks it
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+HUB_LINK = re.compile(r"^https://huggingface\.co/([A-Za-z0-9][\w.-]*/[\w.-]+)/?$")
+LOCAL_MARK = " (local)"  # after the name of a run whose model is a local folder: no link to follow
 MISSING = "–"
 
 
@@ -39,7 +42,7 @@ class Query:
     size_min: float | None = None  # billions of parameters; runs of undisclosed size are kept
     size_max: float | None = None  # only if include_unknown_size
     include_unknown_size: bool = True
-    language_group: str = "all"  # "all", "high" or "low": which language columns are shown
+    language_group: str = "all"  # "all", "high" or "low": the languages shown, averaged into Overall and ranked
     sort_by: str = "overall"  # a column key
     descending: bool = True
     columns: list[str] | None = None  # column keys to show (the model is always shown); None: defaults
@@ -51,23 +54,45 @@ def search_terms(text: str) -> list[str]:
     return [term.strip().lower() for term in re.split(r"[;,]", text or "") if term.strip()]
 
 
+def is_local(run: RunResult) -> bool:
+    """Whether the run loaded a model folder on the benchmarking machine rather than a Hub id or an API model.
+
+    `release/globmed-llm-tiny` looks like a Hub id (`org/name`), so the path alone cannot tell; the benchmark
+    records revision "local" for a folder (benchmark/backends), and absolute, relative or deeper paths are local.
+    """
+    path = (run.model.path or "").strip()
+    if run.model.revision == "local" or path.startswith(("/", ".", "~")) or "\\" in path:
+        return True
+    return path.count("/") > 1
+
+
+def hub_id(run: RunResult) -> str:
+    """The model's Hub id: its path when that is one, else the repo of an https://huggingface.co/ORG/NAME link."""
+    path = (run.model.path or "").strip()
+    if HUB_ID.match(path) and not is_local(run):
+        return path
+    match = HUB_LINK.match((run.model.link or "").strip())
+    return match.group(1) if match else ""
+
+
 def model_link(run: RunResult) -> str:
-    """The model card URL: ModelInfo.link if it is https, else the Hub page of a Hub-id path, else "".
+    """The model card URL: ModelInfo.link if it is https, else the Hub page of a Hub id, else "" (local runs).
 
     Show it through `markdown_link`, which percent-encodes it.
     """
     link = (run.model.link or "").strip()
     if link.lower().startswith("https://"):
         return link
-    path = (run.model.path or "").strip()
-    if HUB_ID.match(path) and not path.startswith((".", "/")):
-        return f"https://huggingface.co/{path}"
-    return ""
+    repo = hub_id(run)
+    return f"https://huggingface.co/{repo}" if repo else ""
 
 
 def escape_markdown(text: str) -> str:
-    """Make arbitrary text inert inside Markdown: HTML-escape it, then backslash Markdown's specials."""
-    return re.sub(r"([\\`*_{}\[\]()#+!|~>-])", r"\\\1", html.escape(text, quote=True))
+    """Make arbitrary text inert inside Markdown: HTML-escape `&`, `<` and `>`, then backslash Markdown's specials.
+
+    Quotes stay as they are: harmless in Markdown text, and `&#x27;` would be shown raw once its `#` is escaped.
+    """
+    return re.sub(r"([\\`*_{}\[\]()#+!|~>-])", r"\\\1", html.escape(text, quote=False))
 
 
 def markdown_link(name: str, url: str) -> str:
@@ -115,6 +140,7 @@ class Leaderboard:
         self.file_summary = {key: np.full(n, np.nan) for key in SUMMARY_KEYS}
         self.file_summary_ci = {key: np.full(n, np.nan) for key in SUMMARY_KEYS}
         self._text_cache: dict[tuple, dict[str, np.ndarray]] = {}
+        self.metrics: dict[str, set[str]] = {task: set() for task in TASKS}  # task -> primary metrics in the runs
         for row, run in enumerate(self.runs):
             self._fill(row, run)
         self.meta = pd.DataFrame(
@@ -130,8 +156,9 @@ class Leaderboard:
             }
         )
         # Display text is escaped once here, not on every interaction.
-        links = zip(self.meta["model"], self.meta["link"], strict=True)
-        self.meta["model_md"] = [markdown_link(name, url) for name, url in links]
+        links = zip(self.meta["model"], self.meta["link"], self.runs, strict=True)
+        self.meta["model_md"] = [markdown_link(name, url) + ("" if url or not is_local(run) else LOCAL_MARK)
+                                 for name, url, run in links]
         for key in ("type", "backend", "base_model", "run_id"):
             self.meta[f"{key}_html"] = [html.escape(str(v)) for v in self.meta[key]]
         self._haystack = pd.Series(
@@ -144,6 +171,7 @@ class Leaderboard:
             if col is None or result.task not in self.scores:
                 continue
             self.scores[result.task][row, col] = result.score
+            self.metrics[result.task].add(result.primary_metric)
             self.ci[result.task][row, col] = ci_half_width(result.metrics, result.primary_metric)
         per_language = run.aggregates.get("per_language") or {}
         for code, value in per_language.items():
@@ -197,15 +225,19 @@ class Leaderboard:
         return {"overall": overall, "high_mean": high, "low_mean": low, "gap": high - low}
 
     # ----- the query ----------------------------------------------------------------------------------
-    def mask(self, query: Query) -> np.ndarray:
-        """Which runs pass the search and the filters."""
-        keep = np.ones(len(self.runs), dtype=bool)
-        terms = search_terms(query.search)
-        if terms:
-            hits = np.zeros(len(self.runs), dtype=bool)
-            for term in terms:
-                hits |= self._haystack.str.contains(term, regex=False).to_numpy()
-            keep &= hits
+    def search_mask(self, text: str) -> np.ndarray:
+        """Which runs match any term of the search box (all of them for an empty search)."""
+        terms = search_terms(text)
+        if not terms:
+            return np.ones(len(self.runs), dtype=bool)
+        hits = np.zeros(len(self.runs), dtype=bool)
+        for term in terms:
+            hits |= self._haystack.str.contains(term, regex=False).to_numpy()
+        return hits
+
+    def mask(self, query: Query, search: bool = True) -> np.ndarray:
+        """Which runs pass the filters and, with `search`, the search."""
+        keep = self.search_mask(query.search) if search else np.ones(len(self.runs), dtype=bool)
         if query.types is not None:
             keep &= self.meta["type"].isin(query.types).to_numpy()
         if query.backends is not None:
@@ -220,11 +252,32 @@ class Leaderboard:
         keep &= in_range | (unknown & query.include_unknown_size)
         return keep
 
-    def table(self, query: Query) -> pd.DataFrame:
-        """Numeric frame for a query: meta columns, scores in [0, 1], `<key>_ci` half-widths; filtered, sorted."""
+    def ranked_scores(self, query: Query) -> tuple[np.ndarray, np.ndarray, dict, dict]:
+        """`view_scores` of the query's view, with Overall the mean over the chosen language group.
+
+        "Low-resource" ranks by the low-resource mean (the run's published one when every task is chosen), so
+        choosing a group re-ranks the board instead of only hiding columns.
+        """
         values, ci, summary, summary_ci = self.view_scores(query.view, query.tasks)
-        keep = self.mask(query)
+        group = GROUP_MEAN.get(query.language_group)
+        if group:
+            summary = {**summary, "overall": summary[group]}
+            summary_ci = {**summary_ci, "overall": summary_ci[group]}
+        return values, ci, summary, summary_ci
+
+    def table(self, query: Query) -> pd.DataFrame:
+        """Numeric frame for a query: meta columns, rank, scores in [0, 1], `<key>_ci` half-widths; filtered, sorted.
+
+        The rank orders by Overall the runs that pass the filters; the search only picks rows among them, so a
+        searched run keeps the rank it has on the filtered board.
+        """
+        values, ci, summary, summary_ci = self.ranked_scores(query)
+        board = self.mask(query, search=False)
+        rank = np.full(len(self.runs), np.nan)
+        rank[board] = pd.Series(summary["overall"][board]).rank(method="min", ascending=False).to_numpy()
+        keep = board & self.search_mask(query.search)
         columns: dict[str, object] = {key: self.meta[key].to_numpy()[keep] for key in self.meta.columns}
+        columns["rank"] = rank[keep]
         for key in SUMMARY_KEYS:
             columns[key] = summary[key][keep]
             columns[f"{key}_ci"] = summary_ci[key][keep]
@@ -253,7 +306,9 @@ class Leaderboard:
             for i, code in enumerate(self.languages):
                 texts[code] = score_texts(values[:, i], ci[:, i], query.show_ci)
             self._text_cache[key] = texts
-        return self._text_cache[key]
+        texts = self._text_cache[key]
+        group = GROUP_MEAN.get(query.language_group)  # a group's Overall is its mean: the same cells (`ranked_scores`)
+        return {**texts, "overall": texts[group]} if group else texts
 
     def display(self, query: Query) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
         """(numeric frame, displayed frame, Gradio datatypes) for a query: what one leaderboard tab shows."""
@@ -287,16 +342,21 @@ class _quiet_nanmean:
 
 
 def visible_columns(query: Query) -> list[Column]:
-    """The columns to show, in schema order: the model, the picked ones, restricted to the language group."""
+    """The columns to show, in schema order: rank, model, the picked ones, restricted to the language group.
+
+    With a group chosen, Overall is that group's mean, so its header says so, and the other group's columns,
+    the group means and the gap (which needs both groups) are left out.
+    """
     picked = set(query.columns) if query.columns is not None else {c.key for c in all_columns() if c.default}
+    grouped = query.language_group in GROUP_MEAN
     shown = []
     for col in all_columns():
         if not (col.always or col.key in picked):
             continue
-        if query.language_group in {"high", "low"} and col.group and col.group != query.language_group:
+        if grouped and (col.key in {"gap", "high_mean", "low_mean"} or col.group not in {"", query.language_group}):
             continue
-        if query.language_group in {"high", "low"} and col.key == "gap":
-            continue
+        if grouped and col.key == "overall":
+            col = replace(col, header=f"Overall ({query.language_group})")
         shown.append(col)
     return shown
 
@@ -333,19 +393,19 @@ def format_table(frame: pd.DataFrame, query: Query, texts: dict[str, np.ndarray]
     datatypes: list[str] = []
     for col in columns:
         if col.key == "model":
-            out[col.label] = frame["model_md"].to_numpy()
+            out[col.heading] = frame["model_md"].to_numpy()
             datatypes.append("markdown")
         elif col.kind == "score":
             if texts is not None:
-                out[col.label] = texts[col.key][rows]
+                out[col.heading] = texts[col.key][rows]
             else:
-                out[col.label] = score_texts(frame[col.key].to_numpy(), frame[f"{col.key}_ci"].to_numpy(),
-                                             query.show_ci)
+                out[col.heading] = score_texts(frame[col.key].to_numpy(), frame[f"{col.key}_ci"].to_numpy(),
+                                               query.show_ci)
             datatypes.append("str")
-        elif col.kind == "number":
-            out[col.label] = [MISSING if math.isnan(v) else f"{v:g}" for v in frame[col.key]]
+        elif col.kind in {"number", "rank"}:
+            out[col.heading] = [MISSING if math.isnan(v) else f"{v:g}" for v in frame[col.key]]
             datatypes.append("str")
         else:
-            out[col.label] = frame[f"{col.key}_html"].to_numpy()
+            out[col.heading] = frame[f"{col.key}_html"].to_numpy()
             datatypes.append("str")
-    return pd.DataFrame(out, columns=[col.label for col in columns]), datatypes
+    return pd.DataFrame(out, columns=[col.heading for col in columns]), datatypes

@@ -120,6 +120,12 @@ def validate_upload(raw: bytes, limit: int, known: Known,
     return (run, OK) if check.ok else (None, check)
 
 
+def is_samples_file(upload: str | Path) -> bool:
+    """`<run_id>.samples.jsonl`, the per-question outputs `globmed bench` writes beside the results JSON: the
+    upload box accepts only .json, but a client of the API can still send one."""
+    return Path(upload).name.lower().endswith(".jsonl")
+
+
 def discard_upload(upload: str | Path, upload_dir: Path) -> None:
     """Delete an upload Gradio stored under `upload_dir`, and the folder it made for it; nothing outside it."""
     path, root = Path(upload).resolve(), upload_dir.resolve()
@@ -140,7 +146,8 @@ def submit_upload(upload: str | Path | None, settings: SpaceSettings, known: Kno
     if not upload:
         return text.SUBMIT_NO_FILE
     try:
-        check, raw = read_upload(upload, settings.max_upload_bytes)
+        check, raw = (fail(text.SUBMIT_SAMPLES_FILE), b"") if is_samples_file(upload) else read_upload(
+            upload, settings.max_upload_bytes)
         run = None
         if check.ok:
             run, check = validate_upload(raw, settings.max_upload_bytes, known, settings.link_hosts)

@@ -211,10 +211,11 @@ def test_toy_banner_only_on_toy_models(root):
     first_block = body.split("\n\n")[1]
     assert first_block.startswith("> **Toy model.**") and "toy" in meta["tags"]
     assert f"{config['num_hidden_layers']} layers" in first_block and "not medical knowledge" in first_block
+    assert "does not answer medical questions" in body and "to answer medical questions" not in body
     info = json.loads((model / "globmed_training.json").read_text())
     (model / "globmed_training.json").write_text(json.dumps({**info, "size": "8b", "toy": False}))
     meta, body = front(write_model_card(model, []))
-    assert "Toy model" not in body and "toy" not in meta["tags"]
+    assert "Toy model" not in body and "toy" not in meta["tags"] and "to answer medical questions" in body
 
 
 def test_model_card_picks_latest_own_run_and_reads_results_folder(root):

@@ -12,22 +12,88 @@ import pytest
 
 from globmed.errors import GlobMedError
 from globmed_kit.cli import main
-from space_app import model_page
+from space_app import model_page, text
 from space_app.results_source import load_runs
 from space_app.settings import SpaceSettings
+
+
+def command_args(command: str) -> list[str]:
+    """The arguments a shell would pass: comment lines dropped, `\\` continuations joined."""
+    lines = [line for line in command.splitlines() if not line.startswith("#")]
+    return shlex.split("\n".join(lines).replace("\\\n", " "))
 
 
 def test_reproduce_command_rebuilds_the_bench_call_and_quotes_hostile_values(exact):
     run = exact("evil", base_model="Qwen3 8B $(whoami)")
     run.model.name, run.model.path = "evil; rm -rf ~", "release/globmed-llm-8b"  # after: run ids come from names
+    run.model.revision = "local"
     run.config.update(limit=30, languages=["en", "sw"], tasks=["mcqa"], backend="vllm")
-    command = model_page.reproduce_command(run)
-    args = shlex.split(command)
-    assert args[:4] == ["globmed", "bench", "--model", "release/globmed-llm-8b"]
+    run.dataset = {"path": "release/globmed", "manifest_sha256": "0" * 64}
+    args = command_args(model_page.reproduce_command(run))
+    assert args[:4] == ["globmed", "bench", "--model", "globmed-llm-8b"]
     pairs = dict(zip(args[2::2], args[3::2], strict=True))
-    assert pairs == {"--model": "release/globmed-llm-8b", "--name": "evil; rm -rf ~", "--model-type": "open",
-                     "--base-model": "Qwen3 8B $(whoami)", "--backend": "vllm", "--dataset": "release/globmed",
-                     "--tasks": "mcqa", "--languages": "en,sw", "--limit": "30"}
+    assert pairs == {"--model": "globmed-llm-8b", "--name": "evil; rm -rf ~", "--model-type": "open",
+                     "--base-model": "Qwen3 8B $(whoami)", "--backend": "vllm", "--dataset": "globmed",
+                     "--tasks": "mcqa", "--languages": "en,sw", "--limit": "30", "--out": "results"}
+
+
+def test_reproduce_command_is_wrapped_one_flag_per_line_and_says_how_to_rerun(exact):
+    run = exact("M")
+    run.dataset = {"path": "/srv/rel/globmed", "manifest_sha256": "0" * 64}
+    command = model_page.reproduce_command(run)
+    comments = [line for line in command.splitlines() if line.startswith("#")]
+    body = [line for line in command.splitlines() if not line.startswith("#")]
+    assert body[0] == "globmed bench \\" and all(line.startswith("  --") for line in body[1:])
+    assert all(line.endswith(" \\") for line in body[:-1]) and not body[-1].endswith("\\")
+    assert all(len(line) <= 100 for line in body if not line.startswith("  --languages"))
+    assert any("--overwrite" in line for line in comments)
+    assert any("relative to the release root" in line for line in comments)
+    assert "--out" in command_args(command)
+
+
+@pytest.mark.parametrize(
+    ("path", "revision", "link", "dataset", "model_arg", "dataset_arg", "out", "note"),
+    [
+        # the demo: everything under one release root, paths written relative to it
+        ("/tmp/rel/globmed-llm-tiny", "local", "", {"path": "/tmp/rel/globmed", "manifest_sha256": "a" * 64},
+         "globmed-llm-tiny", "globmed", "results", "relative to the release root"),
+        ("release/work/train/globmed-llm-tiny/base_model", "local", "",
+         {"path": "release/globmed", "manifest_sha256": "a" * 64},
+         "work/train/globmed-llm-tiny/base_model", "globmed", "results", "relative to the release root"),
+        # a local model without a release root: as recorded, and a comment says whose folders they are
+        ("/data/my-model", "local", "", {"path": "/data/sets/mine", "manifest_sha256": "a" * 64},
+         "/data/my-model", "/data/sets/mine", "release/results", "folders on the machine that made the run"),
+        # published: the model card link names the Hub repo, the dataset is a Hub id
+        ("/tmp/rel/globmed-llm-8b", "local", "https://huggingface.co/org/globmed-llm-8b",
+         {"path": "org/globmed", "manifest_sha256": None}, "org/globmed-llm-8b", "org/globmed", "release/results",
+         None),
+    ],
+)
+def test_reproduce_command_paths(exact, path, revision, link, dataset, model_arg, dataset_arg, out, note):
+    run = exact("M")
+    run.model.path, run.model.revision, run.model.link, run.dataset = path, revision, link, dataset
+    command = model_page.reproduce_command(run)
+    pairs = dict(zip(command_args(command)[2::2], command_args(command)[3::2], strict=True))
+    assert (pairs["--model"], pairs["--dataset"], pairs["--out"]) == (model_arg, dataset_arg, out)
+    comments = " ".join(line for line in command.splitlines() if line.startswith("#"))
+    assert (note in comments) if note else ("local run" not in comments)
+
+
+def test_a_local_model_is_never_linked_to_the_hub(exact):
+    from markdown_it import MarkdownIt
+
+    from space_app.leaderboard import Leaderboard, Query, format_table, model_link
+
+    run = exact("globmed-llm-tiny")
+    run.model.path, run.model.revision = "release/globmed-llm-tiny", "local"  # looks like a Hub id `org/name`
+    assert model_link(run) == ""
+    header = MarkdownIt().render(model_page.run_header(run))
+    assert "<a " not in header and "huggingface.co" not in header and "local" in header
+    shown, _ = format_table(Leaderboard([run]).table(Query()), Query())
+    cell = MarkdownIt().render(shown["Model"].iloc[0])
+    assert "<a " not in cell and "globmed-llm-tiny (local)" in cell
+    run.model.revision = "main"  # the same path benchmarked from the Hub is a real Hub id
+    assert model_link(run) == "https://huggingface.co/release/globmed-llm-tiny"
 
 
 def test_source_table_has_a_row_per_language_task_and_source(exact):
@@ -86,7 +152,9 @@ def test_create_app_builds_the_blocks(results_dir, tmp_path):
 
     demo = create_app(results_dir, tmp_path / "data")
     labels = {getattr(block, "label", None) for block in demo.blocks.values()}
-    assert {"Model type", "Backend", "Columns shown", "Results JSON", "Language"} <= labels
+    assert {"Model type", "Backend", "Columns shown", text.UPLOAD_LABEL, "Language"} <= labels
+    upload = next(block for block in demo.blocks.values() if getattr(block, "elem_id", None) == "upload")
+    assert upload.file_types == [".json"] and "not the .samples.jsonl" in upload.label
     assert not [p for p in (tmp_path / "data").rglob("*") if p.is_file()]  # nothing written until someone submits
     notices = [block.value for block in demo.blocks.values() if getattr(block, "elem_id", None) == "no-chat-model"]
     assert notices and "--chat-model PATH" in str(notices[0])
@@ -100,7 +168,9 @@ def test_events_keep_their_api_names_and_cross_tab_wiring(results_dir, tmp_path)
     config = demo.get_config_file()
     deps = {dep["api_name"]: dep for dep in config["dependencies"]}
     assert list(deps) == ["update_tables", "language_plot", "model_details", "handle_submission", "refresh",
-                          "update_tables_1", "examples_for", "lambda", "respond"]
+                          "update_tables_1", "describe_model", "examples_for", "lambda", "respond"]
+    # a newer filter change supersedes a pending one: the table never ends on an older query's answer
+    assert deps["update_tables"]["trigger_mode"] == deps["update_tables_1"]["trigger_mode"] == "always_last"
     by_id = {component["id"]: component["props"] for component in config["components"]}
     labels = [by_id[i].get("label") for i in deps["refresh"]["outputs"]]
     assert labels == ["Runs to compare", "Run", "Backend"]  # a reload refreshes pickers on three tabs

@@ -164,3 +164,39 @@ def test_answer_turn_explains_missing_model_failures_and_empty_answers():
     assert failed.startswith("Half an") and "HTTP 503" in failed and "could not answer" in failed
     empty = list(chat.answer_turn({"m": _Scripted(["\n", "  "])}, "Hi?", [], "en", "m"))[-1][-1]["content"]
     assert empty == text.CHAT_EMPTY_ANSWER
+
+
+def test_the_chat_says_what_it_is_talking_to(tiny_model_dir, tmp_path):
+    import shutil
+
+    from transformers import AutoModelForCausalLM
+
+    parameters = AutoModelForCausalLM.from_pretrained(tiny_model_dir).num_parameters()
+    plain = shown(chat.LocalChat(tiny_model_dir).describe())
+    assert f"Talking to: {tiny_model_dir.name} (local model, {chat.human_count(parameters)} parameters, 2 layers)" \
+        in plain
+    assert "toy" not in plain  # nothing says this folder is the demo's model
+
+    demo = shutil.copytree(tiny_model_dir, tmp_path / "globmed-llm-tiny")
+    record = {"model_name": "globmed-llm-tiny", "size": "tiny", "hyperparameters": {"global_step": 120}}
+    (demo / "globmed_training.json").write_text(json.dumps(record))
+    toy = shown(chat.LocalChat(demo).describe())
+    assert toy.startswith("Talking to: globmed-llm-tiny (local model")
+    assert "toy model: 2 layers, fine-tuned for 120 steps" in toy and "answers are not meaningful" in toy
+
+
+def test_human_count_and_an_endpoint_description():
+    assert [chat.human_count(n) for n in (950, 590_000, 1_720_000_000)] == ["950", "590K", "1.72B"]
+    endpoint = shown(chat.EndpointChat("http://user:secret@gpu-host:8000/v1", model="globmed-llm-8b").describe())
+    assert "Talking to: globmed-llm-8b at an OpenAI-compatible endpoint on gpu-host:8000" in endpoint
+    assert "secret" not in endpoint and "user" not in endpoint
+
+
+def shown(markdown: str) -> str:
+    """The text a visitor reads: Markdown rendered by an independent renderer, tags dropped, entities decoded."""
+    import html
+    import re
+
+    from markdown_it import MarkdownIt
+
+    return html.unescape(re.sub(r"<[^>]+>", "", MarkdownIt().render(markdown))).strip()

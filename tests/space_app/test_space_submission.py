@@ -265,3 +265,41 @@ def test_a_broken_pending_file_is_skipped_and_reported(run_dict, tmp_path, resul
     assert main(["space", "--data-dir", str(data_dir), "--approve", broken.stem]) == 2
     assert "not valid JSON" in capsys.readouterr().err
     assert sub.reject(data_dir, broken.stem) == data_dir / "rejected" / broken.name
+
+
+def test_messages_are_escaped_exactly_once(tmp_path, run_dict):
+    """A duplicate's message quotes its run id: it must read 'id' on the page, not &#x27;id&#x27;."""
+    from markdown_it import MarkdownIt
+
+    data = run_dict(12)
+    data["model"]["name"] = "AT&T's model"
+    upload = tmp_path / "dup.json"
+    upload.write_text(json.dumps(data))
+    settings = SpaceSettings(data_dir=tmp_path / "data", max_upload_bytes=LIMIT)
+    message = sub.submit_upload(upload, settings, sub.Known(run_ids={data["run_id"]}))
+    rendered = MarkdownIt().render(message)
+    assert f"run '{data['run_id']}' is already on the leaderboard" in html_text(rendered)
+    assert "&#x27;" not in rendered and "&amp;#" not in rendered
+    upload.write_text(json.dumps({**data, "run_id": "new-run-id"}))
+    accepted = html_text(MarkdownIt().render(sub.submit_upload(upload, settings, sub.Known())))
+    assert "for AT&T's model is pending review" in accepted
+
+
+def html_text(rendered: str) -> str:
+    """What a browser shows for rendered Markdown: tags dropped, entities decoded once."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered))
+
+
+def test_a_samples_file_is_refused_as_not_the_results_file(tmp_path, run_dict):
+    from space_app import text
+
+    samples = tmp_path / "upload" / "qwen3-8b__0123456789.samples.jsonl"
+    samples.parent.mkdir()
+    samples.write_text(json.dumps({"doc": 1}) + "\n")
+    settings = SpaceSettings(data_dir=tmp_path / "data", max_upload_bytes=LIMIT)
+    message = sub.submit_upload(samples, settings, sub.Known())
+    assert "not accepted" in message and "samples file" in message and "not the results file" in message
+    assert ".samples.jsonl" in text.SUBMIT_NO_FILE and ".samples.jsonl" in text.UPLOAD_LABEL
