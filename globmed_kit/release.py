@@ -246,9 +246,11 @@ def push_all(repos: list[tuple[str, str, Path]], private: bool = False) -> list[
 
 
 def print_plan(plan: RepoPlan, verbose: bool = True) -> None:
+    """One line per repo; with `verbose`, a line per file to upload (a dataset has over a hundred)."""
     state = "" if plan.remote_known else " (remote not consulted)"
+    more = "" if verbose or not plan.upload else "; -v lists them"
     print(f"{plan.repo_type} {plan.repo_id} <- {plan.folder}: {len(plan.files)} files, {human_size(plan.size)}; "
-          f"upload {len(plan.upload)}, unchanged {len(plan.unchanged)}{state}")
+          f"upload {len(plan.upload)}, unchanged {len(plan.unchanged)}{state}{more}")
     if verbose:
         for entry in plan.upload:
             print(f"  + {entry.path_in_repo}  {human_size(entry.size)}")
@@ -268,7 +270,8 @@ class ReleaseCommand(Command):
         parser.add_argument("--out", type=Path, default=DEFAULT_RELEASE_ROOT,
                             help="release root (default: %(default)s)")
         mode = parser.add_mutually_exclusive_group()
-        mode.add_argument("--dry-run", action="store_true", help="print the plan (repos, files, sizes); no network")
+        mode.add_argument("--dry-run", action="store_true",
+                          help="print the plan (repos, sizes; with -v every file); no network")
         mode.add_argument("--push", action="store_true", help="upload each repo to the Hub (needs --org and a token)")
         parser.add_argument("--org", default=None, help="Hub organisation (default: $GLOBMED_HUB_ORG, else GlobMed)")
         parser.add_argument("--private", action="store_true", help="create the repos as private")
@@ -287,5 +290,5 @@ class ReleaseCommand(Command):
             push_all(repos, private=args.private)
             return 0
         for repo_type, repo_id, folder in repos:
-            print_plan(plan_repo(repo_id, repo_type, folder, None))
+            print_plan(plan_repo(repo_id, repo_type, folder, None), verbose=getattr(args, "verbose", 0) > 0)
         return 0

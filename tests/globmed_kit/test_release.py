@@ -83,8 +83,11 @@ def test_release_layout(released):
 
 
 def test_dry_run_plan_lists_repos_files_and_sizes(released, space_source, capsys):
-    assert main(["release", "--out", str(released), "--dry-run", "--org", "PlanOrg",
-                 "--space-src", str(space_source)]) == 0
+    argv = ["release", "--out", str(released), "--dry-run", "--org", "PlanOrg", "--space-src", str(space_source)]
+    assert main(argv) == 0
+    quiet = capsys.readouterr().out
+    assert len(quiet.splitlines()) == 3 and "+ model.safetensors" not in quiet and "-v lists them" in quiet
+    assert main(["-v", *argv]) == 0
     out = capsys.readouterr().out
     for repo in ("dataset PlanOrg/globmed", "model PlanOrg/globmed-llm-tiny", "space PlanOrg/globmed-space"):
         assert repo in out
