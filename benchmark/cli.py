@@ -192,10 +192,13 @@ class BenchCommand(Command):
         from benchmark.config import RunConfig
         from globmed.atomic import atomic_write_json
         from globmed.bootstrap import DEFAULT_RESAMPLES
+        from globmed.outputs import check_output_file
 
         resamples = DEFAULT_RESAMPLES if args.bootstrap is None else args.bootstrap
         if resamples < 0:
             raise GlobMedError(f"--bootstrap must be 0 (skip) or a positive number of replicates, got {resamples}")
+        if args.json is not None:  # before the bootstrap: an existing file is replaced only when asked
+            check_output_file(args.json, values.get("overwrite", False))
         comparison = compare_files(args.files[0], args.files[1], resamples=resamples,
                                    seed=values.get("seed", RunConfig.seed))
         print(format_comparison(comparison))

@@ -69,7 +69,8 @@ class RunConfig:
     overwrite: bool = field(
         default=False,
         metadata={"help": "rerun even if a results file with this config exists, and write into an --out folder "
-                          "holding files this command did not write (export-lmeval: replace that folder)"},
+                          "holding files this command did not write (export-lmeval: replace that folder; "
+                          "compare: replace an existing --json file)"},
     )
 
     def __post_init__(self) -> None:

@@ -178,6 +178,12 @@ def test_cli_json_output_and_bootstrap_flag(pair, tmp_path, capsys):
     assert data["bootstrap"]["replicates"] == 200 and data["bootstrap"]["seed"] == 11
     assert data["ci"]["average_relative_improvement"][0] < data["average_relative_improvement"]
     assert f"wrote {out}" in capsys.readouterr().out
+    written = out.read_bytes()
+    again = ["bench", "compare", str(a), str(b), "--bootstrap", "50", "--json", str(out)]
+    assert main(again) == 2 and out.read_bytes() == written  # an existing file is never replaced silently
+    assert "exists; pass --overwrite" in capsys.readouterr().err
+    assert main([*again, "--overwrite"]) == 0 and json.loads(out.read_text())["bootstrap"]["replicates"] == 50
+    capsys.readouterr()
     assert main(["bench", "compare", str(a), str(b), "--bootstrap", "0"]) == 0
     assert "95% CI" not in capsys.readouterr().out
     assert main(["bench", "compare", str(a), str(b), "--bootstrap", "-3"]) == 2
