@@ -5,6 +5,7 @@ From DIR, `load_dataset("globmed")` and `from_pretrained("globmed-llm-<size>")` 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 DEFAULT_RELEASE_ROOT = Path("release")
@@ -13,6 +14,7 @@ SPACE_DIRNAME = "globmed-space"
 RESULTS_DIRNAME = "results"  # benchmark results JSON, read by the cards and the Space
 LMEVAL_DIRNAME = "lm_eval_tasks"  # `globmed bench export-lmeval` task YAMLs (never the results folder)
 HUB_DATASET_NAME = "globmed"  # repo name on the Hub, under the user's org
+HUB_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")  # the shape of ORG/NAME (cards and Space link only these)
 
 
 def model_dirname(size: str) -> str:

@@ -9,7 +9,6 @@ the base model's run is the one named by that run's `model.base_model`, giving t
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from globmed.atomic import atomic_write_text
 from globmed.bootstrap import LEVEL, in_level
 from globmed.errors import GlobMedError
 from globmed.languages import get_language, language_codes
-from globmed.layout import RESULTS_DIRNAME
+from globmed.layout import HUB_REPO_ID, RESULTS_DIRNAME
 from globmed.paired import Gain, PairedRuns, figure_text, samples_path
 from globmed.results import RunResult, load_results_dir
 from globmed.tasks import task_names
@@ -43,7 +42,6 @@ logger = logging.getLogger(__name__)
 
 TRAINING_FILE = "globmed_training.json"
 REQUIRED_TRAINING_KEYS = ("model_name", "size", "base_model", "method", "hyperparameters", "languages", "license")
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 SUMMARY_LEVELS = (("high_mean", "high-resource mean"), ("low_mean", "low-resource mean"),
                   ("gap", "gap (high − low)"), ("overall", "overall"))
 HEADLINE_LABELS = (("average_relative_improvement", "average relative improvement"),
@@ -64,7 +62,7 @@ def read_training_info(model_dir: Path) -> dict[str, Any]:
 
 def is_hub_id(name: str) -> bool:
     """`Qwen/Qwen3-8B` is; a local path (the demo's freshly built base model) is not."""
-    return bool(_HUB_ID.match(name)) and not Path(name).exists()
+    return bool(HUB_REPO_ID.match(name)) and not Path(name).exists()
 
 
 def pick_runs(runs: list[RunResult], model_name: str, model_dir: Path,

@@ -18,13 +18,13 @@ import numpy as np
 import pandas as pd
 
 from globmed.languages import all_languages, high_resource_codes, low_resource_codes
+from globmed.layout import HUB_REPO_ID
 from globmed.results import RunResult
 from globmed.schema import TASKS
 from space_app.display import OVERALL_VIEW, SUMMARY_COLUMNS, Column, all_columns
 
 SUMMARY_KEYS = [col.key for col in SUMMARY_COLUMNS]
 GROUP_MEAN = {"high": "high_mean", "low": "low_mean"}  # a language group -> the summary that ranks it
-HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 HUB_LINK = re.compile(r"^https://huggingface\.co/([A-Za-z0-9][\w.-]*/[\w.-]+)/?$")
 LOCAL_MARK = " (local)"  # after the name of a run whose model is a local folder: no link to follow
 MISSING = "–"
@@ -69,7 +69,7 @@ def is_local(run: RunResult) -> bool:
 def hub_id(run: RunResult) -> str:
     """The model's Hub id: its path when that is one, else the repo of an https://huggingface.co/ORG/NAME link."""
     path = (run.model.path or "").strip()
-    if HUB_ID.match(path) and not is_local(run):
+    if HUB_REPO_ID.match(path) and not is_local(run):
         return path
     match = HUB_LINK.match((run.model.link or "").strip())
     return match.group(1) if match else ""
