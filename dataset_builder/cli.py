@@ -55,7 +55,7 @@ class BuildCommand(Command):
 
     def run(self, args: argparse.Namespace) -> int:
         from dataset_builder.pipeline import run_build
-        from dataset_builder.summary import summary_table
+        from dataset_builder.summary import split_sizes, summary_table
         from globmed.cli_args import file_and_flags
 
         flags = _build_flags()
@@ -65,20 +65,26 @@ class BuildCommand(Command):
         print(f"\ndataset: {result.out}  (rejects: {result.out / 'rejects.jsonl'})")
         first = result.report["languages"][0]
         print(f"load it from {result.out.parent}: datasets.load_dataset(\"globmed\", \"{first}\")")
-        print(next_steps(result.out))
+        print(next_steps(result.out, split_sizes(result.report)))
         return 0
 
 
-def next_steps(dataset: Path) -> str:
-    """What a user does with the folder just built: train the tiny model on it (CPU), or benchmark a model."""
+def next_steps(dataset: Path, sizes: dict[str, int]) -> str:
+    """What a user does with the folder just built: train the tiny model on it (CPU), or benchmark a model; a
+    step whose split is empty (a test-only source) is not suggested, and the line says why."""
     from globmed.layout import results_dir
 
     root = dataset.parent
     folder, out, results = (shlex.quote(str(p)) for p in (dataset, root, results_dir(root)))
-    return (
-        "\nnext steps:\n"
-        "  # fine-tune the tiny demo model on it (runs on CPU)\n"
-        f"  globmed train --recipe {DEMO_RECIPE} --dataset {folder} --out {out}\n"
-        "  # benchmark a model (a local folder or a Hub id) on its test split\n"
-        f"  globmed bench --model MODEL --dataset {folder} --out {results}"
-    )
+    lines = ["", "next steps:"]
+    if sizes.get("train"):
+        lines += ["  # fine-tune the tiny demo model on it (runs on CPU)",
+                  f"  globmed train --recipe {DEMO_RECIPE} --dataset {folder} --out {out}"]
+    else:
+        lines.append("  # no train split: `globmed train` needs one (give the sources a train split or split_ratios)")
+    if sizes.get("test"):
+        lines += ["  # benchmark a model (a local folder or a Hub id) on its test split",
+                  f"  globmed bench --model MODEL --dataset {folder} --out {results}"]
+    else:
+        lines.append("  # no test split: `globmed bench` needs one")
+    return "\n".join(lines)

@@ -7,6 +7,12 @@ from typing import Any
 from globmed.schema import SPLITS, TASKS
 
 
+def split_sizes(report: dict[str, Any]) -> dict[str, int]:
+    """Rows per split over every language and task."""
+    counts = report["counts"]
+    return {split: sum(cell.get(split, 0) for per in counts.values() for cell in per.values()) for split in SPLITS}
+
+
 def summary_table(report: dict[str, Any]) -> str:
     counts = report["counts"]
     tasks = [t for t in TASKS if any(t in c for c in counts.values())]
@@ -23,8 +29,7 @@ def summary_table(report: dict[str, Any]) -> str:
     lines.append(fmt.format(*header))
     lines.append(fmt.format(*("-" * w for w in widths)))
     lines += [fmt.format(*r) for r in rows]
-    per_split = {split: sum(cell.get(split, 0) for per in counts.values() for cell in per.values()) for split in SPLITS}
-    lines.append("splits: " + ", ".join(f"{split} {n}" for split, n in per_split.items()))
+    lines.append("splits: " + ", ".join(f"{split} {n}" for split, n in split_sizes(report).items()))
     lines.append("")
     lines.append(f"rows read {report['rows_read']}, kept {report['rows_kept']}, rejected {report['rows_rejected']}")
     if report["rejects_by_reason"]:

@@ -139,3 +139,16 @@ def test_nothing_kept_is_an_error_and_writes_nothing(published, tmp_path, capsys
                          "--no-progress"], capsys)
     assert code == 2 and "no rows kept (0 read" in err
     assert not (tmp_path / "globmed").exists()
+
+
+def test_next_steps_suggest_only_what_the_splits_allow(tmp_path):
+    """A test-only source (MedQA's test file alone) gives no train split: train is not suggested, bench is."""
+    from dataset_builder.cli import next_steps
+
+    dataset = tmp_path / "rel" / "globmed"
+    both = next_steps(dataset, {"train": 10, "validation": 2, "test": 5})
+    assert "globmed train --recipe" in both and "globmed bench --model MODEL" in both
+    test_only = next_steps(dataset, {"train": 0, "validation": 0, "test": 5})
+    assert "globmed train" not in test_only.replace("`globmed train` needs one", "")
+    assert "no train split" in test_only and "globmed bench --model MODEL" in test_only
+    assert "no test split" in next_steps(dataset, {"train": 10, "validation": 0, "test": 0})
