@@ -88,8 +88,7 @@ class Item:
 
 def load_items(cfg: RunConfig) -> tuple[list[Item], list[str]]:
     """Test items with prompts for every language x task; also the names of empty cells (logged, recorded)."""
-    from globmed.data import load_split
-
+    rows = CellRows(cfg.dataset, [(language, task) for language in cfg.languages for task in cfg.tasks])
     items: list[Item] = []
     empty: list[str] = []
     scoring = cfg.scoring
@@ -97,16 +96,14 @@ def load_items(cfg: RunConfig) -> tuple[list[Item], list[str]]:
         prompts = load_prompts(language)
         for task_name in cfg.tasks:
             task = get_task(task_name)
-            test = load_split(cfg.dataset, task.test_split, language, task_name)
-            if cfg.limit is not None:
-                test = test.select(range(min(cfg.limit, len(test))))
+            test = rows(task.test_split, language, task_name)[: cfg.limit]
             if len(test) == 0:
                 logger.warning(
                     "%s-%s: no %s items in %s; cell skipped", language, task_name, task.test_split, cfg.dataset
                 )
                 empty.append(f"{language}-{task_name}")
                 continue
-            shots = _shots(cfg, language, task_name, task.fewshot_split)
+            shots = _shots(cfg, language, task_name, task.fewshot_split, rows)
             max_new = cfg.max_new_tokens or int(task.generation.get("max_new_tokens", 32))
             for doc in test:
                 if task.is_choice and not 2 <= len(doc["options"]) <= MAX_OPTIONS:
@@ -129,12 +126,26 @@ def load_items(cfg: RunConfig) -> tuple[list[Item], list[str]]:
     return items, empty
 
 
-def _shots(cfg: RunConfig, language: str, task: str, split: str) -> list[dict[str, Any]]:
+class CellRows:
+    """The rows of the run's cells, one split at a time: the first ask for a split reads it for every cell at
+    once (globmed.data.load_cells), so the test split and the shots' pool are each read once per run."""
+
+    def __init__(self, dataset: str, cells: list[tuple[str, str]]) -> None:
+        self.dataset, self.cells = dataset, cells
+        self._splits: dict[str, dict[tuple[str, str], list[dict[str, Any]]]] = {}
+
+    def __call__(self, split: str, language: str, task: str) -> list[dict[str, Any]]:
+        from globmed.data import load_cells
+
+        if split not in self._splits:
+            self._splits[split] = load_cells(self.dataset, split, self.cells)
+        return self._splits[split][(language, task)]
+
+
+def _shots(cfg: RunConfig, language: str, task: str, split: str, rows: CellRows) -> list[dict[str, Any]]:
     if cfg.shots == 0:
         return []
-    from globmed.data import load_split
-
-    pool = load_split(cfg.dataset, split, language, task)
+    pool = rows(split, language, task)
     if len(pool) < cfg.shots:
         raise GlobMedError(f"{language}-{task}: --shots {cfg.shots} but the {split} split has {len(pool)} items")
     rng = cell_rng(cfg.seed, f"{language}-{task}-shots")
