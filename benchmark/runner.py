@@ -25,7 +25,7 @@ from benchmark.backends import BACKENDS, Request, make_backend
 from benchmark.config import RunConfig
 from benchmark.extraction import extract_choice
 from benchmark.judge import judge_answers, judge_prompt
-from benchmark.metrics import load_metric
+from benchmark.metrics import compute_metric
 from benchmark.prompts import load_prompts, prompt_version
 from globmed.atomic import atomic_write_json, atomic_write_text
 from globmed.bootstrap import cell_rng, interval
@@ -182,7 +182,7 @@ def cell_result(
         golds = [int(it.doc["answer_index"]) for it in items]
         for name in task.metrics:
             kwargs = {"per_item": True} if name == "accuracy" else {}
-            out = load_metric(name).compute(predictions=preds, references=golds, **kwargs)
+            out = compute_metric(name, preds, golds, **kwargs)
             per_item.update({"acc": out.pop("scores")} if "scores" in out else {})
             metrics.update(out)
         if "macro_f1" in metrics:
@@ -194,7 +194,7 @@ def cell_result(
         outputs = [it.output or "" for it in items]
         refs = [it.doc["answer"] for it in items]
         for name in task.metrics:
-            out = load_metric(name).compute(predictions=outputs, references=refs, per_item=True)
+            out = compute_metric(name, outputs, refs, per_item=True)
             scores = out.pop("scores")
             (key,) = out
             per_item[key] = scores
