@@ -172,8 +172,9 @@ def score_items(items: list[Item], backend) -> None:
 
 def cell_result(
     cfg: RunConfig, language: str, task_name: str, items: list[Item], judge_scores: list[float | None] | None
-) -> tuple[TaskResult, np.ndarray, np.ndarray]:
-    """Metrics, CIs and per-source scores of one cell; also the per-item primary scores and their draws."""
+) -> tuple[TaskResult, np.ndarray, np.ndarray | None]:
+    """Metrics, CIs and per-source scores of one cell; also the per-item primary scores and their draws (None
+    without a bootstrap)."""
     task = get_task(task_name)
     metrics: dict[str, float] = {}
     per_item: dict[str, list[float]] = {}
@@ -185,7 +186,7 @@ def cell_result(
             out = compute_metric(name, preds, golds, **kwargs)
             per_item.update({"acc": out.pop("scores")} if "scores" in out else {})
             metrics.update(out)
-        if "macro_f1" in metrics:
+        if "macro_f1" in metrics and cfg.resamples:
             low, high = interval(
                 bootstrap_macro_f1(preds, golds, cfg.resamples, cell_rng(cfg.seed, f"{language}-{task_name}-f1"))
             )
@@ -204,6 +205,8 @@ def cell_result(
             metrics["judge"] = float(np.mean(per_item["judge"]))
     draws = None
     for key, scores in per_item.items():
+        if not cfg.resamples:  # --resamples 0: no bootstrap, no intervals
+            break
         sample = bootstrap_mean(scores, cfg.resamples, cell_rng(cfg.seed, f"{language}-{task_name}-{key}"))
         low, high = interval(sample)
         metrics[f"{key}_ci_low"], metrics[f"{key}_ci_high"] = low, high
@@ -331,7 +334,8 @@ def score_cells(cfg: RunConfig, items: list[Item], judged: dict[int, float | Non
             result, primary, sample = cell_result(cfg, language, task_name, cell, scores)
             cells.results[f"{language}-{task_name}"] = result
             cells.points[(language, task_name)] = result.score
-            cells.draws[(language, task_name)] = sample
+            if sample is not None:
+                cells.draws[(language, task_name)] = sample
             cells.samples.extend(
                 json.dumps(sample_record(it, float(s)), ensure_ascii=False)
                 for it, s in zip(cell, primary, strict=False)
