@@ -88,7 +88,10 @@ class Item:
 
 def load_items(cfg: RunConfig) -> tuple[list[Item], list[str]]:
     """Test items with prompts for every language x task; also the names of empty cells (logged, recorded)."""
-    rows = CellRows(cfg.dataset, [(language, task) for language in cfg.languages for task in cfg.tasks])
+    rows = CellRows(cfg.dataset)
+    cells = [(language, task) for language in cfg.languages for task in cfg.tasks]
+    for split in dict.fromkeys(get_task(task).test_split for task in cfg.tasks):
+        rows.read(split, [cell for cell in cells if get_task(cell[1]).test_split == split])
     items: list[Item] = []
     empty: list[str] = []
     scoring = cfg.scoring
@@ -127,19 +130,24 @@ def load_items(cfg: RunConfig) -> tuple[list[Item], list[str]]:
 
 
 class CellRows:
-    """The rows of the run's cells, one split at a time: the first ask for a split reads it for every cell at
-    once (globmed.data.load_cells), so the test split and the shots' pool are each read once per run."""
+    """Rows of (split, language, task) cells, each read once, with pyarrow for a local folder
+    (globmed.data.load_cells): the run reads every cell's test split in one call, and a cell's few-shot pool
+    when its prompt is first built (so a large train split is read only for the cells that need it)."""
 
-    def __init__(self, dataset: str, cells: list[tuple[str, str]]) -> None:
-        self.dataset, self.cells = dataset, cells
-        self._splits: dict[str, dict[tuple[str, str], list[dict[str, Any]]]] = {}
+    def __init__(self, dataset: str) -> None:
+        self.dataset = dataset
+        self._rows: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
 
-    def __call__(self, split: str, language: str, task: str) -> list[dict[str, Any]]:
+    def read(self, split: str, cells: list[tuple[str, str]]) -> None:
         from globmed.data import load_cells
 
-        if split not in self._splits:
-            self._splits[split] = load_cells(self.dataset, split, self.cells)
-        return self._splits[split][(language, task)]
+        for (language, task), rows in load_cells(self.dataset, split, cells).items():
+            self._rows[(split, language, task)] = rows
+
+    def __call__(self, split: str, language: str, task: str) -> list[dict[str, Any]]:
+        if (split, language, task) not in self._rows:
+            self.read(split, [(language, task)])
+        return self._rows[(split, language, task)]
 
 
 def _shots(cfg: RunConfig, language: str, task: str, split: str, rows: CellRows) -> list[dict[str, Any]]:
