@@ -7,7 +7,8 @@ gap and the overall mean. Scores are each cell's primary metric.
 Intervals: every cell's items are resampled with replacement B times (B=1000 by default) with a generator
 seeded by (seed, cell name), so one cell's interval does not move when another cell is added. The aggregates
 are recomputed on each of the B draws, and the 2.5th and 97.5th percentiles give the interval (percentile
-bootstrap). Items are resampled independently per cell.
+bootstrap). Items are resampled independently per cell. With 0 resamples there is no bootstrap: the results
+carry point estimates only (no `*_ci_low` / `*_ci_high` metrics, no "ci" aggregates).
 """
 
 from __future__ import annotations
@@ -59,17 +60,18 @@ def bootstrap_macro_f1(
 def aggregate(
     points: Mapping[tuple[str, str], float], draws: Mapping[tuple[str, str], np.ndarray]
 ) -> dict[str, object]:
-    """The `aggregates` block of a results file: point estimates plus a "ci" dict of [low, high] intervals."""
-    point = summarize(points)
-    sampled = summarize(draws) if draws else None
-    out: dict[str, object] = {k: _to_float(v) for k, v in point.items()}
+    """The `aggregates` block of a results file: point estimates plus a "ci" dict of [low, high] intervals
+    (no "ci" without draws: a run with `--resamples 0`)."""
+    out: dict[str, object] = {k: _to_float(v) for k, v in summarize(points).items()}
+    if not draws:
+        return out
+    sampled = summarize(draws)
     ci: dict[str, object] = {}
-    if sampled is not None:
-        for key in ("overall", "high_mean", "low_mean", "gap"):
-            if sampled[key] is not None:
-                ci[key] = list(interval(sampled[key]))
-        ci["per_language"] = {lang: list(interval(v)) for lang, v in sampled["per_language"].items()}
-        ci["per_task"] = {task: list(interval(v)) for task, v in sampled["per_task"].items()}
+    for key in ("overall", "high_mean", "low_mean", "gap"):
+        if sampled[key] is not None:
+            ci[key] = list(interval(sampled[key]))
+    ci["per_language"] = {lang: list(interval(v)) for lang, v in sampled["per_language"].items()}
+    ci["per_task"] = {task: list(interval(v)) for task, v in sampled["per_task"].items()}
     out["ci"] = ci
     return out
 

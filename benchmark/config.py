@@ -58,7 +58,9 @@ class RunConfig:
         default=None, metadata={"help": "override the task YAML's generation.max_new_tokens"}
     )
     judge: JudgeConfig | None = None
-    resamples: int = field(default=DEFAULT_RESAMPLES, metadata={"help": "bootstrap resamples for 95% CIs"})
+    resamples: int = field(
+        default=DEFAULT_RESAMPLES, metadata={"help": "bootstrap resamples for 95% CIs; 0: no bootstrap, no CIs"}
+    )
     seed: int = field(default=1234, metadata={"help": "seed of the shots, the bootstrap and the engines"})
     # where
     out: str = field(
@@ -80,5 +82,5 @@ class RunConfig:
             raise GlobMedError(f"--shots must be >= 0, got {self.shots}")
         if self.limit is not None and self.limit < 1:
             raise GlobMedError(f"--limit must be >= 1, got {self.limit}")
-        if self.resamples < 1:  # the 95% interval needs at least one bootstrap draw
-            raise GlobMedError(f"--resamples must be >= 1, got {self.resamples}")
+        if self.resamples < 0:  # 0 skips the bootstrap: point estimates without intervals
+            raise GlobMedError(f"--resamples must be >= 0 (0: no confidence intervals), got {self.resamples}")

@@ -25,7 +25,7 @@ from benchmark.backends import BACKENDS, Request, make_backend
 from benchmark.config import RunConfig
 from benchmark.extraction import extract_choice
 from benchmark.judge import judge_answers, judge_prompt
-from benchmark.metrics import load_metric
+from benchmark.metrics import compute_metric
 from benchmark.prompts import load_prompts, prompt_version
 from globmed.atomic import atomic_write_json, atomic_write_text
 from globmed.bootstrap import cell_rng, interval
@@ -88,8 +88,10 @@ class Item:
 
 def load_items(cfg: RunConfig) -> tuple[list[Item], list[str]]:
     """Test items with prompts for every language x task; also the names of empty cells (logged, recorded)."""
-    from globmed.data import load_split
-
+    rows = CellRows(cfg.dataset)
+    cells = [(language, task) for language in cfg.languages for task in cfg.tasks]
+    for split in dict.fromkeys(get_task(task).test_split for task in cfg.tasks):
+        rows.read(split, [cell for cell in cells if get_task(cell[1]).test_split == split])
     items: list[Item] = []
     empty: list[str] = []
     scoring = cfg.scoring
@@ -97,16 +99,14 @@ def load_items(cfg: RunConfig) -> tuple[list[Item], list[str]]:
         prompts = load_prompts(language)
         for task_name in cfg.tasks:
             task = get_task(task_name)
-            test = load_split(cfg.dataset, task.test_split, language, task_name)
-            if cfg.limit is not None:
-                test = test.select(range(min(cfg.limit, len(test))))
+            test = rows(task.test_split, language, task_name)[: cfg.limit]
             if len(test) == 0:
                 logger.warning(
                     "%s-%s: no %s items in %s; cell skipped", language, task_name, task.test_split, cfg.dataset
                 )
                 empty.append(f"{language}-{task_name}")
                 continue
-            shots = _shots(cfg, language, task_name, task.fewshot_split)
+            shots = _shots(cfg, language, task_name, task.fewshot_split, rows)
             max_new = cfg.max_new_tokens or int(task.generation.get("max_new_tokens", 32))
             for doc in test:
                 if task.is_choice and not 2 <= len(doc["options"]) <= MAX_OPTIONS:
@@ -129,12 +129,31 @@ def load_items(cfg: RunConfig) -> tuple[list[Item], list[str]]:
     return items, empty
 
 
-def _shots(cfg: RunConfig, language: str, task: str, split: str) -> list[dict[str, Any]]:
+class CellRows:
+    """Rows of (split, language, task) cells, each read once, with pyarrow for a local folder
+    (globmed.data.load_cells): the run reads every cell's test split in one call, and a cell's few-shot pool
+    when its prompt is first built (so a large train split is read only for the cells that need it)."""
+
+    def __init__(self, dataset: str) -> None:
+        self.dataset = dataset
+        self._rows: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+
+    def read(self, split: str, cells: list[tuple[str, str]]) -> None:
+        from globmed.data import load_cells
+
+        for (language, task), rows in load_cells(self.dataset, split, cells).items():
+            self._rows[(split, language, task)] = rows
+
+    def __call__(self, split: str, language: str, task: str) -> list[dict[str, Any]]:
+        if (split, language, task) not in self._rows:
+            self.read(split, [(language, task)])
+        return self._rows[(split, language, task)]
+
+
+def _shots(cfg: RunConfig, language: str, task: str, split: str, rows: CellRows) -> list[dict[str, Any]]:
     if cfg.shots == 0:
         return []
-    from globmed.data import load_split
-
-    pool = load_split(cfg.dataset, split, language, task)
+    pool = rows(split, language, task)
     if len(pool) < cfg.shots:
         raise GlobMedError(f"{language}-{task}: --shots {cfg.shots} but the {split} split has {len(pool)} items")
     rng = cell_rng(cfg.seed, f"{language}-{task}-shots")
@@ -161,8 +180,9 @@ def score_items(items: list[Item], backend) -> None:
 
 def cell_result(
     cfg: RunConfig, language: str, task_name: str, items: list[Item], judge_scores: list[float | None] | None
-) -> tuple[TaskResult, np.ndarray, np.ndarray]:
-    """Metrics, CIs and per-source scores of one cell; also the per-item primary scores and their draws."""
+) -> tuple[TaskResult, np.ndarray, np.ndarray | None]:
+    """Metrics, CIs and per-source scores of one cell; also the per-item primary scores and their draws (None
+    without a bootstrap)."""
     task = get_task(task_name)
     metrics: dict[str, float] = {}
     per_item: dict[str, list[float]] = {}
@@ -171,10 +191,10 @@ def cell_result(
         golds = [int(it.doc["answer_index"]) for it in items]
         for name in task.metrics:
             kwargs = {"per_item": True} if name == "accuracy" else {}
-            out = load_metric(name).compute(predictions=preds, references=golds, **kwargs)
+            out = compute_metric(name, preds, golds, **kwargs)
             per_item.update({"acc": out.pop("scores")} if "scores" in out else {})
             metrics.update(out)
-        if "macro_f1" in metrics:
+        if "macro_f1" in metrics and cfg.resamples:
             low, high = interval(
                 bootstrap_macro_f1(preds, golds, cfg.resamples, cell_rng(cfg.seed, f"{language}-{task_name}-f1"))
             )
@@ -183,7 +203,7 @@ def cell_result(
         outputs = [it.output or "" for it in items]
         refs = [it.doc["answer"] for it in items]
         for name in task.metrics:
-            out = load_metric(name).compute(predictions=outputs, references=refs, per_item=True)
+            out = compute_metric(name, outputs, refs, per_item=True)
             scores = out.pop("scores")
             (key,) = out
             per_item[key] = scores
@@ -193,6 +213,8 @@ def cell_result(
             metrics["judge"] = float(np.mean(per_item["judge"]))
     draws = None
     for key, scores in per_item.items():
+        if not cfg.resamples:  # --resamples 0: no bootstrap, no intervals
+            break
         sample = bootstrap_mean(scores, cfg.resamples, cell_rng(cfg.seed, f"{language}-{task_name}-{key}"))
         low, high = interval(sample)
         metrics[f"{key}_ci_low"], metrics[f"{key}_ci_high"] = low, high
@@ -320,7 +342,8 @@ def score_cells(cfg: RunConfig, items: list[Item], judged: dict[int, float | Non
             result, primary, sample = cell_result(cfg, language, task_name, cell, scores)
             cells.results[f"{language}-{task_name}"] = result
             cells.points[(language, task_name)] = result.score
-            cells.draws[(language, task_name)] = sample
+            if sample is not None:
+                cells.draws[(language, task_name)] = sample
             cells.samples.extend(
                 json.dumps(sample_record(it, float(s)), ensure_ascii=False)
                 for it, s in zip(cell, primary, strict=False)

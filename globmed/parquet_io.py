@@ -65,3 +65,29 @@ def first_unreadable(paths: Iterable[str | Path]) -> GlobMedError | None:
         except _errors() as err:
             return unreadable(path, err)
     return None
+
+
+def read_rows(path: str | Path, schema: Any) -> list[dict[str, Any]]:
+    """Every row of one parquet file as a dict, checked against `schema` (a `pyarrow.Schema`).
+
+    The file must have exactly the schema's columns (in any order) with types that cast to it, as
+    `datasets.load_dataset(..., features=...)` demands; rows come back in file order with the schema's types
+    (an int64 answer index becomes int32, a missing value None). A mismatch is one line naming the file.
+    """
+    import pyarrow as pa
+
+    try:
+        table = open_file(path, path).read()
+    except _errors() as err:
+        raise unreadable(path, err) from None
+    missing = [name for name in schema.names if name not in table.column_names]
+    extra = [name for name in table.column_names if name not in schema.names]
+    if missing or extra:
+        found = [f"missing {', '.join(missing)}"] * bool(missing) + [f"unexpected {', '.join(extra)}"] * bool(extra)
+        raise GlobMedError(f"{path}: its columns do not match the dataset schema ({'; '.join(found)})")
+    try:
+        table = table.select(schema.names).cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as err:
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise GlobMedError(f"{path}: does not match the dataset schema ({reason})") from None
+    return table.to_pylist()

@@ -151,6 +151,18 @@ def _source_scores(scores: dict[str, float]) -> dict[str, float]:
     return scores
 
 
+def _whole_intervals(metrics: dict[str, float]) -> None:
+    """Intervals are optional (a run with `--resamples 0` has none); one that is there is whole: both bounds,
+    beside the metric they bound, low <= high."""
+    for key in metrics:
+        for end, other in (("_ci_low", "_ci_high"), ("_ci_high", "_ci_low")):
+            name = key.removesuffix(end)
+            if name != key and (name not in metrics or name + other not in metrics):
+                raise invalid(f"{key} needs {name} and {name}{other} beside it", "metrics")
+        if key.endswith("_ci_low") and metrics[key] > metrics[key.removesuffix("_low") + "_high"]:
+            raise invalid(f"{key} is above {key.removesuffix('_low')}_high", "metrics")
+
+
 def _keep_int(value: Any, handler: Any) -> Any:
     """Check as a float, but give back an int as an int (a source's `n` stays 30, not 30.0)."""
     checked = handler(value)
@@ -230,7 +242,7 @@ class TaskResult:
     language: Annotated[str, AfterValidator(_language)]
     task: Annotated[str, AfterValidator(_task)]
     primary_metric: Key
-    metrics: dict[Key, Score]  # metric -> value; `<metric>_ci_low` / `_ci_high` for the 95% bootstrap CI
+    metrics: dict[Key, Score]  # metric -> value; `<metric>_ci_low` / `_ci_high` for the 95% bootstrap CI (optional)
     n: Annotated[int, Field(ge=1, le=MAX_N)]
     unparsed: Count = 0  # generations from which no answer could be extracted (scored as wrong)
     by_source: dict[Key, SourceScores] = field(default_factory=dict)
@@ -247,6 +259,7 @@ class TaskResult:
         high = self.metrics.get(f"{self.primary_metric}_ci_high")
         if low is not None and high is not None and not low - CI_TOLERANCE <= self.score <= high + CI_TOLERANCE:
             raise invalid(f"the interval [{low}, {high}] does not contain the score {self.score}", "metrics")
+        _whole_intervals(self.metrics)
         return self
 
     @property

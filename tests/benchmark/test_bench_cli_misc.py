@@ -24,7 +24,7 @@ def test_help_lists_actions(capsys):
         (["bench", "--model", "x", "--backend", "vlm"], "unknown backend 'vlm'. Did you mean vllm"),
         (["bench", "--model", "x", "--languages", "sww"], "unknown language code 'sww'"),
         (["bench", "--model", "x", "--tasks", "mcq"], "unknown task 'mcq'"),
-        (["bench", "--model", "x", "--resamples", "0"], "--resamples must be >= 1, got 0"),
+        (["bench", "--model", "x", "--resamples", "-1"], "--resamples must be >= 0 (0: no confidence"),
         (["bench", "compare", "only-one.json"], "compare takes two results files"),
         (["bench", "compare", "missing-a.json", "missing-b.json"], "missing-a.json: cannot read results JSON"),
     ],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmark.metrics import load_metric, metric_names
+from benchmark.metrics import compute_metric, load_metric, metric_names
 
 
 def test_metric_modules_exist():
@@ -47,12 +47,12 @@ def test_rouge_l_by_hand_and_cjk():
     ],
 )
 def test_rouge_l_is_rouge_score_with_the_multilingual_tokenizer(prediction, reference, expected):
-    import sys
-
     from rouge_score.rouge_scorer import RougeScorer
 
+    from benchmark.metrics.rouge_l import score
+
     m = load_metric("rouge_l")
-    assert isinstance(sys.modules[type(m).__module__]._SCORER, RougeScorer)  # the library's LCS, not ours
+    assert isinstance(score._SCORER, RougeScorer)  # the library's LCS, not ours
     out = m.compute(predictions=[prediction], references=[reference], per_item=True)
     assert out["scores"] == [pytest.approx(expected)] and out["rougeL"] == pytest.approx(expected)
 
@@ -63,3 +63,30 @@ def test_chrf_range_and_identity():
     out = m.compute(predictions=["homa", "zzz"], references=["homa kali", "homa kali"], per_item=True)
     assert 0.0 < out["scores"][0] < 1.0 and out["scores"][1] == 0.0
     assert out["chrf"] == pytest.approx(sum(out["scores"]) / 2)
+
+
+@pytest.mark.parametrize(
+    ("name", "predictions", "references", "kwargs"),
+    [
+        ("accuracy", [0, 2, -1, 1, 3], [0, 1, 1, 1, 3], {"per_item": True}),
+        ("macro_f1", [0, 0, 1, -1, 2, 2], [0, 1, 1, 2, 2, 0], {}),
+        ("rouge_l", ["The cat sat", "多喝水，注意休息", "", "homa"],
+         ["the cat sat down", "注意休息并多喝水", "x", "kali"], {"per_item": True}),
+        ("chrf", ["homa kali", "zzz", "Pumzika"], ["homa kali", "homa kali", "pumzika na kunywa"], {"per_item": True}),
+    ],
+)
+def test_the_runners_path_gives_what_the_evaluate_module_gives(name, predictions, references, kwargs):
+    """The runner scores without importing `evaluate`; the evaluate module over the same inputs agrees exactly."""
+    assert compute_metric(name, predictions, references, **kwargs) == load_metric(name).compute(
+        predictions=predictions, references=references, **kwargs
+    )
+
+
+def test_the_runners_path_imports_no_evaluate():
+    import subprocess
+    import sys
+
+    code = ("import sys; from benchmark.metrics import compute_metric; "
+            "[compute_metric(n, p, p) for n, p in (('accuracy', [0]), ('macro_f1', [1]), ('rouge_l', ['a']), "
+            "('chrf', ['a']))]; print(sorted(m for m in ('evaluate', 'datasets', 'transformers') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"

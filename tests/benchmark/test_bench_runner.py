@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 from benchmark.backends import BackendConfig
 from benchmark.provenance import dataset_info
@@ -60,3 +61,29 @@ def test_run_leaves_the_callers_config_unchanged(tiny_model_dir, tiny_dataset_di
     mtime = path.stat().st_mtime_ns
     assert run(cfg) == path and path.stat().st_mtime_ns == mtime  # the same config finds its run done
     assert cfg == before
+
+
+def test_a_run_on_a_folder_reads_it_without_datasets_builds(tiny_model_dir, tiny_dataset_dir, tmp_path, monkeypatch):
+    """Every cell's test rows and shot pool come from one pyarrow read per split; --limit applies per cell."""
+    import datasets
+    import pyarrow.parquet as pq
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("datasets.load_dataset called for a local folder")
+
+    monkeypatch.setattr(datasets, "load_dataset", no_build)
+    cfg = RunConfig(
+        model=ModelInfo(name="tiny", path=str(tiny_model_dir)),
+        backend_config=BackendConfig(model=str(tiny_model_dir), device="cpu"),
+        dataset=str(tiny_dataset_dir), tasks=["mcqa", "nli"], languages=["en", "sw"], limit=3, shots=1,
+        resamples=10, out=str(tmp_path),
+    )
+    path = run(cfg)
+    samples = [json.loads(line) for line in path.with_suffix(".samples.jsonl").read_text().splitlines()]
+    for lang in ("en", "sw"):
+        for task in ("mcqa", "nli"):
+            cell = [s for s in samples if (s["language"], s["task"]) == (lang, task)]
+            shard = tiny_dataset_dir / "data" / lang / task / "test-00000-of-00001.parquet"
+            assert [s["id"] for s in cell] == pq.read_table(shard).column("id").to_pylist()[:3]
+            pool = pq.read_table(shard.with_name("validation-00000-of-00001.parquet")).column("question").to_pylist()
+            assert all(sum(question in s["prompt"] for question in pool) == 1 for s in cell)  # one shot, from the pool

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from globmed.data import load_split
+from globmed.data import load_cells, load_split
 from globmed.errors import GlobMedError
 from globmed.parquet_io import iter_rows
 from globmed.text_io import read_json, read_text
@@ -77,5 +77,7 @@ def test_corrupt_page_behind_a_valid_footer_is_named(tmp_path, tiny_dataset_dir)
     pq.read_metadata(shard)  # the premise: only the pages are broken
     with pytest.raises(GlobMedError, match=rf"^{shard}: not a readable parquet file \(.+\)$"):
         load_split(folder, "test", "en", "mcqa")
+    with pytest.raises(GlobMedError, match=rf"^{shard}: not a readable parquet file \(.+\)$"):
+        load_cells(folder, "test", [("en", "mcqa")])
     with pytest.raises(GlobMedError, match=rf"^{shard}: not a readable parquet file"):
         list(iter_rows(shard))

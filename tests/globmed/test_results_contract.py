@@ -78,6 +78,14 @@ CRAFTED = [
     ("model.link", "https://huggingface.co/x)![t](http://evil/a.png)", "model.link: holds characters a URL may not"),
     ("model.link", "http://huggingface.co/Qwen/Qwen3-8B", "model.link: must be an https:// URL"),
     ("model.type", "closed", "model.type: must be one of proprietary, open, medical, globmed (got 'closed')"),
+    ("results.sw-mcqa.metrics", {"acc": 0.5, "acc_ci_low": 0.4}, "results.sw-mcqa.metrics: acc_ci_low needs acc "
+                                                                 "and acc_ci_high beside it"),
+    ("results.sw-mcqa.metrics", {"acc": 0.5, "f1_ci_low": 0.4, "f1_ci_high": 0.6}, "results.sw-mcqa.metrics: "
+                                                                                  "f1_ci_low needs f1 and"),
+    ("results.sw-mcqa.metrics", {"acc": 0.5, "acc_ci_high": 0.6}, "results.sw-mcqa.metrics: acc_ci_high needs acc "
+                                                                  "and acc_ci_low beside it"),
+    ("results.sw-mcqa.metrics", {"acc": 0.5, "f1": 0.5, "f1_ci_low": 0.6, "f1_ci_high": 0.4},
+     "results.sw-mcqa.metrics: f1_ci_low is above f1_ci_high"),
     ("results.sw-mcqa.unparsed", 900, "results.sw-mcqa.unparsed: is more than n (200)"),
     ("results.sw-mcqa.primary_metric", "f1", "results.sw-mcqa.metrics: lacks the primary metric 'f1'"),
     ("results.sw-mcqa.task", "nli", "results.sw-mcqa: must be named sw-nli"),

@@ -6,7 +6,8 @@ A prediction of -1 (no answer could be extracted) is simply wrong. Loaded by pat
 
 import datasets
 import evaluate
-import numpy as np
+
+from .score import compute
 
 _DESCRIPTION = "Accuracy over option indices; -1 (unparsed) counts as wrong."
 _KWARGS = """
@@ -34,8 +35,4 @@ class Accuracy(evaluate.Metric):
         )
 
     def _compute(self, predictions, references, per_item=False):
-        scores = (np.asarray(predictions) == np.asarray(references)).astype(float)
-        out = {"acc": float(scores.mean()) if len(scores) else 0.0}
-        if per_item:
-            out["scores"] = scores.tolist()
-        return out
+        return compute(predictions, references, per_item)

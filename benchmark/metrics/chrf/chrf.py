@@ -7,8 +7,8 @@ weighs the same and bootstrap intervals resample answers. Loaded by path: `evalu
 
 import datasets
 import evaluate
-import numpy as np
-from sacrebleu.metrics import CHRF
+
+from .score import compute
 
 _DESCRIPTION = "Mean sentence-level chrF (sacrebleu defaults: char order 6, beta 2), in [0, 1]."
 _KWARGS = """
@@ -38,9 +38,4 @@ class Chrf(evaluate.Metric):
         )
 
     def _compute(self, predictions, references, per_item=False):
-        chrf = CHRF()
-        scores = [chrf.sentence_score(p, [r]).score / 100.0 for p, r in zip(predictions, references, strict=False)]
-        out = {"chrf": float(np.mean(scores)) if scores else 0.0}
-        if per_item:
-            out["scores"] = scores
-        return out
+        return compute(predictions, references, per_item)

@@ -7,7 +7,8 @@ Loaded by path: `evaluate.load("benchmark/metrics/macro_f1")`.
 
 import datasets
 import evaluate
-import numpy as np
+
+from .score import compute
 
 _DESCRIPTION = "Macro-averaged F1 over labels; -1 (unparsed) is a miss."
 _KWARGS = """
@@ -23,20 +24,6 @@ Examples:
 """
 
 
-def macro_f1(predictions, references) -> float:
-    pred = np.asarray(predictions)
-    gold = np.asarray(references)
-    labels = sorted(set(gold.tolist()) | {p for p in pred.tolist() if p >= 0})
-    f1s = []
-    for label in labels:
-        tp = np.sum((pred == label) & (gold == label))
-        fp = np.sum((pred == label) & (gold != label))
-        fn = np.sum((pred != label) & (gold == label))
-        denominator = 2 * tp + fp + fn
-        f1s.append(2 * tp / denominator if denominator else 0.0)
-    return float(np.mean(f1s)) if f1s else 0.0
-
-
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS)
 class MacroF1(evaluate.Metric):
     def _info(self):
@@ -48,4 +35,4 @@ class MacroF1(evaluate.Metric):
         )
 
     def _compute(self, predictions, references):
-        return {"macro_f1": macro_f1(predictions, references)}
+        return compute(predictions, references)

@@ -8,13 +8,10 @@ F-measure (beta = 1); the result is the mean over pairs.
 Loaded by path: `evaluate.load("benchmark/metrics/rouge_l")`.
 """
 
-import re
-import unicodedata
-
 import datasets
 import evaluate
-import numpy as np
-from rouge_score import rouge_scorer, tokenizers
+
+from .score import compute
 
 _DESCRIPTION = "ROUGE-L F1 (LCS), multilingual tokenisation (CJK by character)."
 _KWARGS = """
@@ -30,23 +27,6 @@ Examples:
     0.8571428571428571
 """
 
-_CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
-
-
-class MultilingualTokenizer(tokenizers.Tokenizer):
-    """Tokens for rouge_score in every GlobMed language: CJK by character, other scripts by word."""
-
-    def tokenize(self, text: str) -> list[str]:
-        return _TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
-
-
-_SCORER = rouge_scorer.RougeScorer(["rougeL"], tokenizer=MultilingualTokenizer())
-
-
-def rouge_l(prediction: str, reference: str) -> float:
-    return float(_SCORER.score(reference, prediction)["rougeL"].fmeasure)  # rouge_score takes (target, prediction)
-
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS)
 class RougeL(evaluate.Metric):
@@ -61,8 +41,4 @@ class RougeL(evaluate.Metric):
         )
 
     def _compute(self, predictions, references, per_item=False):
-        scores = [rouge_l(p, r) for p, r in zip(predictions, references, strict=False)]
-        out = {"rougeL": float(np.mean(scores)) if scores else 0.0}
-        if per_item:
-            out["scores"] = scores
-        return out
+        return compute(predictions, references, per_item)
