@@ -56,6 +56,9 @@ class Request:
     prompt: str  # plain-text prompt: description + shots + question
     n_choices: int = 0  # option count for choice scoring (letters A.. ), 0 for free generation
     max_new_tokens: int = 32
+    # requests of one group share their start (description + the cell's fixed shots): a backend may compute
+    # that prefix once (the transformers KV prefix, vLLM's prefix cache); None: no group
+    prefix_group: str | None = None
 
     @property
     def messages(self) -> list[dict[str, str]]:
