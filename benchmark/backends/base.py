@@ -30,6 +30,11 @@ class BackendConfig(llm_config.BackendConfig):
     max_batch_tokens: int | None = field(
         default=None, metadata={"help": 'token budget per batch for "auto"; default from the device'}
     )
+    prefix_cache: bool = field(
+        default=True,
+        metadata={"help": "compute each cell's shared prompt start (description + shots) once and reuse its KV "
+                          "cache (transformers; vLLM: its prefix caching)"},
+    )
     # vLLM
     tensor_parallel_size: int = field(default=1, metadata={"help": "GPUs per vLLM replica"})
     data_parallel_size: int = field(default=1, metadata={"help": "vLLM replicas"})
