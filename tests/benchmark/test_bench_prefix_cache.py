@@ -12,8 +12,8 @@ DESCRIPTION = load_prompts("en").description("mcqa")  # ends with "\n\n"
 
 
 def _backend(model_dir, **kwargs):
-    return make_backend("transformers", BackendConfig(model=str(model_dir), chat_template="off", device="cpu",
-                                                      **kwargs))
+    return make_backend("transformers", BackendConfig(model=str(model_dir), device="cpu",
+                                                      **{"chat_template": "off", **kwargs}))
 
 
 def _docs(language: str, count: int, options: int = 4, offset: int = 0) -> list[dict]:
@@ -66,12 +66,15 @@ def test_the_boundary_cell_really_tokenizes_differently_at_the_boundary(tiny_mod
     assert 16 <= _common_prefix_length(rows) < len(shared_ids)
 
 
-def test_cached_and_plain_scores_agree(tiny_model_dir, requests_):
+@pytest.mark.parametrize("chat_template", ["off", "on"])
+def test_cached_and_plain_scores_agree(tiny_model_dir, requests_, chat_template):
     """0-shot and 5-shot cells, 8-option items (" F".." H" are two tokens each in the tiny tokenizer, scored by
-    the second pass), a cell split at a BPE boundary and a request with no group, in batches of 3."""
-    cached_backend = _backend(tiny_model_dir, batch_size=3)
-    plain_backend = _backend(tiny_model_dir, batch_size=3, prefix_cache=False)
-    assert any(len(ids) > 1 for ids in cached_backend._letter_ids[:8])
+    the second pass), a cell split at a BPE boundary and a request with no group, in batches of 3; as plain
+    text and inside the chat template (whose user-turn header is part of the shared start)."""
+    cached_backend = _backend(tiny_model_dir, batch_size=3, chat_template=chat_template)
+    plain_backend = _backend(tiny_model_dir, batch_size=3, prefix_cache=False, chat_template=chat_template)
+    if chat_template == "off":  # the second pass is exercised (in a chat turn the letters are single tokens)
+        assert any(len(ids) > 1 for ids in cached_backend._letter_ids[:8])
     cached = cached_backend.choice_logprobs(requests_)
     plain = plain_backend.choice_logprobs(requests_)
     assert cached_backend.describe()["prefix_cache"] and not plain_backend.describe()["prefix_cache"]
