@@ -125,8 +125,14 @@ def test_timings_are_measured_and_consistent(tiny_model_dir, requests_):
     assert 0 < timings["tokenize_s"] < timings["scoring_s"] and 0 < timings["forward_s"] < timings["scoring_s"]
 
 
-def test_short_common_starts_and_disabled_cache_use_the_plain_path(tiny_model_dir):
+def test_short_common_starts_use_the_plain_path(tiny_model_dir):
+    """A start under 16 tokens, or under a quarter of the prompts (a 0-shot description before long questions),
+    saves less than the cached path costs."""
     backend = _backend(tiny_model_dir)
     short = [Request(prompt=f"Q{i}: which? Answer:", n_choices=2, prefix_group="short") for i in range(3)]
-    backend.choice_logprobs(short)
+    long_questions = [Request(prompt=DESCRIPTION + f"Question {i}: " + "lorem ipsum dolor " * 40 + "Answer:",
+                              n_choices=2, prefix_group="long questions") for i in range(3)]
+    rows = [backend.tokenizer(r.prompt)["input_ids"] for r in long_questions]
+    assert 16 <= _common_prefix_length(rows) < sum(map(len, rows)) / len(rows) / 4
+    backend.choice_logprobs(short + long_questions)
     assert backend.describe()["timings"]["prefixes"] == 0
