@@ -3,7 +3,7 @@
     globmed bench --model PATH_OR_ID [--backend transformers|vllm|openai] [--tasks] [--languages] [--out DIR]
     globmed bench --roster benchmark/rosters/globmed.yaml
     globmed bench compare BASE__HASH.json NEW__HASH.json [--bootstrap N] [--seed S] [--json OUT]
-    globmed bench export-lmeval --dataset DIR_OR_REPO [--out DIR]    (default release/lm_eval_tasks)
+    globmed bench export-lmeval --dataset DIR_OR_REPO [--out DIR] [--shots K]  (default release/lm_eval_tasks)
 
 The model, backend, run and judge flags are generated from their dataclasses (globmed.results.ModelInfo,
 benchmark.backends.base.BackendConfig, benchmark.config.RunConfig and JudgeConfig), whose fields carry the help.
@@ -217,6 +217,6 @@ class BenchCommand(Command):
         dataset = values.get("dataset", RunConfig.dataset)
         out = values.get("out", str(lmeval_dir(DEFAULT_RELEASE_ROOT)))  # its own folder, never the results one
         written = export(dataset, out, parse_languages(values.get("languages")), parse_tasks(values.get("tasks")),
-                         overwrite=values.get("overwrite", False))
+                         overwrite=values.get("overwrite", False), shots=values.get("shots", 0))
         print(f"wrote {len(written)} lm-eval task files to {out}")
         return 0

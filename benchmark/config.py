@@ -47,7 +47,9 @@ class RunConfig:
         default_factory=language_codes, metadata={"help": "language codes, e.g. en,sw; all: the 12 GlobMed ones"}
     )
     limit: int | None = field(default=None, metadata={"help": "first N test items per language-task"})
-    shots: int = field(default=0, metadata={"help": "k-shot examples drawn (seeded) from the validation split"})
+    shots: int = field(
+        default=0, metadata={"help": "k-shot examples: the first k of each cell's validation split, then of train"}
+    )
     # how
     scoring: str = field(
         default="auto",
@@ -61,7 +63,7 @@ class RunConfig:
     resamples: int = field(
         default=DEFAULT_RESAMPLES, metadata={"help": "bootstrap resamples for 95% CIs; 0: no bootstrap, no CIs"}
     )
-    seed: int = field(default=1234, metadata={"help": "seed of the shots, the bootstrap and the engines"})
+    seed: int = field(default=1234, metadata={"help": "seed of the bootstrap and the engines"})
     # where
     out: str = field(
         default=str(results_dir(DEFAULT_RELEASE_ROOT)),

@@ -1,23 +1,57 @@
 """Prompt templates per language (each task file's `prompt` table in the language's words) and their rendering.
 
-A prompt is `description` (the task instruction, in the language) + k solved examples from the validation
-split + the question rendered by `doc_to_text`, exactly as lm-evaluation-harness composes a few-shot context,
-so the exported lm-eval tasks score the very same strings. The layouts and the words live in
-benchmark/tasks/<task>.yaml (read through `globmed.tasks`); nothing per language is generated on disk.
+A prompt is `description` (the task instruction, in the language) + k solved examples + the question rendered
+by `doc_to_text`, exactly as lm-evaluation-harness composes a few-shot context, so the exported lm-eval tasks
+score the very same strings. The k examples are fixed per language-task: the first k rows of the few-shot pool
+(the task's few-shot split, then train, in file and row order), which is lm-eval's `first_n` sampler over the
+same rows; a fixed context is also what lets a backend compute it once per cell (a shared KV prefix). The
+layouts and the words live in benchmark/tasks/<task>.yaml (read through `globmed.tasks`); nothing per language
+is generated on disk.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from globmed.errors import GlobMedError
 from globmed.schema import OPTION_LETTERS
-from globmed.tasks import compile_template, fill_words, get_task, task_registry
+from globmed.tasks import TaskConfig, compile_template, fill_words, get_task, task_registry
 
 FEWSHOT_DELIMITER = "\n\n"
 TARGET_DELIMITER = " "
+SHOTS_SAMPLER = "first_n"  # lm-eval's name for "the first k of the pool, in order"; results record it
+
+
+def fewshot_splits(task: TaskConfig) -> tuple[str, ...]:
+    """The few-shot pool's splits, in order: the task's few-shot split, then train.
+
+    A release has few validation rows per cell (the bundled sample has 4), so `--shots 5` continues with the
+    first train rows rather than failing; the test split is never part of the pool.
+    """
+    return tuple(dict.fromkeys((task.fewshot_split, "train")))
+
+
+def shots_plan(k: int, sizes: Sequence[tuple[str, int]], cell: str) -> list[tuple[str, int]]:
+    """How many of the first k shots come from each pool split: `[(split, n), ...]`, splits with n > 0 only.
+
+    `sizes` are the pool's splits in order with their row counts. Too small a pool is a one-line error naming
+    the cell and the counts, shared by `globmed bench` and the lm-eval export.
+
+        >>> shots_plan(5, [("validation", 4), ("train", 24)], "en-mcqa")
+        [('validation', 4), ('train', 1)]
+    """
+    plan, left = [], k
+    for split, size in sizes:
+        if left and size:
+            plan.append((split, min(left, size)))
+            left -= plan[-1][1]
+    if left:
+        counts = ", ".join(f"{split} {size}" for split, size in sizes)
+        raise GlobMedError(f"{cell}: --shots {k} but its few-shot pool has {k - left} items ({counts})")
+    return plan
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """Run GlobMed-Bench on one model: build prompts, score, aggregate, write `<run_id>.json` + `.samples.jsonl`.
 
 The run id is `<name>__<config hash>`: the hash covers everything that changes scores (model and revision,
-backend, dtype, chat template, scoring, shots, limit, tasks and their versions, prompt version, languages,
-dataset manifest hash, judge). A results file with the same id and hash means the run is done, so rosters
-resume by skipping it. Samples are written first and the JSON last (both atomically), so a JSON on disk
-always has its complete samples beside it.
+backend, dtype, chat template, scoring, shots and how they are chosen, limit, tasks and their versions, prompt
+version, languages, dataset manifest hash, judge). A results file with the same id and hash means the run is
+done, so rosters resume by skipping it. Samples are written first and the JSON last (both atomically), so a
+JSON on disk always has its complete samples beside it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from benchmark.config import RunConfig
 from benchmark.extraction import extract_choice
 from benchmark.judge import judge_answers, judge_prompt
 from benchmark.metrics import compute_metric
-from benchmark.prompts import load_prompts, prompt_version
+from benchmark.prompts import SHOTS_SAMPLER, fewshot_splits, load_prompts, prompt_version, shots_plan
 from globmed.atomic import atomic_write_json, atomic_write_text
 from globmed.bootstrap import cell_rng, interval
 from globmed.errors import GlobMedError
@@ -35,7 +35,7 @@ from globmed.outputs import claim_dir
 from globmed.redact import redact_url
 from globmed.results import ModelInfo, RunResult, TaskResult
 from globmed.schema import MAX_OPTIONS
-from globmed.tasks import get_task
+from globmed.tasks import TaskConfig, get_task
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def slug(name: str) -> str:
 def config_fingerprint(cfg: RunConfig, manifest_sha256: str | None) -> dict[str, Any]:
     """Everything that changes the scores; its hash names the run."""
     bc = cfg.backend_config
-    return {
+    fingerprint = {
         "model": cfg.model.path or cfg.model.name,
         "revision": bc.revision,
         "backend": cfg.backend,
@@ -66,6 +66,9 @@ def config_fingerprint(cfg: RunConfig, manifest_sha256: str | None) -> dict[str,
         "seed": cfg.seed,
         "resamples": cfg.resamples,
     }
+    if cfg.shots:  # shots were once drawn at random (seeded): a k-shot run of that kind must not pass for this one
+        fingerprint["shots_sampler"] = SHOTS_SAMPLER
+    return fingerprint
 
 
 def config_hash(fingerprint: dict[str, Any]) -> str:
@@ -81,6 +84,7 @@ class Item:
     task: str
     request: Request
     choice: bool
+    shots: tuple[tuple[str, str], ...] = ()  # (split, id) of each few-shot example in its prompt, in order
     logprobs: list[float] | None = None
     output: str | None = None
     prediction: int | None = None
@@ -106,7 +110,9 @@ def load_items(cfg: RunConfig) -> tuple[list[Item], list[str]]:
                 )
                 empty.append(f"{language}-{task_name}")
                 continue
-            shots = _shots(cfg, language, task_name, task.fewshot_split, rows)
+            shots = _shots(cfg, language, task_name, task, rows)
+            shot_ids = tuple((split, shot["id"]) for split, shot in shots)
+            shot_docs = [shot for _, shot in shots]
             max_new = cfg.max_new_tokens or int(task.generation.get("max_new_tokens", 32))
             for doc in test:
                 if task.is_choice and not 2 <= len(doc["options"]) <= MAX_OPTIONS:
@@ -114,7 +120,7 @@ def load_items(cfg: RunConfig) -> tuple[list[Item], list[str]]:
                         f"{cfg.dataset}: item {doc['id']} has {len(doc['options'])} options; "
                         f"choice tasks need 2 to {MAX_OPTIONS}"
                     )
-                prompt = prompts.build(task_name, doc, shots)
+                prompt = prompts.build(task_name, doc, shot_docs)
                 n_choices = len(doc["options"]) if task.is_choice else 0
                 choice = task.is_choice and scoring != "generate"
                 items.append(
@@ -123,7 +129,9 @@ def load_items(cfg: RunConfig) -> tuple[list[Item], list[str]]:
                         language=language,
                         task=task_name,
                         choice=choice,
-                        request=Request(prompt=prompt, n_choices=n_choices, max_new_tokens=max_new),
+                        request=Request(prompt=prompt, n_choices=n_choices, max_new_tokens=max_new,
+                                        prefix_group=f"{language}-{task_name}"),
+                        shots=shot_ids,
                     )
                 )
     return items, empty
@@ -150,14 +158,22 @@ class CellRows:
         return self._rows[(split, language, task)]
 
 
-def _shots(cfg: RunConfig, language: str, task: str, split: str, rows: CellRows) -> list[dict[str, Any]]:
+def _shots(
+    cfg: RunConfig, language: str, task_name: str, task: TaskConfig, rows: CellRows
+) -> list[tuple[str, dict[str, Any]]]:
+    """The cell's k-shot examples with their split: the first k rows of its few-shot pool, in order.
+
+    Validation first, then train (`prompts.fewshot_splits`); train is read only when validation is short.
+    """
     if cfg.shots == 0:
         return []
-    pool = rows(split, language, task)
-    if len(pool) < cfg.shots:
-        raise GlobMedError(f"{language}-{task}: --shots {cfg.shots} but the {split} split has {len(pool)} items")
-    rng = cell_rng(cfg.seed, f"{language}-{task}-shots")
-    return [pool[int(i)] for i in sorted(rng.choice(len(pool), size=cfg.shots, replace=False))]
+    pools = {}
+    for split in fewshot_splits(task):
+        pools[split] = rows(split, language, task_name)
+        if sum(map(len, pools.values())) >= cfg.shots:
+            break
+    plan = shots_plan(cfg.shots, [(split, len(pool)) for split, pool in pools.items()], f"{language}-{task_name}")
+    return [(split, pools[split][i]) for split, n in plan for i in range(n)]
 
 
 def score_items(items: list[Item], backend) -> None:
@@ -291,6 +307,7 @@ class Cells:
     points: dict[tuple[str, str], float] = field(default_factory=dict)
     draws: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     samples: list[str] = field(default_factory=list)  # one JSON line per item
+    fewshot: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # cell -> shot ids and their splits
 
 
 def identify(cfg: RunConfig) -> RunIdentity:
@@ -344,6 +361,11 @@ def score_cells(cfg: RunConfig, items: list[Item], judged: dict[int, float | Non
             cells.points[(language, task_name)] = result.score
             if sample is not None:
                 cells.draws[(language, task_name)] = sample
+            if cell[0].shots:
+                cells.fewshot[f"{language}-{task_name}"] = {
+                    "ids": [shot_id for _, shot_id in cell[0].shots],
+                    "splits": list(dict.fromkeys(split for split, _ in cell[0].shots)),
+                }
             cells.samples.extend(
                 json.dumps(sample_record(it, float(s)), ensure_ascii=False)
                 for it, s in zip(cell, primary, strict=False)
@@ -369,6 +391,8 @@ def run_result(
         "chat_template": described.get("chat_template"),
         "chat_template_sha256": described.get("chat_template_sha256"),
         "shots": cfg.shots,
+        # which examples: the first k of each cell's pool (lm-eval's first_n), so a rerun and the export agree
+        "fewshot": {"sampler": SHOTS_SAMPLER, "cells": cells.fewshot} if cfg.shots else None,
         "scoring": cfg.scoring,
         "prompt_version": identity.fingerprint["prompt_version"],
         "task_versions": identity.fingerprint["tasks"],

@@ -30,6 +30,11 @@ class BackendConfig(llm_config.BackendConfig):
     max_batch_tokens: int | None = field(
         default=None, metadata={"help": 'token budget per batch for "auto"; default from the device'}
     )
+    prefix_cache: bool = field(
+        default=True,
+        metadata={"help": "compute each cell's shared prompt start (description + shots) once and reuse its KV "
+                          "cache (transformers; vLLM: its prefix caching)"},
+    )
     # vLLM
     tensor_parallel_size: int = field(default=1, metadata={"help": "GPUs per vLLM replica"})
     data_parallel_size: int = field(default=1, metadata={"help": "vLLM replicas"})
@@ -56,6 +61,9 @@ class Request:
     prompt: str  # plain-text prompt: description + shots + question
     n_choices: int = 0  # option count for choice scoring (letters A.. ), 0 for free generation
     max_new_tokens: int = 32
+    # requests of one group share their start (description + the cell's fixed shots): a backend may compute
+    # that prefix once (the transformers KV prefix, vLLM's prefix cache); None: no group
+    prefix_group: str | None = None
 
     @property
     def messages(self) -> list[dict[str, str]]:

@@ -2,7 +2,10 @@
 
 An optional extra (`pip install globmed[vllm]`), imported only here. Letter scoring asks for one token with
 `allowed_token_ids` = the option letters and reads their log-probabilities; generation is greedy. Data
-parallelism is vLLM's own (`data_parallel_size`), so one process drives every replica.
+parallelism is vLLM's own (`data_parallel_size`), so one process drives every replica. Automatic prefix
+caching is on (`--no-prefix-cache` turns it off): the requests of a cell share their description and fixed shots,
+and they are sent with each cell's requests adjacent, so the cell's start is computed once and its KV blocks
+are reused while they are still cached.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class VLLMBackend(Backend):
             "seed": config.seed,
             # log-probabilities after allowed_token_ids masking, so the letters are always among those returned
             "logprobs_mode": "processed_logprobs",
+            "enable_prefix_caching": config.prefix_cache,
         }
         if config.data_parallel_size > 1:
             kwargs["data_parallel_size"] = config.data_parallel_size
@@ -70,7 +74,7 @@ class VLLMBackend(Backend):
             )
             for r in requests
         ]
-        outputs = self.llm.generate(self._prompts(requests), params)
+        outputs = self._generate(requests, params)
         scores = []
         for request, output in zip(requests, outputs, strict=False):
             top = output.outputs[0].logprobs[0]
@@ -86,7 +90,20 @@ class VLLMBackend(Backend):
         from vllm import SamplingParams
 
         params = [SamplingParams(max_tokens=r.max_new_tokens, temperature=0.0, seed=self.config.seed) for r in requests]
-        return [o.outputs[0].text for o in self.llm.generate(self._prompts(requests), params)]
+        return [o.outputs[0].text for o in self._generate(requests, params)]
+
+    def _generate(self, requests: list[Request], params: list[Any]) -> list[Any]:
+        """vLLM's outputs in request order, the requests sent with each prefix group's members adjacent."""
+        first: dict[str | None, int] = {}
+        for index, request in enumerate(requests):
+            first.setdefault(request.prefix_group, index)
+        order = sorted(range(len(requests)), key=lambda i: (first[requests[i].prefix_group], i))
+        prompts = self._prompts([requests[i] for i in order])
+        outputs = self.llm.generate(prompts, [params[i] for i in order])
+        restored: list[Any] = [None] * len(requests)
+        for index, output in zip(order, outputs, strict=True):
+            restored[index] = output
+        return restored
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -96,4 +113,5 @@ class VLLMBackend(Backend):
             "revision": self.config.revision or "local",
             "tensor_parallel_size": self.config.tensor_parallel_size,
             "data_parallel_size": self.config.data_parallel_size,
+            "prefix_cache": self.config.prefix_cache,
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -114,33 +115,36 @@ def test_generation_scoring_counts_unparsed(tiny_model_dir, tiny_dataset_dir, tm
     assert all(s["unparsed"] and s["prediction"] is None and s["output"] is not None for s in samples)
 
 
-def test_k_shot_prompts_come_from_validation(tiny_model_dir, tiny_dataset_dir, tmp_path):
-    args = [
-        "bench",
-        "--model",
-        str(tiny_model_dir),
-        "--name",
-        "tiny-2shot",
-        "--dataset",
-        str(tiny_dataset_dir),
-        "--out",
-        str(tmp_path),
-        "--shots",
-        "2",
-        "--languages",
-        "fr",
-        "--tasks",
-        "mcqa",
-        "--limit",
-        "3",
-        "--resamples",
-        "50",
-    ]
-    assert main(args) == 0
-    (path,) = tmp_path.glob("*.json")
-    assert RunResult.load(path).config["shots"] == 2
-    prompts = [json.loads(line)["prompt"] for line in path.with_suffix(".samples.jsonl").read_text().splitlines()]
-    for prompt in prompts:
-        assert prompt.count("validation-") == 2 * 5  # 2 shots x (question + 4 options) mention their split
-        assert prompt.count("Réponse:") == 3 and prompt.endswith("Réponse:")
-    assert main([*args[:-2], "--shots", "5", "--resamples", "50"]) == 2  # validation has 4 items
+def _shot_questions(prompt: str) -> list[str]:
+    """The `<split>-<row>` names of the solved examples in a tiny-dataset prompt, in prompt order."""
+    return re.findall(r"question ((?:validation|train|test)-\d+) for", prompt)[:-1]  # the last is the test item
+
+
+def test_k_shot_prompts_are_the_first_rows_of_validation_then_train(tiny_model_dir, tiny_dataset_dir, tmp_path,
+                                                                    capsys):
+    """The tiny dataset has 4 validation and 12 train rows per cell (tests/conftest.py): 2 shots are validation
+    rows 0 and 1, 5 shots are validation 0-3 then train 0; the results record them; a 17th shot is an error."""
+    args = ["bench", "--model", str(tiny_model_dir), "--name", "tiny-kshot", "--dataset", str(tiny_dataset_dir),
+            "--languages", "fr", "--tasks", "mcqa", "--limit", "3", "--resamples", "50"]
+    expected = {2: ["validation-0", "validation-1"],
+                5: ["validation-0", "validation-1", "validation-2", "validation-3", "train-0"]}
+    for k, names in expected.items():
+        out = tmp_path / f"{k}-shot"
+        assert main([*args, "--shots", str(k), "--out", str(out)]) == 0
+        (path,) = out.glob("*.json")
+        run = RunResult.load(path)
+        assert run.config["shots"] == k
+        cell = run.config["fewshot"]["cells"]["fr-mcqa"]
+        assert run.config["fewshot"]["sampler"] == "first_n"
+        assert cell["ids"] == [f"mcqasrc:{name}:fr" for name in names]
+        assert cell["splits"] == sorted({name.split("-")[0] for name in names}, key=["validation", "train"].index)
+        prompts = [json.loads(line)["prompt"] for line in path.with_suffix(".samples.jsonl").read_text().splitlines()]
+        assert len(prompts) == 3
+        for prompt in prompts:
+            assert _shot_questions(prompt) == names
+            assert prompt.count("Réponse:") == k + 1 and prompt.endswith("Réponse:")
+    capsys.readouterr()
+    assert main([*args, "--shots", "17", "--out", str(tmp_path / "17-shot")]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert errors == ["globmed bench: error: fr-mcqa: --shots 17 but its few-shot pool has 16 items "
+                      "(validation 4, train 12)"]

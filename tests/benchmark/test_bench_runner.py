@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 
 from benchmark.backends import BackendConfig
@@ -29,6 +30,17 @@ def test_config_hash_is_unchanged():
     fingerprint = config_fingerprint(api_config("results"), "0" * 64)
     assert fingerprint["scoring"] == "auto"
     assert config_hash(fingerprint) == "3322dec661bed15e98f5900285f4ada69d98d3942b9517650379e601ff62a267"
+
+
+def test_k_shot_runs_of_the_seeded_sampler_are_not_resumed_as_first_n_runs():
+    """Before issue 14 the k shots were drawn at random (seeded); those results must not count as done now.
+    0-shot runs keep their hash (above): their prompts did not change."""
+    k_shot = config_fingerprint(dataclasses.replace(api_config("results"), shots=2), "0" * 64)
+    assert k_shot.pop("shots_sampler") == "first_n"
+    earlier = k_shot  # the fingerprint as the seeded version computed it
+    assert config_hash(config_fingerprint(dataclasses.replace(api_config("results"), shots=2), "0" * 64)) != (
+        config_hash(earlier))
+    assert "shots_sampler" not in config_fingerprint(api_config("results"), "0" * 64)
 
 
 def test_resolve_fills_the_backend_defaults_on_a_copy(tmp_path):

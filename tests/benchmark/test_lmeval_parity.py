@@ -1,4 +1,5 @@
-"""The exported lm-eval tasks run in real lm-evaluation-harness and agree with `globmed bench` item by item.
+"""The exported lm-eval tasks run in real lm-evaluation-harness and agree with `globmed bench` item by item,
+0-shot and 5-shot (the same prompts, byte for byte, and the same picks).
 
 The dataset here has a test split only (as a benchmark-only release does): an export that names a split the
 folder lacks makes lm-eval fail (`Instruction "validation" corresponds to no data`), so this runs lm-eval's
@@ -19,6 +20,7 @@ import pytest
 import yaml
 from support.needs import need_module
 
+from benchmark.prompts import FEWSHOT_DELIMITER
 from globmed_kit.cli import main
 
 LANGUAGE = "sw"
@@ -39,9 +41,9 @@ def test_only_dataset(tiny_dataset_dir, tmp_path_factory) -> Path:
     return root
 
 
-def _export(dataset: Path, out: Path, tasks: str = ",".join(TASKS)) -> None:
+def _export(dataset: Path, out: Path, tasks: str = ",".join(TASKS), shots: int = 0) -> None:
     assert main(["bench", "export-lmeval", "--dataset", str(dataset), "--out", str(out), "--languages", LANGUAGE,
-                 "--tasks", tasks]) == 0
+                 "--tasks", tasks, "--shots", str(shots)]) == 0
 
 
 def _task(out: Path, task: str) -> dict:
@@ -79,8 +81,9 @@ def test_export_runs_without_importing_lm_eval(test_only_dataset, tmp_path):
     assert proc.stdout.split()[-2:] == ["0", "False"], proc.stdout + proc.stderr
 
 
-def test_lm_eval_runs_the_export_of_a_test_only_dataset_like_globmed_bench(test_only_dataset, tiny_model_dir,
-                                                                         tmp_path):
+def _parity(dataset: Path, model: Path, tmp_path: Path, shots: int) -> None:
+    """Export with `--shots`, run lm-eval's `simple_evaluate` on the tasks, run `globmed bench --shots` on the
+    same data: every item's prompt is byte-identical, its letter log-likelihoods agree and so does its pick."""
     lm_eval = need_module("lm_eval", "pip install -e '.[dev]' (lm-eval is a test dependency)")
     from lm_eval.tasks import TaskManager
 
@@ -89,26 +92,47 @@ def test_lm_eval_runs_the_export_of_a_test_only_dataset_like_globmed_bench(test_
     from globmed.results import ModelInfo
 
     out = tmp_path / "tasks"
-    _export(test_only_dataset, out)
+    _export(dataset, out, shots=shots)
     names = [f"globmed_{LANGUAGE}_{task}" for task in TASKS]
     theirs_out = lm_eval.simple_evaluate(
-        model="hf", model_args=f"pretrained={tiny_model_dir},dtype=float32", tasks=names,
+        model="hf", model_args=f"pretrained={model},dtype=float32", tasks=names,
         task_manager=TaskManager(include_path=str(out)), device="cpu", batch_size=8, log_samples=True,
     )
-    # lm-eval's log-likelihood of each option letter after the prompt, per item
-    theirs = {sample["doc"]["id"]: [resp[0] for resp in sample["filtered_resps"]]
-              for samples in theirs_out["samples"].values() for sample in samples}
-    rows = sum(pq.read_metadata(p).num_rows for p in test_only_dataset.glob(f"data/{LANGUAGE}/*/test-*.parquet")
+    samples = [sample for task_samples in theirs_out["samples"].values() for sample in task_samples]
+    # lm-eval's log-likelihood of each option letter after the prompt, and the prompt, per item
+    theirs = {sample["doc"]["id"]: [resp[0] for resp in sample["filtered_resps"]] for sample in samples}
+    their_prompts = {sample["doc"]["id"]: {args[0] for args in sample["arguments"]} for sample in samples}
+    rows = sum(pq.read_metadata(p).num_rows for p in dataset.glob(f"data/{LANGUAGE}/*/test-*.parquet")
                if p.parent.name in TASKS)
     assert len(theirs) == rows > 0  # every test row, counted from the parquet files
 
     path = run(RunConfig(
-        model=ModelInfo(name="tiny", path=str(tiny_model_dir)), dataset=str(test_only_dataset), tasks=list(TASKS),
-        languages=[LANGUAGE], out=str(tmp_path / "results"), resamples=50,
-        backend_config=BackendConfig(model=str(tiny_model_dir), chat_template="off", device="cpu", dtype="float32"),
+        model=ModelInfo(name="tiny", path=str(model)), dataset=str(dataset), tasks=list(TASKS),
+        languages=[LANGUAGE], out=str(tmp_path / "results"), resamples=50, shots=shots,
+        backend_config=BackendConfig(model=str(model), chat_template="off", device="cpu", dtype="float32"),
     ))
     ours = {s["id"]: s for s in map(json.loads, path.with_suffix(".samples.jsonl").read_text().splitlines())}
     assert ours.keys() == theirs.keys()
     for item_id, sample in ours.items():
+        assert their_prompts[item_id] == {sample["prompt"]}, item_id
+        assert sample["prompt"].count(FEWSHOT_DELIMITER) >= shots
         assert sample["logprobs"] == pytest.approx(theirs[item_id], abs=1e-4), item_id
         assert sample["prediction"] == max(range(len(theirs[item_id])), key=theirs[item_id].__getitem__)
+
+
+def test_lm_eval_runs_the_export_of_a_test_only_dataset_like_globmed_bench(test_only_dataset, tiny_model_dir,
+                                                                         tmp_path):
+    _parity(test_only_dataset, tiny_model_dir, tmp_path, shots=0)
+
+
+def test_lm_eval_5_shot_export_gives_the_prompts_and_predictions_of_globmed_bench(tiny_dataset_dir, tiny_model_dir,
+                                                                                 tmp_path):
+    """5 shots from 4 validation rows then the first train row: the exported few-shot split lists the validation
+    files, then the train files, and lm-eval's first_n sampler takes the same 5 rows in the same order."""
+    _export(tiny_dataset_dir, tmp_path / "check", shots=5)
+    for task in TASKS:
+        doc = _task(tmp_path / "check", task)
+        assert doc["num_fewshot"] == 5 and doc["fewshot_config"] == {"sampler": "first_n"}
+        files = doc["dataset_kwargs"]["data_files"][doc["fewshot_split"]]
+        assert [Path(f).name for f in files] == ["validation-*.parquet", "train-*.parquet"]
+    _parity(tiny_dataset_dir, tiny_model_dir, tmp_path, shots=5)
