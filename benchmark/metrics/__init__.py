@@ -19,7 +19,8 @@ METRICS_DIR = Path(__file__).resolve().parent
 
 
 def metric_names() -> list[str]:
-    return sorted(p.name for p in METRICS_DIR.iterdir() if (p / f"{p.name}.py").is_file())
+    """Folders holding a metric: its evaluate module `<name>.py` and the `score.py` both compute through."""
+    return sorted(p.name for p in METRICS_DIR.iterdir() if all((p / f).is_file() for f in (f"{p.name}.py", "score.py")))
 
 
 def _check(name: str) -> None:
