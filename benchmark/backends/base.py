@@ -25,7 +25,8 @@ class BackendConfig(llm_config.BackendConfig):
     )
     # batching (local backends)
     batch_size: int | str = field(
-        default="auto", metadata={"help": 'int, or "auto": token-budget batches, halved on out-of-memory'}
+        default="auto",
+        metadata={"help": 'int, or "auto": token-budget batches (CPU: at most 8 questions), halved on out-of-memory'},
     )
     max_batch_tokens: int | None = field(
         default=None, metadata={"help": 'token budget per batch for "auto"; default from the device'}

@@ -5,9 +5,9 @@ ids of the option letters (" A", " B", ... after a plain prompt; "A", "B", ... a
 after a chat template). That equals lm-evaluation-harness's log-likelihood of the one-token continuation,
 without one request per option. Requests are sorted by length (longest first, so an out-of-memory error
 happens in the first batch), padded on the right (no mask needed, exact positions), and only each question's
-last position goes through the LM head. "auto" batching fills a token budget and halves it on OOM. The
-requests of a cell share their start (description + the fixed shots): it runs once per cell and its KV cache
-is reused for every batch of the cell (benchmark/backends/kv_prefix.py).
+last position goes through the LM head. "auto" batching fills a token budget (at most 8 questions on CPU) and
+halves it on OOM. The requests of a cell share their start (description + the fixed shots): it runs once per
+cell and its KV cache is reused for every batch of the cell (benchmark/backends/kv_prefix.py).
 Generation pads on the left (as `generate` expects) in large length-sorted batches. The model is loaded by the
 kernel's `globmed.llm_local.load_model`, like every local model of the kit; the scoring stays here.
 
@@ -32,6 +32,12 @@ from globmed.llm_local import load_model
 from globmed.schema import OPTION_LETTERS
 
 logger = logging.getLogger(__name__)
+
+# "auto" on CPU: at most this many questions per scoring batch (the token budget still applies). On the
+# `make bench-bench` shape (real exam prompts of 100-900 tokens, 5M-parameter Qwen3) batches of 8 took the least
+# CPU time; the 16k-token budget that suits a GPU made batches of up to 64 and took 1.5x as long (cache misses),
+# 1-question batches 1.2x. A GPU keeps gaining from larger batches until memory runs out, so it keeps the budget.
+CPU_SCORING_BATCH = 8
 
 
 def _is_oom(err: BaseException) -> bool:
@@ -175,7 +181,7 @@ class TransformersBackend(Backend):
         results: list[list[float]] = [[float("nan")] * r.n_choices for r in requests]
         columns = torch.tensor([self._letter_ids[j][0] for j in single], device=self.device, dtype=torch.long)
         groups = kv_prefix.prefix_groups([r.prefix_group for r in requests], encoded, self._cache_keyword is not None)
-        cap = 256 if self.device.type == "cuda" else 64
+        cap = 256 if self.device.type == "cuda" else CPU_SCORING_BATCH
         # (group, batch of request indices); the token budget counts whole prompts, so a batch never holds
         # more than it would without the prefix cache
         pending = [(g, [members[k] for k in batch]) for g, (_, members) in enumerate(groups)
