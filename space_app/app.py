@@ -22,11 +22,14 @@ from space_app import text
 from space_app.settings import DEFAULT_RESULTS_DIR, REPO_ROOT, SpaceSettings, chat_api_key
 
 if TYPE_CHECKING:
-    from space_app.callbacks import SpaceState
+    from space_app.callbacks import Callbacks, SpaceState
 
 logger = logging.getLogger(__name__)
 
 MAX_SIZE_SHOWN = 10_000  # the size filter's default upper bound (billions): every disclosed size
+# Sessions whose last outputs Gradio keeps (its default is 10,000); a visitor who leaves is forgotten at once
+# (`Callbacks.forget_session`), this bounds the rest. Losing one costs nothing: no handler reads it.
+SESSION_CAPACITY = 200
 
 CSS = """
 #disclaimer { border: 2px solid #d97706; border-radius: 8px; padding: 0 12px; }
@@ -59,21 +62,28 @@ class LeaderboardTab:
     controls: list[Any]  # the query's inputs, in the order `Callbacks.query_from` takes them
     search: Any
     backends_box: Any  # refreshed with the backends present after a reload
-    tables: list[Any]  # one per view, in `display.view_keys()` order
-    notes: list[Any]  # the note above each table (why a tab is all 0.0, or that no task is ticked)
+    view_tabs: Any  # a tab per view (in `display.view_keys()` order) over the one table; choosing one refills it
+    view: Any  # hidden: the key of the view in sight, sent with every update
+    table: Any
+    note: Any  # above the table: why a tab is all 0.0, or that no task is ticked
     count: Any  # the run count, or why no table is shown
+    pager: Any  # which rows are shown, of how many
+    page: Any  # hidden: the page number in sight
+    previous: Any
+    next: Any
     refresh_button: Any
 
     @property
     def outputs(self) -> list[Any]:
-        """What `Callbacks.update_tables` fills, in its order."""
-        return [*self.tables, *self.notes, self.count]
+        """What `Callbacks.page_updates` fills, in its order."""
+        return [self.table, self.note, self.count, self.pager, self.page]
 
 
 @dataclass
 class PlotsTab:
-    """The Plots tab's run picker and the two charts that events fill."""
+    """The Plots tab, its run picker and the two charts that events fill."""
 
+    tab: Any  # opening it draws the gap chart of the leaderboard's filters
     runs: Any
     language_chart: Any
     gap_chart: Any  # an output of the leaderboard's update: it follows the overall view's filters
@@ -111,18 +121,21 @@ class ChatTab:
     send: Any
 
 
-def leaderboard_tab(state: SpaceState, views: list[str]) -> LeaderboardTab:
+def leaderboard_tab(on: Callbacks) -> LeaderboardTab:
     """The table first: search, language group and tasks on one row, the other filters folded under "More
-    filters", then one table per view. Only layout: the tables are filled by `update_tables` on load."""
+    filters", then a tab per view over one table, and the pager. The overall view's first page is rendered here,
+    into the page itself, so a visitor sees rows without waiting for a round trip. One table, not one per tab:
+    an update has one table to fill and the browser one to draw."""
     import gradio as gr
 
     from globmed.results import MODEL_TYPES
-    from space_app import display
+    from space_app import display, views
 
-    backends_present = state.board.choices("backend")
-    tasks_shown = views[1:]
+    board = on.state.board
+    backends_present = board.choices("backend")
+    tasks_shown = on.views[1:]
     with gr.Tab("Leaderboard", id="leaderboard"):
-        if not state.board.runs:
+        if not board.runs:
             gr.Markdown(text.NO_RESULTS, elem_id="no-results")
         with gr.Row(equal_height=True):
             search = gr.Textbox(label="Search models (separate terms with ;)", placeholder="qwen; llama",
@@ -147,45 +160,57 @@ def leaderboard_tab(state: SpaceState, views: list[str]) -> LeaderboardTab:
                 show_ci = gr.Checkbox(value=False, label="Show confidence intervals", elem_id="show-ci")
             picked = gr.CheckboxGroup(display.pickable_labels(), value=display.default_labels(),
                                       label="Columns shown", elem_id="columns")
+        controls = [search, types, backends_box, size_min, size_max, unknown, group, tasks, sort_by, descending,
+                    picked, show_ci]
+        first = views.view_page(board, on.query_from(*[c.value for c in controls], display.OVERALL_VIEW))
         with gr.Row(equal_height=True):
-            count = gr.Markdown(elem_id="run-count")
+            count = gr.Markdown(first.status, elem_id="run-count")
             refresh_button = gr.Button("Reload results", size="sm", scale=0, min_width=130)
-        tables, notes = [], []
-        with gr.Tabs(overflow_behavior="wrap"):
-            for view in views:
-                metrics = sorted(state.board.metrics.get(view, ()))
-                with gr.Tab(display.view_label(view, metrics), id=f"view-{view}"):
-                    notes.append(gr.Markdown(visible=False, elem_id=f"note-{view}"))
-                    tables.append(gr.Dataframe(interactive=False, wrap=True, max_height=600, show_search="none",
-                                               elem_id=f"table-{view}", elem_classes=["globmed-table"]))
+        view = gr.Textbox(display.OVERALL_VIEW, visible=False)
+        with gr.Tabs(overflow_behavior="wrap", elem_id="views") as view_tabs:
+            for key in on.views:
+                with gr.Tab(display.view_label(key, sorted(board.metrics.get(key, ()))), id=f"view-{key}"):
+                    pass  # the tab bar only: the table below shows the chosen view
+        note = gr.Markdown(first.note, visible=bool(first.note), elem_id="table-note")
+        table = gr.Dataframe(first.shown, datatype=first.datatypes, column_widths=first.widths,
+                             visible=not first.hidden, interactive=False, wrap=True, max_height=600,
+                             show_search="none", elem_id="leaderboard-table", elem_classes=["globmed-table"])
+        with gr.Row(equal_height=True, elem_id="pager-row"):
+            previous = gr.Button("◀ Previous", size="sm", scale=0, min_width=110, elem_id="previous-page")
+            pager = gr.Markdown(first.pager, elem_id="pager")
+            next_button = gr.Button("Next ▶", size="sm", scale=0, min_width=110, elem_id="next-page")
+        page = gr.Number(first.page, visible=False, precision=0)
         gr.Markdown(text.LEADERBOARD_HELP)
-    controls = [search, types, backends_box, size_min, size_max, unknown, group, tasks, sort_by, descending,
-                picked, show_ci]
-    return LeaderboardTab(controls, search, backends_box, tables, notes, count, refresh_button)
+    return LeaderboardTab(controls, search, backends_box, view_tabs, view, table, note, count, pager, page,
+                          previous, next_button, refresh_button)
 
 
 def plots_tab(state: SpaceState, run_choices: list[tuple[str, str]]) -> PlotsTab:
     """Per-language scores of chosen runs, the resource gap, and fine-tuned vs base (fixed: computed once here).
 
-    Each chart is a Vega-Lite spec in a `gr.Plot` (plots.py says why not Gradio's native plots)."""
+    Each chart is a Vega-Lite spec in a `gr.Plot` (plots.py says why not Gradio's native plots). The charts come
+    drawn for the default choices with the page; the gap chart is redrawn for the leaderboard's filters when the
+    tab opens (`Callbacks.gap_plot`)."""
     import gradio as gr
 
-    from space_app import plots
+    from space_app import plots, views
     from space_app.callbacks import plot_value
     from space_app.leaderboard import Query
 
-    with gr.Tab("Plots", id="plots"):
+    with gr.Tab("Plots", id="plots") as tab:
         gr.Markdown(text.PLOTS_HELP)
         top = list(state.board.table(Query()).head(3)["run_id"])  # the three best overall
         runs = gr.Dropdown(run_choices, value=top, multiselect=True, label="Runs to compare")
         chart = {"show_label": False, "elem_classes": ["globmed-chart"]}  # titles are drawn in the charts
-        language_chart = gr.Plot(label="Per-language score (%)", elem_id="language-chart", **chart)
-        gap_chart = gr.Plot(label="High- minus low-resource gap (points, first 30 rows)", elem_id="gap-chart", **chart)
+        language_chart = gr.Plot(plot_value(plots.language_chart(state.board, top)),
+                                 label="Per-language score (%)", elem_id="language-chart", **chart)
+        gap_chart = gr.Plot(plot_value(views.gap_chart(state.board, Query())),
+                            label="High- minus low-resource gap (points, first 30 rows)", elem_id="gap-chart", **chart)
         finetuned = plots.finetuned_chart(plots.finetuned_points(state.board))
         gr.Plot(plot_value(finetuned), label="Fine-tuned vs base, per language (%)", elem_id="finetuned-chart", **chart)
         gr.Dataframe(plots.paired_gains(state.board, state.settings.results_dir), interactive=False,
                      label="Gains over the base model with 95% paired intervals (significant: the interval excludes 0)")
-    return PlotsTab(runs, language_chart, gap_chart)
+    return PlotsTab(tab, runs, language_chart, gap_chart)
 
 
 def model_tab(run_choices: list[tuple[str, str]]) -> ModelTab:
@@ -291,28 +316,36 @@ def create_app(
     on = Callbacks(state, backends)
 
     with gr.Blocks(title=text.TITLE) as demo:
+        on.blocks = demo
         gr.Markdown(f"# {text.TITLE}")
         gr.Markdown(text.INTRO)
         with gr.Tabs(overflow_behavior="wrap"):  # on a phone the tabs wrap onto a second row, none hidden
-            board = leaderboard_tab(state, on.views)
+            board = leaderboard_tab(on)
             charts = plots_tab(state, on.run_choices())
             model = model_tab(on.run_choices())
             submit = submit_tab()
             talk = chat_tab(backends, settings.sample_dir)
             about_tab(state)
 
-        controls, search = board.controls, board.search
-        table_outputs = [*board.outputs, charts.gap_chart]
-        # "always_last": while an update runs, later filter changes wait and only the newest one runs next, so
-        # the table never ends on an older query's answer (a browser test makes five quick changes).
-        gr.on([c.change for c in controls if c is not search] + [search.submit, search.change, demo.load],
-              on.update_tables, inputs=controls, outputs=table_outputs, show_progress="hidden",
-              trigger_mode="always_last")
-        gr.on([charts.runs.change, demo.load], on.language_plot, inputs=charts.runs, outputs=charts.language_chart)
+        controls, search, outputs = board.controls, board.search, board.outputs
+        # An update fills one view's first page (a few kB) and nothing else. "always_last": while one runs, later
+        # changes wait and only the newest runs next, so typing a name key by key costs at most two updates in
+        # flight, and the table never ends on an older query's answer (a browser test makes five quick changes).
+        # Off the queue (a plain request, no event stream): these handlers take milliseconds and hold no lock.
+        quiet = {"show_progress": "hidden", "trigger_mode": "always_last", "queue": False}
+        gr.on([c.change for c in controls if c is not search] + [search.submit, search.change],
+              on.update_tables, inputs=[*controls, board.view], outputs=outputs, **quiet)
+        board.view_tabs.select(on.select_view, inputs=controls, outputs=[board.view, *outputs], **quiet)
+        board.previous.click(on.previous_page, inputs=[*controls, board.view, board.page], outputs=outputs, **quiet)
+        board.next.click(on.next_page, inputs=[*controls, board.view, board.page], outputs=outputs, **quiet)
+        demo.load(on.load_page, inputs=[*controls, board.view], outputs=outputs, show_progress="hidden")
+        demo.unload(on.forget_session)
+        charts.tab.select(on.gap_plot, inputs=controls, outputs=charts.gap_chart, **quiet)
+        charts.runs.change(on.language_plot, inputs=charts.runs, outputs=charts.language_chart, **quiet)
         model.choice.change(on.model_details, inputs=model.choice, outputs=[model.header, model.sources, model.command])
         submit.button.click(on.handle_submission, inputs=submit.upload, outputs=submit.result, preprocess=False)
         board.refresh_button.click(on.refresh, outputs=[charts.runs, model.choice, board.backends_box]).then(
-            on.update_tables, inputs=controls, outputs=table_outputs, trigger_mode="always_last")
+            on.update_tables, inputs=[*controls, board.view], outputs=outputs, trigger_mode="always_last")
         talk.backend.change(on.describe_model, inputs=talk.backend, outputs=talk.model_info)
         talk.language.change(on.examples_for, inputs=talk.language, outputs=talk.example)
         talk.example.change(lambda q: q or gr.skip(), inputs=talk.example, outputs=talk.question)
@@ -331,7 +364,8 @@ def launch(demo: Any, host: str = "127.0.0.1", port: int = 7860, **kwargs: Any) 
 
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, max_file_size="20mb", css=CSS, theme=gr.themes.Soft(),
-        js=HEADER_TITLES_JS % json.dumps(header_titles()), show_error=False, **kwargs,
+        js=HEADER_TITLES_JS % json.dumps(header_titles()), show_error=False, state_session_capacity=SESSION_CAPACITY,
+        **kwargs,
     )
 
 

@@ -2,9 +2,14 @@
 
 The handlers are methods, not closures inside `create_app`, so the layout can be built tab by tab and wired in one
 place. Their names are the Space's API names (Gradio names an endpoint after its function): `update_tables`,
-`language_plot`, `model_details`, `handle_submission`, `refresh`, `describe_model`, `examples_for`, `respond`;
-renaming one breaks clients that call it. app.py imports this module inside `create_app` (it loads Gradio and
-pandas), so importing the app stays free.
+`select_view`, `previous_page`, `next_page`, `load_page`, `gap_plot`, `language_plot`, `model_details`,
+`handle_submission`, `refresh`, `describe_model`, `examples_for`, `respond`; renaming one breaks clients that
+call it. app.py imports this module inside `create_app` (it loads Gradio and pandas), so importing the app stays
+free.
+
+The server keeps nothing per visitor: every handler reads the shared leaderboard and the inputs the page sends
+(the filters, the active tab, the page number). What Gradio itself keeps per session (each output's last value)
+is dropped when the visitor leaves (`forget_session`).
 """
 
 from __future__ import annotations
@@ -23,10 +28,12 @@ from space_app.settings import SpaceSettings
 
 
 class SpaceState:
-    """What the callbacks share: the settings and the current leaderboard (replaced on refresh)."""
+    """What the callbacks share: the settings and the current leaderboard (replaced on refresh; `loads` counts
+    the reads, so a page built before a reload can tell that its first rows are out of date)."""
 
     def __init__(self, settings: SpaceSettings):
         self.settings = settings
+        self.loads = 0
         self.refresh()
 
     def refresh(self) -> None:
@@ -35,6 +42,7 @@ class SpaceState:
         self.report = load_runs(settings.results_dir, settings.results_repo, settings.approved_dir,
                                 settings.hub_cache_dir)
         self.board = Leaderboard(self.report.runs)
+        self.loads += 1
 
     def known(self) -> sub.Known:
         """The runs a submission must differ from: the leaderboard's and the pending ones (read now)."""
@@ -50,6 +58,8 @@ class Callbacks:
         self.backends = backends
         self.views = display.view_keys()
         self.by_label = display.column_by_label()
+        self.built_on = state.loads  # the results the page's first rows were rendered from (`load_page`)
+        self.blocks: gr.Blocks | None = None  # set by create_app: `forget_session` reaches Gradio's sessions
 
     def query_from(self, search, types, backends_, size_min, size_max, unknown, group, tasks, sort_label,
                    descending, picked, show_ci, view) -> Query:
@@ -63,14 +73,54 @@ class Callbacks:
             show_ci=bool(show_ci),
         )
 
+    def page_updates(self, controls, view: str, page: int) -> list:
+        """One view's page as the updates app.LeaderboardTab.outputs lists: the table, the note above it, the
+        count, the pager and the page number."""
+        shown = views.view_page(self.state.board, self.query_from(*controls, view), int(page or 1))
+        table = gr.Dataframe(value=shown.shown, datatype=shown.datatypes, column_widths=shown.widths,
+                             visible=not shown.hidden)
+        note = gr.Markdown(value=shown.note, visible=bool(shown.note))
+        return [table, note, shown.status, shown.pager, shown.page]
+
     def update_tables(self, *controls):
-        """Every view's table and the note above it, the count (or why nothing is shown) and the gap chart (it
-        follows the overall view's filters); app.LeaderboardTab.outputs lists them in this order."""
-        shown = views.board_view(self.state.board, self.query_from(*controls, display.OVERALL_VIEW))
-        tables = [gr.Dataframe(value=t.shown, datatype=t.datatypes, column_widths=t.widths, visible=not t.hidden)
-                  for t in shown.tables]
-        notes = [gr.Markdown(value=t.note, visible=bool(t.note)) for t in shown.tables]
-        return [*tables, *notes, shown.status, plot_value(shown.gap_chart)]
+        """A filter, the search or the sort changed: the first page of the view in sight (the last input)."""
+        *filters, view = controls
+        return self.page_updates(filters, view, 1)
+
+    def select_view(self, evt: gr.SelectData, *controls):
+        """Another view's tab was chosen: remember it, and show its first page."""
+        view = self.views[evt.index]
+        return [view, *self.page_updates(controls, view, 1)]
+
+    def previous_page(self, *controls):
+        *filters, view, page = controls
+        return self.page_updates(filters, view, int(page or 1) - 1)
+
+    def next_page(self, *controls):
+        *filters, view, page = controls
+        return self.page_updates(filters, view, int(page or 1) + 1)
+
+    def load_page(self, *controls):
+        """On page load: the first rows came with the page (rendered when the app was built), so nothing is sent
+        unless the results were reloaded since."""
+        if self.state.loads == self.built_on:
+            return gr.skip()
+        return self.update_tables(*controls)
+
+    def gap_plot(self, *controls):
+        """The Plots tab opened: the gap chart of the leaderboard's current filters."""
+        return plot_value(views.gap_chart(self.state.board, self.query_from(*controls, display.OVERALL_VIEW)))
+
+    def forget_session(self, request: gr.Request) -> None:
+        """The visitor left (`demo.unload`): drop what Gradio kept for the session (each output's last value and
+        a config per block). Gradio would keep it until `state_session_capacity` sessions exist; nothing here
+        needs it, since the handlers read only the shared leaderboard and the page's inputs."""
+        holder = getattr(self.blocks, "state_holder", None)
+        if holder is None or not request.session_hash:
+            return
+        with holder.lock:
+            holder.session_data.pop(request.session_hash, None)
+            holder.time_last_used.pop(request.session_hash, None)
 
     def run_choices(self) -> list[tuple[str, str]]:
         """(label, run id) of every run, for the run pickers."""

@@ -21,7 +21,7 @@ from globmed.languages import all_languages, high_resource_codes, low_resource_c
 from globmed.layout import HUB_REPO_ID
 from globmed.results import RunResult
 from globmed.schema import TASKS
-from space_app.display import OVERALL_VIEW, SUMMARY_COLUMNS, Column, all_columns
+from space_app.display import OVERALL_VIEW, PAGE_ROWS, SUMMARY_COLUMNS, Column, all_columns
 
 SUMMARY_KEYS = [col.key for col in SUMMARY_COLUMNS]
 GROUP_MEAN = {"high": "high_mean", "low": "low_mean"}  # a language group -> the summary that ranks it
@@ -125,7 +125,11 @@ def as_float(value: object) -> float:
 
 
 class Leaderboard:
-    """All runs as arrays, built once; `table` answers a Query."""
+    """All runs as arrays, built once per results load and shared by every visitor; `table` answers a Query.
+
+    Nothing changes it after it is built (its arrays are read-only): a reload builds a new one, so a visitor's
+    query never sees half of each, and no session needs its own copy.
+    """
 
     def __init__(self, runs: list[RunResult]):
         self.runs = list(runs)
@@ -164,6 +168,12 @@ class Leaderboard:
         self._haystack = pd.Series(
             [f"{run.model.name} {run.run_id} {run.model.path}".lower() for run in self.runs], dtype=object
         )
+        for arrays in (self.scores, self.ci, self.file_summary, self.file_summary_ci):
+            for array in arrays.values():
+                array.flags.writeable = False
+        self.file_per_language.flags.writeable = False
+        for view in (OVERALL_VIEW, *TASKS):  # every tab's cells as first shown, formatted now, not on a visit
+            self.score_texts(Query(view=view))
 
     def _fill(self, row: int, run: RunResult) -> None:
         for result in run.results.values():
@@ -292,9 +302,8 @@ class Leaderboard:
         return frame.sort_values(sort_key, ascending=not query.descending, na_position="last", kind="stable")
 
     def score_texts(self, query: Query) -> dict[str, np.ndarray]:
-        """Every run's formatted score cells for the query's view, computed once per (view, tasks, CI) and kept.
-
-        Formatting thousands of cells is most of an interaction's cost; filters and sorts only pick rows.
+        """Every run's formatted score cells for the query's view, computed once per (view, tasks, CI) and kept
+        (each tab's default at load, the others on first use); filters, sorts and pages only pick rows.
         """
         tasks = tuple(query.tasks) if query.view == OVERALL_VIEW and query.tasks is not None else ()
         key = (query.view, tasks, query.show_ci)
@@ -310,10 +319,12 @@ class Leaderboard:
         group = GROUP_MEAN.get(query.language_group)  # a group's Overall is its mean: the same cells (`ranked_scores`)
         return {**texts, "overall": texts[group]} if group else texts
 
-    def display(self, query: Query) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-        """(numeric frame, displayed frame, Gradio datatypes) for a query: what one leaderboard tab shows."""
+    def display(self, query: Query, page: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+        """(numeric frame of every row, displayed frame, Gradio datatypes) for a query: what one leaderboard tab
+        shows; with `page` (1-based, `page_bounds`) only that page's rows are displayed."""
         frame = self.table(query)
-        shown, datatypes = format_table(frame, query, self.score_texts(query))
+        rows = frame if page is None else frame.iloc[slice(*page_bounds(page, len(frame)))]
+        shown, datatypes = format_table(rows, query, self.score_texts(query))
         return frame, shown, datatypes
 
     def choices(self, key: str) -> list[str]:
@@ -325,6 +336,21 @@ class Leaderboard:
             if run.run_id == run_id:
                 return run
         raise KeyError(f"no run {run_id!r}")
+
+
+def page_count(rows: int) -> int:
+    """Pages of PAGE_ROWS rows needed for `rows` rows (at least one, which may be empty)."""
+    return max(1, -(-rows // PAGE_ROWS))
+
+
+def page_bounds(page: int, rows: int) -> tuple[int, int]:
+    """[start, stop) of a 1-based page among `rows` rows; a page past either end is the nearest real one.
+
+    >>> page_bounds(2, 120), page_bounds(9, 120), page_bounds(0, 120)
+    ((50, 100), (100, 120), (0, 50))
+    """
+    page = min(max(1, page), page_count(rows))
+    return (page - 1) * PAGE_ROWS, min(rows, page * PAGE_ROWS)
 
 
 class _quiet_nanmean:

@@ -20,13 +20,15 @@ LEADERBOARD_HELP = """\
 group (a search only picks rows, so a run keeps its rank). **Gap** is the high-resource mean minus the
 low-resource mean: the smaller, the fairer the model. Hover a language code for its name. Search several
 models at once with `;` (`qwen; llama`). Scores are percentages; with *confidence intervals* a cell reads
-`41.2 ±3.1` (95% bootstrap half-width). *(local)* marks a model benchmarked from a local folder: it has no
-public page to link to.
+`41.2 ±3.1` (95% bootstrap half-width; a run benchmarked without the bootstrap shows the score alone). The
+table shows one page of rows at a time: *Next* and *Previous* turn the pages, and *Sort by* sorts every run,
+not only the page. *(local)* marks a model benchmarked from a local folder: it has no public page to link to.
 """
 
 # The line above the tables: the run count, or why no table is shown (`{search}` arrives escaped).
 COUNT = "**{shown}** of {total} runs shown"
 GROUP_RANKED = "Overall and Rank: the mean over the {group}-resource languages ({codes})"
+PAGE = "Rows {first}–{last} of {rows} · page {page} of {pages}"
 NO_MATCH = "No run matches '{search}'. Clear the search, or separate several names with `;`."
 NO_MATCH_FILTERED = "No run matches '{search}' with the filters under *More filters*."
 NO_RUN_PASSES = "No run passes the filters under *More filters*."

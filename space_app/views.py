@@ -1,8 +1,9 @@
-"""What one leaderboard interaction shows, computed without Gradio: every view's table, the note above each,
-the line above the tabs (the count, or why nothing is shown), and the gap chart.
+"""What one leaderboard update shows, computed without Gradio: the active tab's page of rows, the note above it,
+the line above the tabs (the count, or why nothing is shown) and the pager; and the gap chart the Plots tab shows.
 
-A filter change recomputes all of it at once (callbacks.update_tables wraps it in Gradio updates), and
-bench/bench_space.py times this function, so the benchmark measures what a visitor waits for.
+An update answers for the tab a visitor is looking at, and only its first rows (`display.PAGE_ROWS`): the other
+tabs are filled when chosen, the gap chart when the Plots tab opens (callbacks.py wires them). bench/bench_space.py
+times these functions, so the benchmark's second table measures what one update computes.
 """
 
 from __future__ import annotations
@@ -16,51 +17,66 @@ import pandas as pd
 from globmed.languages import high_resource_codes, low_resource_codes
 from globmed.layout import model_dirname
 from space_app import display, plots, text
-from space_app.leaderboard import GROUP_MEAN, Leaderboard, Query, escape_markdown, visible_columns
+from space_app.leaderboard import (
+    GROUP_MEAN,
+    Leaderboard,
+    Query,
+    escape_markdown,
+    page_bounds,
+    page_count,
+    visible_columns,
+)
 
 GROUP_CODES = {"high": high_resource_codes, "low": low_resource_codes}
 TINY_PREFIX = model_dirname("tiny")  # the demo's toy model and its base run (`globmed-llm-tiny-base`)
 
 
 @dataclass
-class ViewTable:
-    """One tab: the numeric frame, the displayed one, its Gradio datatypes and column widths, and a note."""
+class ViewPage:
+    """One tab's page: the displayed rows, their Gradio datatypes and column widths, the note above the table,
+    the status line, and where the page lies among the rows that pass the filters."""
 
     view: str
-    frame: pd.DataFrame
     shown: pd.DataFrame
     datatypes: list[str]
     widths: list[int]
-    note: str = ""  # Markdown above the table ("" for none)
-    hidden: bool = False  # nothing to show: the note or the status line says why
-
-
-@dataclass
-class BoardView:
-    tables: list[ViewTable]
+    note: str  # Markdown above the table ("" for none)
+    hidden: bool  # nothing to show: the note or the status line says why
     status: str  # Markdown: "**3** of 30 runs shown", or the empty state
-    gap_chart: dict[str, Any]
+    page: int  # 1-based, within [1, pages]
+    pages: int
+    rows: int  # rows on every page together
+
+    @property
+    def pager(self) -> str:
+        """The line under the table: which rows these are and how many pages there are."""
+        first, last = page_bounds(self.page, self.rows)
+        return text.PAGE.format(first=first + 1 if self.rows else 0, last=last, rows=f"{self.rows:,}",
+                                page=self.page, pages=self.pages)
 
 
-def board_view(board: Leaderboard, query: Query) -> BoardView:
-    """Every view of `query` (its `view` is ignored): tables, notes, the status line and the gap chart."""
-    tables = []
-    for view in display.view_keys():
-        view_query = replace(query, view=view)
-        frame, shown, datatypes = board.display(view_query)
-        widths = [col.width for col in visible_columns(view_query)]
-        tables.append(ViewTable(view, frame, shown, datatypes, widths))
-    overall = tables[0]
-    status = status_line(board, query, len(overall.frame))
-    no_rows = overall.frame.empty
+def view_page(board: Leaderboard, query: Query, page: int = 1) -> ViewPage:
+    """The page `page` (clamped to the pages there are) of `query.view` with its note, and the status line."""
+    frame, shown, datatypes = board.display(query, page)
+    widths = [col.width for col in visible_columns(query)]
+    no_rows = frame.empty
     no_tasks = not query.tasks
-    for table in tables:
-        table.hidden = no_rows or (no_tasks and table.view == display.OVERALL_VIEW)
-        if not no_rows and table.view != display.OVERALL_VIEW:
-            table.note = zero_note(board, table)
-    if no_tasks and not no_rows:
-        overall.note = text.NO_TASKS
-    return BoardView(tables, status, plots.gap_chart(plots.gap_frame(overall.frame)))  # no task: no gap, no bar
+    note = ""
+    if no_tasks and not no_rows and query.view == display.OVERALL_VIEW:
+        note = text.NO_TASKS
+    elif not no_rows and query.view != display.OVERALL_VIEW:
+        note = zero_note(board, query.view, frame)
+    pages = page_count(len(frame))
+    return ViewPage(query.view, shown, datatypes, widths, note,
+                    hidden=no_rows or (no_tasks and query.view == display.OVERALL_VIEW),
+                    status=status_line(board, query, len(frame)), page=min(max(1, page), pages), pages=pages,
+                    rows=len(frame))
+
+
+def gap_chart(board: Leaderboard, query: Query) -> dict[str, Any]:
+    """The Plots tab's gap chart: the first rows of the overall view under the leaderboard's filters (no task
+    ticked: no gap, no bar)."""
+    return plots.gap_chart(plots.gap_frame(board.table(replace(query, view=display.OVERALL_VIEW))))
 
 
 def status_line(board: Leaderboard, query: Query, shown: int) -> str:
@@ -82,15 +98,14 @@ def status_line(board: Leaderboard, query: Query, shown: int) -> str:
     return line
 
 
-def zero_note(board: Leaderboard, table: ViewTable) -> str:
-    """Why a task tab shows only 0.0, when every score of the runs shown there is 0 (else "")."""
-    frame = table.frame
+def zero_note(board: Leaderboard, view: str, frame: pd.DataFrame) -> str:
+    """Why a task tab shows only 0.0, when every score of the runs shown there (`frame`: all pages) is 0 (else "")."""
     codes = [code for code in board.languages if code in frame.columns]
     values = frame[codes].to_numpy(dtype=float)
     present = values[~np.isnan(values)]
     if not present.size or np.any(present != 0):
         return ""
-    metrics = sorted(board.metrics.get(table.view, ()))
+    metrics = sorted(board.metrics.get(view, ()))
     why = " ".join(text.ZERO_WHY.get(metric, "") for metric in metrics).strip() or text.ZERO_WHY_DEFAULT
     if any(str(name).startswith(TINY_PREFIX) for name in frame["model"]):
         why += text.ZERO_TINY

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -167,16 +168,21 @@ def test_events_keep_their_api_names_and_cross_tab_wiring(results_dir, tmp_path)
     demo = create_app(results_dir, tmp_path / "data")
     config = demo.get_config_file()
     deps = {dep["api_name"]: dep for dep in config["dependencies"]}
-    assert list(deps) == ["update_tables", "language_plot", "model_details", "handle_submission", "refresh",
-                          "update_tables_1", "describe_model", "examples_for", "lambda", "respond"]
+    assert list(deps) == ["update_tables", "select_view", "previous_page", "next_page", "load_page",
+                          "forget_session", "gap_plot", "language_plot", "model_details", "handle_submission",
+                          "refresh", "update_tables_1", "describe_model", "examples_for", "lambda", "respond"]
     # a newer filter change supersedes a pending one: the table never ends on an older query's answer
-    assert deps["update_tables"]["trigger_mode"] == deps["update_tables_1"]["trigger_mode"] == "always_last"
+    for name in ("update_tables", "update_tables_1", "select_view", "previous_page", "next_page"):
+        assert deps[name]["trigger_mode"] == "always_last", name
     by_id = {component["id"]: component["props"] for component in config["components"]}
     labels = [by_id[i].get("label") for i in deps["refresh"]["outputs"]]
     assert labels == ["Runs to compare", "Run", "Backend"]  # a reload refreshes pickers on three tabs
     assert deps["update_tables_1"]["trigger_after"] == list(deps).index("refresh")
-    gap = by_id[deps["update_tables"]["outputs"][-1]]
+    gap = by_id[deps["gap_plot"]["outputs"][0]]
     assert gap["label"].startswith("High- minus low-resource gap")  # the plots tab follows the filters
+    # an update fills the one table (and the lines about it), never the other tabs' components
+    assert [by_id[i].get("elem_id") for i in deps["update_tables"]["outputs"][:3]] == [
+        "leaderboard-table", "table-note", "run-count"]
 
 
 def test_cli_help_lists_the_admin_flags(capsys):
@@ -221,3 +227,40 @@ def test_create_app_on_an_empty_results_folder(tmp_path):
     demo = create_app(tmp_path / "results", tmp_path / "data")
     notices = [block.value for block in demo.blocks.values() if getattr(block, "elem_id", None) == "no-results"]
     assert notices and "globmed bench" in str(notices[0])
+
+
+def shown_name(cell: str) -> str:
+    """The model name a Markdown link cell `[Qwen3\\-8B](url)` displays."""
+    return re.sub(r"\\(.)", r"\1", re.match(r"\[(.*)\]\(", cell).group(1))
+
+
+def test_the_first_page_comes_with_the_page_and_loading_sends_nothing_until_a_reload(tmp_path):
+    """The first rows are in the page itself (no round trip before a visitor sees them); the load event answers
+    with nothing unless the results were reloaded since the page was built, then with the new first page."""
+    import gradio as gr
+    from support.synthetic_runs import write_runs
+
+    from space_app.app import create_app
+
+    results = tmp_path / "results"
+    write_runs(results, 60, seed=3)
+    runs = sorted((json.loads(path.read_text()) for path in results.glob("*.json")),
+                  key=lambda run: -run["aggregates"]["overall"])
+    demo = create_app(results, tmp_path / "data")
+    config = demo.get_config_file()
+    props = {c["id"]: c["props"] for c in config["components"]}
+    table = next(p for p in props.values() if p.get("elem_id") == "leaderboard-table")["value"]
+    assert len(table["data"]) == 50 and table["data"][0][0] == "1"
+    assert shown_name(table["data"][0][1]) == runs[0]["model"]["name"]
+    load = next(fn for fn in demo.fns.values() if fn.api_name == "load_page")
+    inputs = [props[block._id].get("value") for block in load.inputs]
+    assert load.fn(*inputs) == gr.skip()
+    newcomer = dict(runs[-1], run_id="newcomer__1")
+    newcomer["model"] = dict(newcomer["model"], name="Newcomer-1B")
+    newcomer["aggregates"] = dict(newcomer["aggregates"], overall=0.999)  # ranks first
+    (results / "newcomer__1.json").write_text(json.dumps(newcomer))
+    load.fn.__self__.state.refresh()  # what the Reload button does
+    table_update, _, count, pager, page = load.fn(*inputs)
+    rows = table_update.value["data"]
+    assert shown_name(rows[0][1]) == "Newcomer-1B" and len(rows) == 50
+    assert count.startswith("**61** of 61") and pager == "Rows 1–50 of 61 · page 1 of 2" and page == 1

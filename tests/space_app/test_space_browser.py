@@ -9,7 +9,6 @@ a screenshot at both sizes under tests/space_app/screenshots/ (git-ignored) for 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from itertools import pairwise
@@ -17,16 +16,13 @@ from pathlib import Path
 
 import pytest
 from support.needs import need_executable, need_module
+from support.space_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP
 from support.synthetic_runs import write_runs
 
 from globmed.languages import high_resource_codes, low_resource_codes
 
-# Debian's chromium; GLOBMED_CHROMIUM points elsewhere (the test of the CI rule points it at nothing)
-CHROMIUM = Path(os.environ.get("GLOBMED_CHROMIUM", "/usr/bin/chromium"))
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 TABS = ["Leaderboard", "Plots", "Model page", "Submit", "Chat", "About"]
 
@@ -108,24 +104,22 @@ def page(open_page):
 
 
 # ----- reading the page ------------------------------------------------------------------------------------
-def rows(page, view: str = "overall") -> list[list[str]]:
+def rows(page) -> list[list[str]]:
     """Cell texts of the rows the (virtualised) table has rendered: all of them for a short table."""
     return page.evaluate(
-        "v => Array.from(document.querySelectorAll(`#table-${v} .virtual-row`)).map(r =>"
+        "() => Array.from(document.querySelectorAll('#leaderboard-table .virtual-row')).map(r =>"
         " Array.from(r.querySelectorAll('[role=gridcell]')).map(c => c.textContent.trim()))"
-        ".filter(cells => cells.length && cells[1])",
-        view,
-    )
+        ".filter(cells => cells.length && cells[1])")
 
 
-def rendered_models(page, view: str = "overall") -> list[str]:
-    return [cells[1] for cells in rows(page, view)]
+def rendered_models(page) -> list[str]:
+    return [cells[1] for cells in rows(page)]
 
 
-def headers(page, view: str = "overall") -> list[str]:
+def headers(page) -> list[str]:
     return page.evaluate(
-        "v => Array.from(document.querySelectorAll(`#table-${v} [role=columnheader] .header-content`))"
-        ".map(h => h.textContent.trim())", view)
+        "() => Array.from(document.querySelectorAll('#leaderboard-table [role=columnheader] .header-content'))"
+        ".map(h => h.textContent.trim())")
 
 
 def shown_count(page) -> int:
@@ -194,11 +188,11 @@ def broken_headers(page) -> list[str]:
 # ----- the leaderboard -------------------------------------------------------------------------------------
 def test_page_loads_with_the_leaderboard_and_disclaimer(page, runs):
     assert shown_count(page) == len(runs)
-    page.wait_for_selector("#table-overall .virtual-row a")
+    page.wait_for_selector("#leaderboard-table .virtual-row a")
     first = rows(page)[:5]
     assert [cells[0] for cells in first] == ["1", "2", "3", "4", "5"]  # the rank column
     assert [cells[1] for cells in first] == table_names(runs[:5])
-    href = page.locator("#table-overall .virtual-row a").first.get_attribute("href")
+    href = page.locator("#leaderboard-table .virtual-row a").first.get_attribute("href")
     assert href == f"https://huggingface.co/{runs[0]['model']['path']}"
 
 
@@ -207,7 +201,8 @@ def test_search_filter_changes_the_table(page, runs):
     expected = [name for name in table_names(runs) if re.search("qwen|meditron", name, re.I)]
     wait_for_count(page, f"== {len(expected)}")
     page.wait_for_function(
-        "n => Array.from(document.querySelectorAll('#table-overall .virtual-row a')).length == n", arg=len(expected))
+        "n => Array.from(document.querySelectorAll('#leaderboard-table .virtual-row a')).length == n",
+        arg=len(expected))
     assert rendered_models(page) == expected
 
 
@@ -222,8 +217,8 @@ def test_type_filter_in_more_filters_changes_the_table(page, runs):
 
 def test_the_table_comes_first_at_1280x900(open_page):
     page = open_page(DESKTOP)
-    page.wait_for_selector("#table-overall .virtual-row")
-    first_row = page.locator("#table-overall .virtual-row").first.bounding_box()
+    page.wait_for_selector("#leaderboard-table .virtual-row")
+    first_row = page.locator("#leaderboard-table .virtual-row").first.bounding_box()
     assert first_row["y"] + first_row["height"] <= DESKTOP["height"], first_row  # a score row above the fold
     tops = [page.locator(sel).bounding_box()["y"] for sel in ("#search", "#language-group", "#tasks")]
     assert max(tops) - min(tops) < 5, tops  # search, language group and tasks share one row
@@ -231,16 +226,16 @@ def test_the_table_comes_first_at_1280x900(open_page):
     assert headers(page)[:4] == ["Rank", "Model", "Overall", "Gap"]
     assert broken_headers(page) == []
     titles = page.evaluate("() => Object.fromEntries(Array.from(document.querySelectorAll("
-                           "'#table-overall [role=columnheader]')).map(th => [th.querySelector('.header-content')"
+                           "'#leaderboard-table [role=columnheader]')).map(th => [th.querySelector('.header-content')"
                            ".textContent.trim(), th.title]))")
     assert titles["sw"] == "Swahili (sw)" and titles["en"] == "English (en)"  # the code's tooltip
 
 
 def test_a_phone_shows_rank_model_overall_and_gap_and_reaches_every_tab(open_page):
     page = open_page(PHONE)
-    page.locator("#table-overall").scroll_into_view_if_needed()
-    table = page.locator("#table-overall .virtual-table-viewport").bounding_box()
-    boxes = page.evaluate("() => Array.from(document.querySelectorAll('#table-overall [role=columnheader]'))"
+    page.locator("#leaderboard-table").scroll_into_view_if_needed()
+    table = page.locator("#leaderboard-table .virtual-table-viewport").bounding_box()
+    boxes = page.evaluate("() => Array.from(document.querySelectorAll('#leaderboard-table [role=columnheader]'))"
                           ".slice(0, 4).map(th => [th.textContent.trim(), th.getBoundingClientRect().right])")
     assert [name.split()[0] for name, _ in boxes] == ["Rank", "Model", "Overall", "Gap"]
     assert all(right <= table["x"] + table["width"] + 1 for _, right in boxes), (boxes, table)
@@ -255,10 +250,10 @@ def test_a_phone_shows_rank_model_overall_and_gap_and_reaches_every_tab(open_pag
 
 def test_choosing_a_language_group_reranks(page, runs):
     page.locator("#language-group").get_by_label("Low-resource").check()
-    page.wait_for_function("() => Array.from(document.querySelectorAll('#table-overall [role=columnheader]'))"
+    page.wait_for_function("() => Array.from(document.querySelectorAll('#leaderboard-table [role=columnheader]'))"
                            ".some(th => th.textContent.includes('Overall (low)'))")
     by_low = sorted(runs, key=lambda run: -run["aggregates"]["low_mean"])
-    page.wait_for_function("names => Array.from(document.querySelectorAll('#table-overall .virtual-row'))"
+    page.wait_for_function("names => Array.from(document.querySelectorAll('#leaderboard-table .virtual-row'))"
                            ".slice(0, 5).map(r => r.querySelectorAll('[role=gridcell]')[1]?.textContent.trim())"
                            ".join('|') === names.join('|')", arg=table_names(by_low[:5]))
     first = rows(page)[0]
@@ -273,23 +268,23 @@ def test_task_tabs_name_their_metric_and_an_all_zero_tab_says_why(page):
     search(page, "globmed-llm-tiny")
     wait_for_count(page, "== 2")
     page.get_by_role("tab", name="Long-form QA · ROUGE-L").click()
-    note = page.locator("#note-lfqa")
+    note = page.locator("#table-note")
     note.get_by_text("Every score in this tab is 0.0").wait_for()
     assert "tiny demo model generates no usable long answers" in note.inner_text()
     page.get_by_role("tab", name="Multiple choice · accuracy").click()
-    assert not page.locator("#note-mcqa").is_visible()
+    note.wait_for(state="hidden")
 
 
 def test_empty_states_say_why_instead_of_an_empty_table(page):
     search(page, "xyz")
     page.locator("#run-count").get_by_text("No run matches 'xyz'").wait_for()
-    page.wait_for_selector("#table-overall", state="hidden")
+    page.wait_for_selector("#leaderboard-table", state="hidden")
     search(page, "")
     wait_for_count(page, "> 0")
     for task in ("Multiple choice", "Inference (NLI)", "Long-form QA"):
         page.locator("#tasks").get_by_label(task).uncheck()
-    page.locator("#note-overall").get_by_text("No task is ticked").wait_for()
-    page.wait_for_selector("#table-overall", state="hidden")
+    page.locator("#table-note").get_by_text("No task is ticked").wait_for()
+    page.wait_for_selector("#leaderboard-table", state="hidden")
     assert "runs shown" in page.locator("#run-count").inner_text()  # the task tabs still show every run
 
 
@@ -313,7 +308,7 @@ def test_five_fast_filter_changes_end_on_the_last_query(page, runs):
         expected.append((run["model"]["name"], f"{100 * sum(means) / len(means):.1f}"))
     expected.sort(key=lambda pair: -float(pair[1]))
     wanted = [f"{name}|{score}" for name, score in expected]
-    final = ("want => { const got = Array.from(document.querySelectorAll('#table-overall .virtual-row'))"
+    final = ("want => { const got = Array.from(document.querySelectorAll('#leaderboard-table .virtual-row'))"
              ".map(r => Array.from(r.querySelectorAll('[role=gridcell]')).map(c => c.textContent.trim()))"
              ".filter(c => c[1]).map(c => c[1] + '|' + c[2]); return got.join(',') === want.join(','); }")
     page.wait_for_function(final, arg=wanted)
@@ -382,9 +377,9 @@ def test_on_a_phone_chart_labels_do_not_overlap_or_get_cut(open_page):
 def test_a_local_run_is_not_linked_and_its_command_is_wrapped(page):
     search(page, "globmed-llm-tiny")
     wait_for_count(page, "== 2")
-    page.wait_for_function("() => document.querySelectorAll('#table-overall .virtual-row').length >= 2")
+    page.wait_for_function("() => document.querySelectorAll('#leaderboard-table .virtual-row').length >= 2")
     assert sorted(rendered_models(page)) == ["globmed-llm-tiny (local)", "globmed-llm-tiny-base (local)"]
-    assert not page.locator("#table-overall a").count()  # no link to follow: nothing of it is on the Hub
+    assert not page.locator("#leaderboard-table a").count()  # no link to follow: nothing of it is on the Hub
     page.get_by_role("tab", name="Model page").click()
     page.locator("#model-choice input").click()
     page.get_by_role("option", name=re.compile(r"^globmed-llm-tiny · ")).click()
@@ -478,7 +473,7 @@ def test_good_submission_is_pending_then_shown_once_approved(page, served, run_d
     approve(data_dir, submission_id)
     page.get_by_role("button", name="Reload results").click()
     wait_for_count(page, "== 1")
-    page.wait_for_function("() => document.querySelector('#table-overall .virtual-row a')?.textContent"
+    page.wait_for_function("() => document.querySelector('#leaderboard-table .virtual-row a')?.textContent"
                            " === 'Submitted-Model-XYZ'")
 
 

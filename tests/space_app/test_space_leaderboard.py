@@ -203,3 +203,34 @@ def test_cached_display_matches_direct_formatting(board):
         _, shown, _ = board.display(query)
         direct, _ = format_table(board.table(query), query)
         assert shown.equals(direct)
+
+
+def test_runs_benchmarked_without_the_bootstrap_show_point_estimates(run_dict):
+    """`globmed bench --resamples 0` writes no `<metric>_ci_low/_high` and no aggregate CI: every place that shows
+    an interval shows the score alone, even with intervals asked for."""
+    from globmed.results import RunResult
+    from space_app import model_page
+
+    data = run_dict(1)
+    for result in data["results"].values():
+        metric = result["primary_metric"]
+        result["metrics"] = {metric: result["metrics"][metric]}
+    data["aggregates"].pop("ci")
+    run = RunResult.from_dict(data)
+    board = Leaderboard([run])
+    for view in display.view_keys():
+        _, shown, _ = board.display(Query(view=view, show_ci=True))
+        cells = shown.drop(columns=["Rank", "Model", "Size (B)"]).to_numpy().ravel()
+        assert len(cells) and not any("±" in cell for cell in cells), view
+    en = data["results"]["en-mcqa"]["metrics"]["acc"]
+    assert board.display(Query(view="mcqa", show_ci=True))[1]["en"].iloc[0] == f"{100 * en:.1f}"
+    assert not model_page.source_table(run)["Score"].str.contains("±").any()
+    assert len(plots.language_scores(board, [run.run_id])) == len(language_codes())
+
+
+def test_the_shared_table_cannot_be_changed_by_a_visitor(board):
+    """One leaderboard serves every visitor: its arrays are read-only, so no query can alter another's answer."""
+    with pytest.raises(ValueError, match="read-only"):
+        board.scores["mcqa"][0, 0] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        board.file_summary["overall"][0] = 1.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -23,6 +24,11 @@ TYPES = {"Meditron-70B": "medical", "GPT-4o": "proprietary"}  # the others are o
 def board(exact):
     return Leaderboard([exact(name, high=high, low=low, index=i, model_type=TYPES.get(name, "open"))
                         for i, (name, high, low) in enumerate(RUNS)])
+
+
+def every_view(board: Leaderboard, query: Query) -> list[views.ViewPage]:
+    """The first page of each view (tab) for one set of filters, in tab order."""
+    return [views.view_page(board, replace(query, view=view)) for view in display.view_keys()]
 
 
 def expected_ranking(score) -> list[tuple[str, int]]:
@@ -56,7 +62,7 @@ def test_choosing_a_language_group_reranks_by_its_mean(board, group, index):
     assert by_name == pytest.approx({name: (h, lo)[index - 1] for name, h, lo in RUNS})
     _, shown, _ = board.display(Query(language_group=group))
     assert f"Overall ({group})" in shown.columns and "Overall" not in shown.columns
-    status = views.board_view(board, Query(language_group=group)).status
+    status = views.view_page(board, Query(language_group=group)).status
     assert f"mean over the {group}-resource languages" in status
 
 
@@ -82,31 +88,30 @@ def zero_lfqa(exact, name: str, index: int):
 
 def test_a_tab_where_every_score_is_zero_says_why(exact, board):
     tiny = Leaderboard([zero_lfqa(exact, "globmed-llm-tiny", 10), zero_lfqa(exact, "globmed-llm-tiny-base", 11)])
-    notes = {t.view: t.note for t in views.board_view(tiny, Query()).tables}
+    notes = {view: views.view_page(tiny, Query(view=view)).note for view in display.view_keys()}
     assert notes["lfqa"].startswith("Every score in this tab is 0.0.")
     assert "ROUGE-L" in notes["lfqa"] and "tiny demo model generates no usable long answers" in notes["lfqa"]
     assert notes["mcqa"] == notes["nli"] == notes["overall"] == ""
     other = Leaderboard([zero_lfqa(exact, "Some-7B", 12)])
-    assert "tiny" not in views.board_view(other, Query()).tables[3].note  # no claim about a model not shown
-    assert not any(t.note for t in views.board_view(board, Query()).tables)  # real scores: nothing to explain
+    assert "tiny" not in views.view_page(other, Query(view="lfqa")).note  # no claim about a model not shown
+    assert not any(page.note for page in every_view(board, Query()))  # real scores: nothing to explain
 
 
 def test_a_search_without_a_match_says_so_and_shows_no_table(board):
-    shown = views.board_view(board, Query(search="xyz'<b>"))
-    assert all(t.hidden for t in shown.tables)
-    assert shown.status == "No run matches 'xyz'&lt;b&gt;'. Clear the search, or separate several names with `;`."
-    filtered = views.board_view(board, Query(search="qwen", types=["medical"]))
+    shown = every_view(board, Query(search="xyz'<b>"))
+    assert all(page.hidden for page in shown)
+    assert shown[0].status == "No run matches 'xyz'&lt;b&gt;'. Clear the search, or separate several names with `;`."
+    filtered = views.view_page(board, Query(search="qwen", types=["medical"]))
     assert filtered.status.startswith("No run matches 'qwen' with the filters")
-    nothing = views.board_view(board, Query(types=[]))
-    assert nothing.status == text.NO_RUN_PASSES and all(t.hidden for t in nothing.tables)
+    nothing = every_view(board, Query(types=[]))
+    assert nothing[0].status == text.NO_RUN_PASSES and all(page.hidden for page in nothing)
 
 
 def test_unticking_every_task_shows_a_message_not_a_table_of_dashes(board):
-    shown = views.board_view(board, Query(tasks=[]))
-    overall, *task_tabs = shown.tables
-    assert overall.hidden and overall.note == text.NO_TASKS and text.NO_TASKS in shown.status
-    assert not any(t.hidden for t in task_tabs)  # the task tabs do not depend on the ticked tasks
-    assert shown.gap_chart["data"]["values"] == []
+    overall, *task_tabs = every_view(board, Query(tasks=[]))
+    assert overall.hidden and overall.note == text.NO_TASKS and text.NO_TASKS in overall.status
+    assert not any(page.hidden for page in task_tabs)  # the task tabs do not depend on the ticked tasks
+    assert views.gap_chart(board, Query(tasks=[]))["data"]["values"] == []
 
 
 def test_columns_put_rank_model_overall_and_gap_first(board):
@@ -114,7 +119,7 @@ def test_columns_put_rank_model_overall_and_gap_first(board):
     assert list(shown.columns[:4]) == ["Rank", "Model", "Overall", "Gap"] == [
         display.column_by_label()[label].heading for label in ("Rank", "Model", "Overall", "Gap (high - low)")]
     assert display.PHONE_COLUMNS == ["rank", "model", "overall", "gap"]
-    table = views.board_view(board, Query()).tables[0]
+    table = views.view_page(board, Query())
     assert len(table.widths) == len(table.shown.columns)
     assert sum(table.widths[:4]) <= PHONE_TABLE_PX
 
@@ -145,9 +150,26 @@ def test_language_headers_are_codes_with_the_full_name_as_tooltip():
 
 def test_the_tables_match_the_query_of_every_view(board):
     query = Query(search="qwen; gpt", language_group="low", show_ci=True)
-    shown = views.board_view(board, query)
-    assert [t.view for t in shown.tables] == ["overall", *TASKS]
-    for table in shown.tables:
-        _, direct, datatypes = board.display(Query(**{**query.__dict__, "view": table.view}))
-        assert table.shown.equals(direct) and table.datatypes == datatypes
-    assert np.array_equal(shown.tables[0].frame["rank"], [1, 3])  # GPT-4o first, Qwen third of four (by low)
+    shown = every_view(board, query)
+    assert [page.view for page in shown] == ["overall", *TASKS]
+    for page in shown:
+        _, direct, datatypes = board.display(replace(query, view=page.view))
+        assert page.shown.equals(direct) and page.datatypes == datatypes
+    assert np.array_equal(board.table(query)["rank"], [1, 3])  # GPT-4o first, Qwen third of four (by low)
+
+
+def test_a_page_holds_the_rows_of_its_rank_range(exact):
+    """120 runs of known scores (run i scores 0.9 - i/200 in every cell, so it ranks i + 1): an update sends one
+    page of display.PAGE_ROWS rows; page 2 is ranks 51-100, and a page past the end is the last one."""
+    board = Leaderboard([exact(f"M{i:03d}", high=0.9 - i / 200, low=0.9 - i / 200, index=i) for i in range(120)])
+    assert display.PAGE_ROWS == 50
+    first, second, beyond = (views.view_page(board, Query(), page=page) for page in (1, 2, 9))
+    assert list(first.shown["Rank"]) == [str(rank) for rank in range(1, 51)]
+    assert [re.match(r"\[(M\d+)\]", cell).group(1) for cell in second.shown["Model"]] == [
+        f"M{i:03d}" for i in range(50, 100)]
+    assert list(second.shown["Rank"]) == [str(rank) for rank in range(51, 101)]
+    assert (beyond.page, beyond.pages, len(beyond.shown)) == (3, 3, 20)
+    assert beyond.pager == "Rows 101–120 of 120 · page 3 of 3" and first.pager == "Rows 1–50 of 120 · page 1 of 3"
+    assert first.status.startswith("**120** of 120 runs shown")
+    empty = views.view_page(board, Query(search="nothing-matches"))
+    assert empty.hidden and empty.pager == "Rows 0–0 of 0 · page 1 of 1"
