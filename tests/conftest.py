@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from support.needs import missing, need_module
+from support.processes import stop
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -92,11 +93,7 @@ def transformers_server(tiny_model_dir, tmp_path_factory):
             time.sleep(0.5)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @pytest.fixture(scope="session")

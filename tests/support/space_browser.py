@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from support.processes import stop
+
 CHROMIUM = Path(os.environ.get("GLOBMED_CHROMIUM", "/usr/bin/chromium"))  # Debian's; tests point it elsewhere
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -110,12 +112,7 @@ def serve_space(results: Path, data: Path, log: Path, timeout_s: float = 180) ->
             time.sleep(0.3)
         yield Server(url, proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def rss_mb(pid: int) -> float:
