@@ -136,7 +136,6 @@ def run_globmed(model: Path, dataset: Path, shots: int, batch: str, out: Path) -
         "wall_s": wall, "peak_rss_mib": rss, "scoring_s": timings["scoring_s"], "forward_s": timings["forward_s"],
         "predictions": {s["id"]: s["prediction"] for s in samples},
         "logprobs": {s["id"]: s["logprobs"] for s in samples},
-        "prompt_tokens": None,
     }
 
 
@@ -159,7 +158,7 @@ def run_lm_eval(model: Path, tasks: Path, shots: int, batch: str, out: Path) -> 
             "forward_s": timings["forward_s"], "predictions": predictions, "logprobs": logprobs}
 
 
-def prompt_lengths(model: Path, dataset: Path, shots: int) -> dict[str, int]:
+def prompt_lengths(model: Path, shots: int) -> dict[str, int]:
     """Tokens per prompt of the runs at this shot count (from one of our samples files)."""
     from transformers import AutoTokenizer
 
@@ -272,7 +271,7 @@ def main() -> int:
                 print(f"{shots}-shot {harness} batch {batch}: wall {run['wall_s']:.1f}s, loop {run['scoring_s']:.1f}s, "
                       f"forward {run['forward_s']:.1f}s, peak RSS {run['peak_rss_mib']:.0f} MiB", flush=True)
         if args.harness != "lm-eval":
-            report["prompt_tokens"][shots] = prompt_lengths(model, dataset, shots)
+            report["prompt_tokens"][shots] = prompt_lengths(model, shots)
         report["summaries"].append(summarise(shots, runs))
         report["runs"][shots] = {n: {k: v for k, v in r.items() if k not in ("predictions", "logprobs")}
                                  for n, r in runs.items()}
