@@ -50,9 +50,9 @@ SEARCH = "meditron"
 INTERACTIONS = ["filter_low", "search_one_input", "search_key_by_key", "sort_gap", "plots_tab"]
 
 FIRST_MODEL = ("() => { const c = document.querySelector("
-               "'#leaderboard-table .virtual-row [role=gridcell]:nth-child(2)');"
+               "'#leaderboard-table tbody tr td:nth-child(2)');"
                " return c ? c.textContent.trim() : null; }")
-HEADERS = ("() => Array.from(document.querySelectorAll('#leaderboard-table [role=columnheader]'))"
+HEADERS = ("() => Array.from(document.querySelectorAll('#leaderboard-table thead th'))"
            ".map(h => h.textContent.trim())")
 COUNT = "() => (document.querySelector('#run-count') || {}).innerText || ''"
 # Predicates of the checked DOM states: each takes what the results JSON says should be there.

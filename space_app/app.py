@@ -35,23 +35,34 @@ CSS = """
 #disclaimer { border: 2px solid #d97706; border-radius: 8px; padding: 0 12px; }
 /* charts as wide as their block: Gradio centres the chart's box, which leaves a "container" width of 0 */
 .globmed-chart .altair > div { width: 100%; }
-/* a header wraps only between words (display.py keeps each word narrower than its column) */
-.globmed-table [role=columnheader] * { word-break: keep-all; overflow-wrap: normal; hyphens: none; }
-.globmed-table .cell-wrap { padding-left: 4px; padding-right: 4px; }
+/* the leaderboard's page of rows (table_html.py): fixed column widths, a sticky header, scrolled in its box;
+   Gradio's own table rules (margins, borders, padding on every cell) are undone */
+#leaderboard-table .html-container { padding: 0; }
+.globmed-table-scroll { max-height: 600px; overflow: auto; border: 1px solid var(--border-color-primary);
+  border-radius: var(--radius-md, 6px); }
+.globmed-table { table-layout: fixed; border-collapse: separate; border-spacing: 0; margin: 0; padding: 0;
+  border: none; font-size: 14px; color: var(--body-text-color); }
+.globmed-table tr { margin: 0; padding: 0; border: none; }
+.globmed-table th, .globmed-table td { margin: 0; padding: 6px 4px; border: none;
+  border-bottom: 1px solid var(--border-color-primary); text-align: left; vertical-align: top;
+  overflow-wrap: anywhere; }
+.globmed-table th { position: sticky; top: 0; z-index: 1; background: var(--background-fill-secondary);
+  font-weight: 600; vertical-align: bottom; word-break: keep-all; overflow-wrap: normal; hyphens: none; }
+.globmed-table td.num { font-family: var(--font-mono, monospace); white-space: nowrap; }
+.globmed-table .num { text-align: right; }
+.globmed-table tbody tr:nth-child(even) { background: var(--table-even-background-fill); }
+.globmed-table th button { all: unset; cursor: pointer; }
+.globmed-table th button:focus-visible { outline: 2px solid var(--color-accent); }
+.globmed-table th[aria-sort=descending] button::after { content: " ▼"; font-size: 10px; }
+.globmed-table th[aria-sort=ascending] button::after { content: " ▲"; font-size: 10px; }
+.globmed-table a { color: var(--link-text-color); }
 """
-# Headers that abbreviate (a language code) get their full name as the tooltip; Gradio's own tooltip repeats the
-# header. Re-applied when the tables re-render (a filter can change the headers).
-HEADER_TITLES_JS = """
-() => {
-  const titles = %s;
-  const apply = () => document.querySelectorAll('.globmed-table [role=columnheader]').forEach((th) => {
-    const title = titles[(th.querySelector('.header-content span') || th).textContent.trim()];
-    if (title && th.title !== title) th.title = title;
-  });
-  new MutationObserver(apply).observe(document.body,
-    {childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['title']});
-  apply();
-}
+# A header's sort button tells the server which column to sort the whole board by (`Callbacks.sort_on_header`).
+SORT_ON_HEADER_JS = """
+element.addEventListener('click', (event) => {
+  const button = event.target.closest('button[data-sort]');
+  if (button) trigger('click', {sort: button.dataset.sort});
+});
 """
 
 
@@ -61,10 +72,12 @@ class LeaderboardTab:
 
     controls: list[Any]  # the query's inputs, in the order `Callbacks.query_from` takes them
     search: Any
+    sort_by: Any  # set by a click on a header's sort button
+    descending: Any
     backends_box: Any  # refreshed with the backends present after a reload
     view_tabs: Any  # a tab per view (in `display.view_keys()` order) over the one table; choosing one refills it
     view: Any  # hidden: the key of the view in sight, sent with every update
-    table: Any
+    table: Any  # the page of rows as HTML (table_html.py); a click on a header sorts
     note: Any  # above the table: why a tab is all 0.0, or that no task is ticked
     count: Any  # the run count, or why no table is shown
     pager: Any  # which rows are shown, of how many
@@ -172,17 +185,16 @@ def leaderboard_tab(on: Callbacks) -> LeaderboardTab:
                 with gr.Tab(display.view_label(key, sorted(board.metrics.get(key, ()))), id=f"view-{key}"):
                     pass  # the tab bar only: the table below shows the chosen view
         note = gr.Markdown(first.note, visible=bool(first.note), elem_id="table-note")
-        table = gr.Dataframe(first.shown, datatype=first.datatypes, column_widths=first.widths,
-                             visible=not first.hidden, interactive=False, wrap=True, max_height=600,
-                             show_search="none", elem_id="leaderboard-table", elem_classes=["globmed-table"])
+        table = gr.HTML(first.html, visible=not first.hidden, js_on_load=SORT_ON_HEADER_JS, apply_default_css=False,
+                        elem_id="leaderboard-table")
         with gr.Row(equal_height=True, elem_id="pager-row"):
             previous = gr.Button("◀ Previous", size="sm", scale=0, min_width=110, elem_id="previous-page")
             pager = gr.Markdown(first.pager, elem_id="pager")
             next_button = gr.Button("Next ▶", size="sm", scale=0, min_width=110, elem_id="next-page")
         page = gr.Number(first.page, visible=False, precision=0)
         gr.Markdown(text.LEADERBOARD_HELP)
-    return LeaderboardTab(controls, search, backends_box, view_tabs, view, table, note, count, pager, page,
-                          previous, next_button, refresh_button)
+    return LeaderboardTab(controls, search, sort_by, descending, backends_box, view_tabs, view, table, note, count,
+                          pager, page, previous, next_button, refresh_button)
 
 
 def plots_tab(state: SpaceState, run_choices: list[tuple[str, str]]) -> PlotsTab:
@@ -338,6 +350,8 @@ def create_app(
         board.view_tabs.select(on.select_view, inputs=controls, outputs=[board.view, *outputs], **quiet)
         board.previous.click(on.previous_page, inputs=[*controls, board.view, board.page], outputs=outputs, **quiet)
         board.next.click(on.next_page, inputs=[*controls, board.view, board.page], outputs=outputs, **quiet)
+        board.table.click(on.sort_on_header, inputs=[board.sort_by, board.descending],
+                          outputs=[board.sort_by, board.descending], **quiet)
         demo.load(on.load_page, inputs=[*controls, board.view], outputs=outputs, show_progress="hidden")
         demo.unload(on.forget_session)
         charts.tab.select(on.gap_plot, inputs=controls, outputs=charts.gap_chart, **quiet)
@@ -356,15 +370,11 @@ def create_app(
 
 def launch(demo: Any, host: str = "127.0.0.1", port: int = 7860, **kwargs: Any) -> None:
     """Serve the app (the upload size is also capped by Gradio, beyond the app's own check)."""
-    import json
-
     import gradio as gr
-
-    from space_app.display import header_titles
 
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, max_file_size="20mb", css=CSS, theme=gr.themes.Soft(),
-        js=HEADER_TITLES_JS % json.dumps(header_titles()), show_error=False, state_session_capacity=SESSION_CAPACITY,
+        show_error=False, state_session_capacity=SESSION_CAPACITY,
         **kwargs,
     )
 

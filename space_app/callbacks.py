@@ -2,10 +2,10 @@
 
 The handlers are methods, not closures inside `create_app`, so the layout can be built tab by tab and wired in one
 place. Their names are the Space's API names (Gradio names an endpoint after its function): `update_tables`,
-`select_view`, `previous_page`, `next_page`, `load_page`, `gap_plot`, `language_plot`, `model_details`,
-`handle_submission`, `refresh`, `describe_model`, `examples_for`, `respond`; renaming one breaks clients that
-call it. app.py imports this module inside `create_app` (it loads Gradio and pandas), so importing the app stays
-free.
+`select_view`, `previous_page`, `next_page`, `sort_on_header`, `load_page`, `gap_plot`, `language_plot`,
+`model_details`, `handle_submission`, `refresh`, `describe_model`, `examples_for`, `respond`; renaming one breaks
+clients that call it. app.py imports this module inside `create_app` (it loads Gradio and pandas), so importing
+the app stays free.
 
 The server keeps nothing per visitor: every handler reads the shared leaderboard and the inputs the page sends
 (the filters, the active tab, the page number). What Gradio itself keeps per session (each output's last value)
@@ -77,8 +77,7 @@ class Callbacks:
         """One view's page as the updates app.LeaderboardTab.outputs lists: the table, the note above it, the
         count, the pager and the page number."""
         shown = views.view_page(self.state.board, self.query_from(*controls, view), int(page or 1))
-        table = gr.Dataframe(value=shown.shown, datatype=shown.datatypes, column_widths=shown.widths,
-                             visible=not shown.hidden)
+        table = gr.HTML(value=shown.html, visible=not shown.hidden)
         note = gr.Markdown(value=shown.note, visible=bool(shown.note))
         return [table, note, shown.status, shown.pager, shown.page]
 
@@ -99,6 +98,17 @@ class Callbacks:
     def next_page(self, *controls):
         *filters, view, page = controls
         return self.page_updates(filters, view, int(page or 1) + 1)
+
+    def sort_on_header(self, evt: gr.EventData, sort_label: str, descending: bool):
+        """A header's sort button: sort the whole board by its column, the other way round on a second click.
+        The "Sort by" controls change, and their change refills the table. A new column starts from the best
+        score (descending), or from A for the model name."""
+        label = evt._data.get("sort") if isinstance(evt._data, dict) else None
+        if label not in self.by_label or not self.by_label[label].sortable:
+            return gr.skip(), gr.skip()
+        if label == sort_label:
+            return gr.skip(), not descending
+        return label, label != display.MODEL.label
 
     def load_page(self, *controls):
         """On page load: the first rows came with the page (rendered when the app was built), so nothing is sent

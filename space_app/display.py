@@ -4,10 +4,9 @@ Language columns come from `globmed.languages` and task tabs from `globmed.schem
 language or a task to its registry adds its column or tab here without touching this file.
 
 Headers are short so that none has to break inside a word: a language column is headed by its code (`sw`),
-and the page shows the full name as the header's tooltip (`header_titles`, applied by app.HEADER_TITLES_JS).
-Column widths are fixed here (Gradio otherwise sizes a column by its cells, and a long header then breaks
-mid-word), for cells padded 4 px a side (app.CSS); on a phone the first four columns (Rank, Model, Overall,
-Gap) fit the screen.
+and the table shows the full name (the column's label) as the header's tooltip (table_html.py). Column widths
+are fixed here (a table otherwise sizes a column by its cells, and a long header then breaks mid-word), for cells
+padded 4 px a side (app.CSS); on a phone the first four columns (Rank, Model, Overall, Gap) fit the screen.
 """
 
 from __future__ import annotations
@@ -43,6 +42,11 @@ class Column:
     @property
     def heading(self) -> str:
         return self.header or self.label
+
+    @property
+    def sortable(self) -> bool:
+        """Offered by the "Sort by" control, and a sort button in the table's header."""
+        return self.kind in {"score", "number"} or self.key == "model"
 
 
 RANK = Column("rank", "Rank", "rank", always=True, width=44)
@@ -91,11 +95,6 @@ def all_columns() -> list[Column]:
     return [RANK, MODEL, *SUMMARY_COLUMNS, *META_COLUMNS, *language_columns()]
 
 
-def header_titles() -> dict[str, str]:
-    """Header -> tooltip for the headers that abbreviate (`sw` -> `Swahili (sw)`)."""
-    return {col.heading: col.label for col in all_columns() if col.heading != col.label}
-
-
 def column_by_label() -> dict[str, Column]:
     return {col.label: col for col in all_columns()}
 
@@ -110,7 +109,7 @@ def default_labels() -> list[str]:
 
 
 def sortable_labels() -> list[str]:
-    return [col.label for col in all_columns() if col.kind in {"score", "number"} or col.key == "model"]
+    return [col.label for col in all_columns() if col.sortable]
 
 
 LANGUAGE_GROUPS = {"all": "All", "high": "High-resource", "low": "Low-resource"}

@@ -3,7 +3,8 @@
 `Leaderboard` turns the results once into arrays (runs x languages per task), so every filter, search and
 sort a visitor makes is a few vectorised pandas operations (the benchmark in bench/bench_space.py holds the
 p95 under 100 ms for 1,000 runs). `Query` is everything a visitor can set; `Leaderboard.table(query)` answers
-it with a numeric frame and `format_table` makes the displayed one (percentages, CIs, escaped model links).
+it with a numeric frame and `format_table` makes the displayed one: cells of HTML-safe text (percentages, CIs,
+escaped names, model links), which table_html.py lays out as the page's table.
 """
 
 from __future__ import annotations
@@ -95,13 +96,24 @@ def escape_markdown(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+!|~>-])", r"\\\1", html.escape(text, quote=False))
 
 
+def safe_url(url: str) -> str:
+    """A URL percent-encoded down to a safe character set (no quote, bracket, space or angle bracket is left)."""
+    return quote(url, safe=":/?#=&%.~+-_@")
+
+
 def markdown_link(name: str, url: str) -> str:
     """`[name](url)` with the name escaped and the URL restricted to a safe character set."""
     label = escape_markdown(name)
+    return f"[{label}]({safe_url(url)})" if url else label
+
+
+def html_link(name: str, url: str) -> str:
+    """`<a href=url>name</a>` (a new tab, no referrer) with the name HTML-escaped and the URL made safe; the
+    escaped name alone when there is no URL."""
+    label = html.escape(name, quote=False)
     if not url:
         return label
-    safe_url = quote(url, safe=":/?#=&%.~+-_@")
-    return f"[{label}]({safe_url})"
+    return f'<a href="{html.escape(safe_url(url))}" target="_blank" rel="noopener noreferrer">{label}</a>'
 
 
 def run_label(run: RunResult) -> str:
@@ -161,8 +173,8 @@ class Leaderboard:
         )
         # Display text is escaped once here, not on every interaction.
         links = zip(self.meta["model"], self.meta["link"], self.runs, strict=True)
-        self.meta["model_md"] = [markdown_link(name, url) + ("" if url or not is_local(run) else LOCAL_MARK)
-                                 for name, url, run in links]
+        self.meta["model_html"] = [html_link(name, url) + ("" if url or not is_local(run) else LOCAL_MARK)
+                                   for name, url, run in links]
         for key in ("type", "backend", "base_model", "run_id"):
             self.meta[f"{key}_html"] = [html.escape(str(v)) for v in self.meta[key]]
         self._haystack = pd.Series(
@@ -319,13 +331,12 @@ class Leaderboard:
         group = GROUP_MEAN.get(query.language_group)  # a group's Overall is its mean: the same cells (`ranked_scores`)
         return {**texts, "overall": texts[group]} if group else texts
 
-    def display(self, query: Query, page: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-        """(numeric frame of every row, displayed frame, Gradio datatypes) for a query: what one leaderboard tab
-        shows; with `page` (1-based, `page_bounds`) only that page's rows are displayed."""
+    def display(self, query: Query, page: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(numeric frame of every row, displayed frame) for a query: what one leaderboard tab shows; with `page`
+        (1-based, `page_bounds`) only that page's rows are displayed."""
         frame = self.table(query)
         rows = frame if page is None else frame.iloc[slice(*page_bounds(page, len(frame)))]
-        shown, datatypes = format_table(rows, query, self.score_texts(query))
-        return frame, shown, datatypes
+        return frame, format_table(rows, query, self.score_texts(query))
 
     def choices(self, key: str) -> list[str]:
         """Distinct values of a meta column (for the type and backend filters)."""
@@ -406,9 +417,9 @@ def score_texts(values: np.ndarray, half_widths: np.ndarray, show_ci: bool) -> n
                     dtype=object)
 
 
-def format_table(frame: pd.DataFrame, query: Query, texts: dict[str, np.ndarray] | None = None,
-                 ) -> tuple[pd.DataFrame, list[str]]:
-    """The displayed table and Gradio datatypes: percentages (with CIs), escaped model links, no NaN.
+def format_table(frame: pd.DataFrame, query: Query, texts: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """The displayed table, headed by the visible columns' headings: every cell HTML-safe text (percentages with
+    CIs, escaped names and model links), no NaN.
 
     `texts` (from `Leaderboard.score_texts`) holds every run's formatted cells for the query's view, indexed
     by run number (the frame's index); without it the cells are formatted here.
@@ -416,22 +427,15 @@ def format_table(frame: pd.DataFrame, query: Query, texts: dict[str, np.ndarray]
     rows = frame.index.to_numpy()
     columns = visible_columns(query)
     out: dict[str, object] = {}
-    datatypes: list[str] = []
     for col in columns:
-        if col.key == "model":
-            out[col.heading] = frame["model_md"].to_numpy()
-            datatypes.append("markdown")
-        elif col.kind == "score":
+        if col.kind == "score":
             if texts is not None:
                 out[col.heading] = texts[col.key][rows]
             else:
                 out[col.heading] = score_texts(frame[col.key].to_numpy(), frame[f"{col.key}_ci"].to_numpy(),
                                                query.show_ci)
-            datatypes.append("str")
         elif col.kind in {"number", "rank"}:
             out[col.heading] = [MISSING if math.isnan(v) else f"{v:g}" for v in frame[col.key]]
-            datatypes.append("str")
         else:
             out[col.heading] = frame[f"{col.key}_html"].to_numpy()
-            datatypes.append("str")
-    return pd.DataFrame(out, columns=[col.heading for col in columns]), datatypes
+    return pd.DataFrame(out, columns=[col.heading for col in columns])

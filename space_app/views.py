@@ -16,7 +16,8 @@ import pandas as pd
 
 from globmed.languages import high_resource_codes, low_resource_codes
 from globmed.layout import model_dirname
-from space_app import display, plots, text
+from space_app import display, plots, table_html, text
+from space_app.display import Column
 from space_app.leaderboard import (
     GROUP_MEAN,
     Leaderboard,
@@ -33,13 +34,13 @@ TINY_PREFIX = model_dirname("tiny")  # the demo's toy model and its base run (`g
 
 @dataclass
 class ViewPage:
-    """One tab's page: the displayed rows, their Gradio datatypes and column widths, the note above the table,
-    the status line, and where the page lies among the rows that pass the filters."""
+    """One tab's page: the displayed rows, their columns and the HTML table the page shows, the note above the
+    table, the status line, and where the page lies among the rows that pass the filters."""
 
     view: str
     shown: pd.DataFrame
-    datatypes: list[str]
-    widths: list[int]
+    columns: list[Column]
+    html: str  # the table (table_html.render)
     note: str  # Markdown above the table ("" for none)
     hidden: bool  # nothing to show: the note or the status line says why
     status: str  # Markdown: "**3** of 30 runs shown", or the empty state
@@ -57,8 +58,9 @@ class ViewPage:
 
 def view_page(board: Leaderboard, query: Query, page: int = 1) -> ViewPage:
     """The page `page` (clamped to the pages there are) of `query.view` with its note, and the status line."""
-    frame, shown, datatypes = board.display(query, page)
-    widths = [col.width for col in visible_columns(query)]
+    frame, shown = board.display(query, page)
+    columns = visible_columns(query)
+    sort_label = next((col.label for col in display.all_columns() if col.key == query.sort_by), "")
     no_rows = frame.empty
     no_tasks = not query.tasks
     note = ""
@@ -67,7 +69,7 @@ def view_page(board: Leaderboard, query: Query, page: int = 1) -> ViewPage:
     elif not no_rows and query.view != display.OVERALL_VIEW:
         note = zero_note(board, query.view, frame)
     pages = page_count(len(frame))
-    return ViewPage(query.view, shown, datatypes, widths, note,
+    return ViewPage(query.view, shown, columns, table_html.render(shown, columns, sort_label, query.descending), note,
                     hidden=no_rows or (no_tasks and query.view == display.OVERALL_VIEW),
                     status=status_line(board, query, len(frame)), page=min(max(1, page), pages), pages=pages,
                     rows=len(frame))

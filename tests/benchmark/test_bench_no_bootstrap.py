@@ -105,7 +105,7 @@ def test_space_loads_and_shows_runs_without_intervals(runs, tmp_path):
     assert len(report.runs) == 2 and not report.rejected
     board = Leaderboard(report.runs)
     for view in ("overall", "mcqa"):
-        _, shown, _ = board.display(Query(view=view, show_ci=True))
+        _, shown = board.display(Query(view=view, show_ci=True))
         assert len(shown) == 2
         assert not any("±" in str(cell) for cell in shown.to_numpy().ravel())
         assert shown["en"].str.match(r"^\d+\.\d$").all()

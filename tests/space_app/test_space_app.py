@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shlex
 import subprocess
 import sys
@@ -82,17 +81,18 @@ def test_reproduce_command_paths(exact, path, revision, link, dataset, model_arg
 
 def test_a_local_model_is_never_linked_to_the_hub(exact):
     from markdown_it import MarkdownIt
+    from support.html_tables import read_table
 
-    from space_app.leaderboard import Leaderboard, Query, format_table, model_link
+    from space_app.leaderboard import Leaderboard, Query, model_link
+    from space_app.views import view_page
 
     run = exact("globmed-llm-tiny")
     run.model.path, run.model.revision = "release/globmed-llm-tiny", "local"  # looks like a Hub id `org/name`
     assert model_link(run) == ""
     header = MarkdownIt().render(model_page.run_header(run))
     assert "<a " not in header and "huggingface.co" not in header and "local" in header
-    shown, _ = format_table(Leaderboard([run]).table(Query()), Query())
-    cell = MarkdownIt().render(shown["Model"].iloc[0])
-    assert "<a " not in cell and "globmed-llm-tiny (local)" in cell
+    table = read_table(view_page(Leaderboard([run]), Query()).html)
+    assert not table.links and table.rows[0][1] == "globmed-llm-tiny (local)"
     run.model.revision = "main"  # the same path benchmarked from the Hub is a real Hub id
     assert model_link(run) == "https://huggingface.co/release/globmed-llm-tiny"
 
@@ -168,9 +168,10 @@ def test_events_keep_their_api_names_and_cross_tab_wiring(results_dir, tmp_path)
     demo = create_app(results_dir, tmp_path / "data")
     config = demo.get_config_file()
     deps = {dep["api_name"]: dep for dep in config["dependencies"]}
-    assert list(deps) == ["update_tables", "select_view", "previous_page", "next_page", "load_page",
-                          "forget_session", "gap_plot", "language_plot", "model_details", "handle_submission",
-                          "refresh", "update_tables_1", "describe_model", "examples_for", "lambda", "respond"]
+    assert list(deps) == ["update_tables", "select_view", "previous_page", "next_page", "sort_on_header",
+                          "load_page", "forget_session", "gap_plot", "language_plot", "model_details",
+                          "handle_submission", "refresh", "update_tables_1", "describe_model", "examples_for", "lambda",
+                          "respond"]
     # a newer filter change supersedes a pending one: the table never ends on an older query's answer
     for name in ("update_tables", "update_tables_1", "select_view", "previous_page", "next_page"):
         assert deps[name]["trigger_mode"] == "always_last", name
@@ -183,6 +184,28 @@ def test_events_keep_their_api_names_and_cross_tab_wiring(results_dir, tmp_path)
     # an update fills the one table (and the lines about it), never the other tabs' components
     assert [by_id[i].get("elem_id") for i in deps["update_tables"]["outputs"][:3]] == [
         "leaderboard-table", "table-note", "run-count"]
+    # a header's sort button sets the sort controls, whose change refills the table
+    assert [by_id[i].get("label") for i in deps["sort_on_header"]["outputs"]] == ["Sort by", "Descending"]
+
+
+def test_a_header_click_sorts_by_its_column_and_a_second_click_turns_the_order(results_dir, tmp_path):
+    import gradio as gr
+
+    from space_app.app import create_app
+
+    demo = create_app(results_dir, tmp_path / "data")
+    sort = next(fn for fn in demo.fns.values() if fn.api_name == "sort_on_header").fn
+
+    def click(label, current, descending):
+        return sort(gr.EventData(None, {"sort": label}), current, descending)
+
+    assert click("Gap (high - low)", "Overall", False) == ("Gap (high - low)", True)  # a new column: best first
+    assert click("Model", "Overall", True) == ("Model", False)  # names from A
+    assert click("Overall", "Overall", True) == (gr.skip(), False)  # the same column: the other way round
+    assert click("Overall", "Overall", False) == (gr.skip(), True)
+    for label in ("Rank", "no such column", None):  # not a sortable column: nothing changes
+        assert click(label, "Overall", True) == (gr.skip(), gr.skip())
+    assert sort(gr.EventData(None, None), "Overall", True) == (gr.skip(), gr.skip())
 
 
 def test_cli_help_lists_the_admin_flags(capsys):
@@ -229,15 +252,11 @@ def test_create_app_on_an_empty_results_folder(tmp_path):
     assert notices and "globmed bench" in str(notices[0])
 
 
-def shown_name(cell: str) -> str:
-    """The model name a Markdown link cell `[Qwen3\\-8B](url)` displays."""
-    return re.sub(r"\\(.)", r"\1", re.match(r"\[(.*)\]\(", cell).group(1))
-
-
 def test_the_first_page_comes_with_the_page_and_loading_sends_nothing_until_a_reload(tmp_path):
     """The first rows are in the page itself (no round trip before a visitor sees them); the load event answers
     with nothing unless the results were reloaded since the page was built, then with the new first page."""
     import gradio as gr
+    from support.html_tables import read_table
     from support.synthetic_runs import write_runs
 
     from space_app.app import create_app
@@ -249,9 +268,8 @@ def test_the_first_page_comes_with_the_page_and_loading_sends_nothing_until_a_re
     demo = create_app(results, tmp_path / "data")
     config = demo.get_config_file()
     props = {c["id"]: c["props"] for c in config["components"]}
-    table = next(p for p in props.values() if p.get("elem_id") == "leaderboard-table")["value"]
-    assert len(table["data"]) == 50 and table["data"][0][0] == "1"
-    assert shown_name(table["data"][0][1]) == runs[0]["model"]["name"]
+    table = read_table(next(p for p in props.values() if p.get("elem_id") == "leaderboard-table")["value"])
+    assert len(table.rows) == 50 and table.rows[0][:2] == ["1", runs[0]["model"]["name"]]
     load = next(fn for fn in demo.fns.values() if fn.api_name == "load_page")
     inputs = [props[block._id].get("value") for block in load.inputs]
     assert load.fn(*inputs) == gr.skip()
@@ -261,6 +279,6 @@ def test_the_first_page_comes_with_the_page_and_loading_sends_nothing_until_a_re
     (results / "newcomer__1.json").write_text(json.dumps(newcomer))
     load.fn.__self__.state.refresh()  # what the Reload button does
     table_update, _, count, pager, page = load.fn(*inputs)
-    rows = table_update.value["data"]
-    assert shown_name(rows[0][1]) == "Newcomer-1B" and len(rows) == 50
+    rows = read_table(table_update.value).rows
+    assert rows[0][1] == "Newcomer-1B" and len(rows) == 50
     assert count.startswith("**61** of 61") and pager == "Rows 1–50 of 61 · page 1 of 2" and page == 1

@@ -105,10 +105,10 @@ def page(open_page):
 
 # ----- reading the page ------------------------------------------------------------------------------------
 def rows(page) -> list[list[str]]:
-    """Cell texts of the rows the (virtualised) table has rendered: all of them for a short table."""
+    """Cell texts of the table's rows (the page in sight)."""
     return page.evaluate(
-        "() => Array.from(document.querySelectorAll('#leaderboard-table .virtual-row')).map(r =>"
-        " Array.from(r.querySelectorAll('[role=gridcell]')).map(c => c.textContent.trim()))"
+        "() => Array.from(document.querySelectorAll('#leaderboard-table tbody tr')).map(r =>"
+        " Array.from(r.querySelectorAll('td')).map(c => c.textContent.trim()))"
         ".filter(cells => cells.length && cells[1])")
 
 
@@ -118,7 +118,7 @@ def rendered_models(page) -> list[str]:
 
 def headers(page) -> list[str]:
     return page.evaluate(
-        "() => Array.from(document.querySelectorAll('#leaderboard-table [role=columnheader] .header-content'))"
+        "() => Array.from(document.querySelectorAll('#leaderboard-table thead th'))"
         ".map(h => h.textContent.trim())")
 
 
@@ -182,17 +182,17 @@ BROKEN_WORDS_JS = """
 
 
 def broken_headers(page) -> list[str]:
-    return page.evaluate(BROKEN_WORDS_JS, ".globmed-table [role=columnheader] .header-content")
+    return page.evaluate(BROKEN_WORDS_JS, ".globmed-table thead th")
 
 
 # ----- the leaderboard -------------------------------------------------------------------------------------
 def test_page_loads_with_the_leaderboard_and_disclaimer(page, runs):
     assert shown_count(page) == len(runs)
-    page.wait_for_selector("#leaderboard-table .virtual-row a")
+    page.wait_for_selector("#leaderboard-table tbody tr a")
     first = rows(page)[:5]
     assert [cells[0] for cells in first] == ["1", "2", "3", "4", "5"]  # the rank column
     assert [cells[1] for cells in first] == table_names(runs[:5])
-    href = page.locator("#leaderboard-table .virtual-row a").first.get_attribute("href")
+    href = page.locator("#leaderboard-table tbody tr a").first.get_attribute("href")
     assert href == f"https://huggingface.co/{runs[0]['model']['path']}"
 
 
@@ -201,7 +201,7 @@ def test_search_filter_changes_the_table(page, runs):
     expected = [name for name in table_names(runs) if re.search("qwen|meditron", name, re.I)]
     wait_for_count(page, f"== {len(expected)}")
     page.wait_for_function(
-        "n => Array.from(document.querySelectorAll('#leaderboard-table .virtual-row a')).length == n",
+        "n => Array.from(document.querySelectorAll('#leaderboard-table tbody tr a')).length == n",
         arg=len(expected))
     assert rendered_models(page) == expected
 
@@ -217,8 +217,8 @@ def test_type_filter_in_more_filters_changes_the_table(page, runs):
 
 def test_the_table_comes_first_at_1280x900(open_page):
     page = open_page(DESKTOP)
-    page.wait_for_selector("#leaderboard-table .virtual-row")
-    first_row = page.locator("#leaderboard-table .virtual-row").first.bounding_box()
+    page.wait_for_selector("#leaderboard-table tbody tr")
+    first_row = page.locator("#leaderboard-table tbody tr").first.bounding_box()
     assert first_row["y"] + first_row["height"] <= DESKTOP["height"], first_row  # a score row above the fold
     tops = [page.locator(sel).bounding_box()["y"] for sel in ("#search", "#language-group", "#tasks")]
     assert max(tops) - min(tops) < 5, tops  # search, language group and tasks share one row
@@ -226,16 +226,15 @@ def test_the_table_comes_first_at_1280x900(open_page):
     assert headers(page)[:4] == ["Rank", "Model", "Overall", "Gap"]
     assert broken_headers(page) == []
     titles = page.evaluate("() => Object.fromEntries(Array.from(document.querySelectorAll("
-                           "'#leaderboard-table [role=columnheader]')).map(th => [th.querySelector('.header-content')"
-                           ".textContent.trim(), th.title]))")
+                           "'#leaderboard-table thead th')).map(th => [th.textContent.trim(), th.title]))")
     assert titles["sw"] == "Swahili (sw)" and titles["en"] == "English (en)"  # the code's tooltip
 
 
 def test_a_phone_shows_rank_model_overall_and_gap_and_reaches_every_tab(open_page):
     page = open_page(PHONE)
     page.locator("#leaderboard-table").scroll_into_view_if_needed()
-    table = page.locator("#leaderboard-table .virtual-table-viewport").bounding_box()
-    boxes = page.evaluate("() => Array.from(document.querySelectorAll('#leaderboard-table [role=columnheader]'))"
+    table = page.locator("#leaderboard-table .globmed-table-scroll").bounding_box()
+    boxes = page.evaluate("() => Array.from(document.querySelectorAll('#leaderboard-table thead th'))"
                           ".slice(0, 4).map(th => [th.textContent.trim(), th.getBoundingClientRect().right])")
     assert [name.split()[0] for name, _ in boxes] == ["Rank", "Model", "Overall", "Gap"]
     assert all(right <= table["x"] + table["width"] + 1 for _, right in boxes), (boxes, table)
@@ -250,11 +249,11 @@ def test_a_phone_shows_rank_model_overall_and_gap_and_reaches_every_tab(open_pag
 
 def test_choosing_a_language_group_reranks(page, runs):
     page.locator("#language-group").get_by_label("Low-resource").check()
-    page.wait_for_function("() => Array.from(document.querySelectorAll('#leaderboard-table [role=columnheader]'))"
+    page.wait_for_function("() => Array.from(document.querySelectorAll('#leaderboard-table thead th'))"
                            ".some(th => th.textContent.includes('Overall (low)'))")
     by_low = sorted(runs, key=lambda run: -run["aggregates"]["low_mean"])
-    page.wait_for_function("names => Array.from(document.querySelectorAll('#leaderboard-table .virtual-row'))"
-                           ".slice(0, 5).map(r => r.querySelectorAll('[role=gridcell]')[1]?.textContent.trim())"
+    page.wait_for_function("names => Array.from(document.querySelectorAll('#leaderboard-table tbody tr'))"
+                           ".slice(0, 5).map(r => r.querySelectorAll('td')[1]?.textContent.trim())"
                            ".join('|') === names.join('|')", arg=table_names(by_low[:5]))
     first = rows(page)[0]
     assert first[:3] == ["1", table_names(by_low)[0], f"{100 * by_low[0]['aggregates']['low_mean']:.1f}"]
@@ -308,8 +307,8 @@ def test_five_fast_filter_changes_end_on_the_last_query(page, runs):
         expected.append((run["model"]["name"], f"{100 * sum(means) / len(means):.1f}"))
     expected.sort(key=lambda pair: -float(pair[1]))
     wanted = [f"{name}|{score}" for name, score in expected]
-    final = ("want => { const got = Array.from(document.querySelectorAll('#leaderboard-table .virtual-row'))"
-             ".map(r => Array.from(r.querySelectorAll('[role=gridcell]')).map(c => c.textContent.trim()))"
+    final = ("want => { const got = Array.from(document.querySelectorAll('#leaderboard-table tbody tr'))"
+             ".map(r => Array.from(r.querySelectorAll('td')).map(c => c.textContent.trim()))"
              ".filter(c => c[1]).map(c => c[1] + '|' + c[2]); return got.join(',') === want.join(','); }")
     page.wait_for_function(final, arg=wanted)
     assert headers(page)[2] == "Overall (high)"
@@ -377,7 +376,7 @@ def test_on_a_phone_chart_labels_do_not_overlap_or_get_cut(open_page):
 def test_a_local_run_is_not_linked_and_its_command_is_wrapped(page):
     search(page, "globmed-llm-tiny")
     wait_for_count(page, "== 2")
-    page.wait_for_function("() => document.querySelectorAll('#leaderboard-table .virtual-row').length >= 2")
+    page.wait_for_function("() => document.querySelectorAll('#leaderboard-table tbody tr').length >= 2")
     assert sorted(rendered_models(page)) == ["globmed-llm-tiny (local)", "globmed-llm-tiny-base (local)"]
     assert not page.locator("#leaderboard-table a").count()  # no link to follow: nothing of it is on the Hub
     page.get_by_role("tab", name="Model page").click()
@@ -473,7 +472,7 @@ def test_good_submission_is_pending_then_shown_once_approved(page, served, run_d
     approve(data_dir, submission_id)
     page.get_by_role("button", name="Reload results").click()
     wait_for_count(page, "== 1")
-    page.wait_for_function("() => document.querySelector('#leaderboard-table .virtual-row a')?.textContent"
+    page.wait_for_function("() => document.querySelector('#leaderboard-table tbody tr a')?.textContent"
                            " === 'Submitted-Model-XYZ'")
 
 

@@ -8,7 +8,15 @@ import pytest
 
 from globmed.languages import high_resource_codes, language_codes, low_resource_codes
 from space_app import display, plots
-from space_app.leaderboard import Leaderboard, Query, format_table, markdown_link, model_link, search_terms
+from space_app.leaderboard import (
+    Leaderboard,
+    Query,
+    format_table,
+    html_link,
+    markdown_link,
+    model_link,
+    search_terms,
+)
 
 
 @pytest.mark.parametrize(
@@ -105,12 +113,11 @@ def test_overall_view_prefers_published_aggregates_and_reaverages_a_task_subset(
 
 def test_format_shows_percentages_cis_and_dashes(board):
     query = Query(view="mcqa", show_ci=True, search="qwen")
-    shown, datatypes = format_table(board.table(query), query)
+    shown = format_table(board.table(query), query)
     assert shown.loc[0, "sw"] == "40.0 ±3.1"
     assert shown.loc[0, "Gap"] == "40.0"  # no CI for a task view's summary columns
-    assert datatypes[1] == "markdown" and set(datatypes[:1] + datatypes[2:]) == {"str"}
     plain = Query(view="mcqa", search="gpt")
-    shown, _ = format_table(board.table(plain), plain)
+    shown = format_table(board.table(plain), plain)
     assert shown.loc[0, "sw"] == "70.0" and shown.loc[0, "Size (B)"] == "–"
 
 
@@ -120,12 +127,12 @@ def test_hostile_model_names_and_links_are_inert(exact):
     run.model.link = "javascript:alert(3)"
     run.model.path = "./local/model"
     board = Leaderboard([run])
-    shown, _ = format_table(board.table(Query()), Query())
-    cell = shown["Model"].iloc[0]
-    assert "<script" not in cell and "&lt;script&gt;" in cell
-    assert "](javascript" not in cell and "\\[x\\]" in cell
+    cell = format_table(board.table(Query()), Query())["Model"].iloc[0]
+    assert cell == "&lt;script&gt;alert(1)&lt;/script&gt;[x](javascript:alert(2)) (local)"  # text, no tag, no link
     assert model_link(run) == ""
     assert markdown_link("a", 'https://x.org/"onmouseover=alert(1)') == "[a](https://x.org/%22onmouseover=alert%281%29)"
+    assert html_link("<b>", 'https://x.org/"onmouseover=alert(1)') == (
+        '<a href="https://x.org/%22onmouseover=alert%281%29" target="_blank" rel="noopener noreferrer">&lt;b&gt;</a>')
 
 
 def test_model_link_prefers_card_then_hub_id(exact):
@@ -139,31 +146,32 @@ def test_model_link_prefers_card_then_hub_id(exact):
 
 
 def test_links_are_percent_encoded_wherever_they_are_rendered(exact):
-    """Rendered by an independent CommonMark renderer: the link stays one link, and no image appears."""
+    """Read back by independent parsers (a CommonMark renderer for the model page, the standard library's HTML
+    parser for the table): the link stays one link, and no image appears."""
     from markdown_it import MarkdownIt
+    from support.html_tables import read_table
 
     from space_app import model_page
 
     run = exact("M", index=4)
     run.model.link = "https://huggingface.co/x)![t](http://evil/a.png)"  # refused on upload; safe here all the same
-    shown, _ = format_table(Leaderboard([run]).table(Query()), Query())
-    for markdown in (model_page.run_header(run), shown["Model"].iloc[0]):
-        html = MarkdownIt().render(markdown)
-        assert "<img" not in html and html.count("<a ") == 1
-        assert 'href="https://huggingface.co/x%29%21%5Bt%5D%28http://evil/a.png%29"' in html
-    run.model.link, run.model.path = "http://huggingface.co/x", "./local/model"
-    assert "<a " not in MarkdownIt().render(model_page.run_header(run))  # http is not shown as a link
+    encoded = "https://huggingface.co/x%29%21%5Bt%5D%28http://evil/a.png%29"
+    header = MarkdownIt().render(model_page.run_header(run))
+    assert "<img" not in header and header.count("<a ") == 1 and f'href="{encoded}"' in header
+    cell = read_table("<table><tbody><tr><td>" + format_table(Leaderboard([run]).table(Query()), Query())["Model"]
+                      .iloc[0] + "</td></tr></tbody></table>")
+    assert cell.links == [encoded] and "img" not in cell.tags and cell.rows == [["M"]]
 
 
 def test_columns_follow_the_registry_and_the_picker(board):
     labels = [col.key for col in display.language_columns()]
     assert labels == language_codes()
     low_only = Query(language_group="low")
-    shown, _ = format_table(board.table(low_only), low_only)
+    shown = format_table(board.table(low_only), low_only)
     assert "sw" in shown.columns and "en" not in shown.columns
     assert {"Gap", "High mean", "Low mean"}.isdisjoint(shown.columns) and "Overall (low)" in shown.columns
     picked = Query(columns=["overall", "sw"])
-    shown, _ = format_table(board.table(picked), picked)
+    shown = format_table(board.table(picked), picked)
     assert list(shown.columns) == ["Rank", "Model", "Overall", "sw"]
 
 
@@ -190,8 +198,8 @@ def test_plot_frames(exact):
 
 def test_an_empty_leaderboard_still_answers():
     board = Leaderboard([])
-    frame, shown, datatypes = board.display(Query(show_ci=True))
-    assert len(frame) == 0 and list(shown.columns[:2]) == ["Rank", "Model"] and datatypes[1] == "markdown"
+    frame, shown = board.display(Query(show_ci=True))
+    assert len(frame) == 0 and list(shown.columns[:2]) == ["Rank", "Model"]
     assert len(plots.gap_frame(frame)) == 0
     assert len(plots.finetuned_points(board)) == 0
     assert len(plots.language_scores(board, ["x"])) == 0
@@ -200,8 +208,8 @@ def test_an_empty_leaderboard_still_answers():
 def test_cached_display_matches_direct_formatting(board):
     for query in (Query(show_ci=True), Query(view="nli", search="qwen; gpt"), Query(tasks=["lfqa"], show_ci=True),
                   Query(language_group="low", show_ci=True), Query(view="mcqa", language_group="high")):
-        _, shown, _ = board.display(query)
-        direct, _ = format_table(board.table(query), query)
+        _, shown = board.display(query)
+        direct = format_table(board.table(query), query)
         assert shown.equals(direct)
 
 
@@ -219,7 +227,7 @@ def test_runs_benchmarked_without_the_bootstrap_show_point_estimates(run_dict):
     run = RunResult.from_dict(data)
     board = Leaderboard([run])
     for view in display.view_keys():
-        _, shown, _ = board.display(Query(view=view, show_ci=True))
+        _, shown = board.display(Query(view=view, show_ci=True))
         cells = shown.drop(columns=["Rank", "Model", "Size (B)"]).to_numpy().ravel()
         assert len(cells) and not any("±" in cell for cell in cells), view
     en = data["results"]["en-mcqa"]["metrics"]["acc"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from support.html_tables import read_table
 
 from globmed.languages import high_resource_codes, language_codes, low_resource_codes
 from globmed.schema import TASKS
@@ -60,7 +62,7 @@ def test_choosing_a_language_group_reranks_by_its_mean(board, group, index):
     assert ranking(frame) == expected
     by_name = dict(zip(frame["model"], frame["overall"], strict=True))
     assert by_name == pytest.approx({name: (h, lo)[index - 1] for name, h, lo in RUNS})
-    _, shown, _ = board.display(Query(language_group=group))
+    _, shown = board.display(Query(language_group=group))
     assert f"Overall ({group})" in shown.columns and "Overall" not in shown.columns
     status = views.view_page(board, Query(language_group=group)).status
     assert f"mean over the {group}-resource languages" in status
@@ -115,13 +117,13 @@ def test_unticking_every_task_shows_a_message_not_a_table_of_dashes(board):
 
 
 def test_columns_put_rank_model_overall_and_gap_first(board):
-    _, shown, _ = board.display(Query())
+    _, shown = board.display(Query())
     assert list(shown.columns[:4]) == ["Rank", "Model", "Overall", "Gap"] == [
         display.column_by_label()[label].heading for label in ("Rank", "Model", "Overall", "Gap (high - low)")]
     assert display.PHONE_COLUMNS == ["rank", "model", "overall", "gap"]
     table = views.view_page(board, Query())
-    assert len(table.widths) == len(table.shown.columns)
-    assert sum(table.widths[:4]) <= PHONE_TABLE_PX
+    assert [col.heading for col in table.columns] == list(table.shown.columns)
+    assert sum(col.width for col in table.columns[:4]) <= PHONE_TABLE_PX
 
 
 MONO_PX_PER_CHAR, CELL_PADDING_PX = 8.5, 8  # the table's monospace font at 14 px, and a cell's padding (app.CSS)
@@ -142,10 +144,23 @@ def test_every_header_word_and_score_fits_its_column(col):
     assert all(fits(value, col.width) for value in values.get(col.kind, [])), col.width
 
 
-def test_language_headers_are_codes_with_the_full_name_as_tooltip():
-    titles = display.header_titles()
-    assert {code: titles[code] for code in ("en", "sw")} == {"en": "English (en)", "sw": "Swahili (sw)"}
-    assert set(language_codes()) <= set(titles) and titles["Gap"] == "Gap (high - low)"
+def test_language_headers_are_codes_with_the_full_name_as_tooltip(board):
+    table = read_table(views.view_page(board, Query()).html)
+    assert {code: table.titles[code] for code in ("en", "sw")} == {"en": "English (en)", "sw": "Swahili (sw)"}
+    assert set(language_codes()) <= set(table.titles) and table.titles["Gap"] == "Gap (high - low)"
+    assert "Overall" not in table.titles and table.sort == {"Overall": "descending"}
+
+
+def test_the_html_table_holds_the_page_and_marks_its_sort(board):
+    """The page's table read back by the standard library's parser: the headings, every row's cells as the
+    displayed frame has them (names unescaped), and the header the rows are sorted by."""
+    query = Query(search="qwen; gpt; llama", sort_by="gap", descending=False, show_ci=True)
+    page = views.view_page(board, query)
+    table = read_table(page.html)
+    assert table.headers == list(page.shown.columns)
+    assert [row[1] for row in table.rows] == ["GPT-4o", "Qwen3-8B", "Llama-3.1-8B"]  # gaps 20, 40, 50 points
+    assert [row[3] for row in table.rows] == ["20.0", "40.0", "50.0"]
+    assert table.sort == {"Gap": "ascending"}
 
 
 def test_the_tables_match_the_query_of_every_view(board):
@@ -153,8 +168,10 @@ def test_the_tables_match_the_query_of_every_view(board):
     shown = every_view(board, query)
     assert [page.view for page in shown] == ["overall", *TASKS]
     for page in shown:
-        _, direct, datatypes = board.display(replace(query, view=page.view))
-        assert page.shown.equals(direct) and page.datatypes == datatypes
+        _, direct = board.display(replace(query, view=page.view))
+        assert page.shown.equals(direct)
+        as_text = [[html.unescape(re.sub("<[^>]*>", "", cell)) for cell in row] for row in direct.to_numpy().tolist()]
+        assert read_table(page.html).rows == as_text
     assert np.array_equal(board.table(query)["rank"], [1, 3])  # GPT-4o first, Qwen third of four (by low)
 
 
@@ -165,8 +182,7 @@ def test_a_page_holds_the_rows_of_its_rank_range(exact):
     assert display.PAGE_ROWS == 50
     first, second, beyond = (views.view_page(board, Query(), page=page) for page in (1, 2, 9))
     assert list(first.shown["Rank"]) == [str(rank) for rank in range(1, 51)]
-    assert [re.match(r"\[(M\d+)\]", cell).group(1) for cell in second.shown["Model"]] == [
-        f"M{i:03d}" for i in range(50, 100)]
+    assert [row[1] for row in read_table(second.html).rows] == [f"M{i:03d}" for i in range(50, 100)]
     assert list(second.shown["Rank"]) == [str(rank) for rank in range(51, 101)]
     assert (beyond.page, beyond.pages, len(beyond.shown)) == (3, 3, 20)
     assert beyond.pager == "Rows 101–120 of 120 · page 3 of 3" and first.pager == "Rows 1–50 of 120 · page 1 of 3"

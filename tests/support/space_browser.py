@@ -34,8 +34,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 DESKTOP = {"width": 1280, "height": 900}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # A leaderboard row that a person can read: its model cell has text and the row has a box on screen.
-FIRST_ROW_JS = """() => Array.from(document.querySelectorAll('#leaderboard-table .virtual-row')).some((row) => {
-  const cell = row.querySelectorAll('[role=gridcell]')[1];
+FIRST_ROW_JS = """() => Array.from(document.querySelectorAll('#leaderboard-table tbody tr')).some((row) => {
+  const cell = row.querySelectorAll('td')[1];
   return cell && cell.textContent.trim() && row.getBoundingClientRect().height > 0;
 })"""
 
