@@ -44,12 +44,12 @@ CSS = """
   border: none; font-size: 14px; color: var(--body-text-color); }
 .globmed-table tr { margin: 0; padding: 0; border: none; }
 .globmed-table th, .globmed-table td { margin: 0; padding: 6px 4px; border: none;
-  border-bottom: 1px solid var(--border-color-primary); text-align: left; vertical-align: top;
+  border-bottom: 1px solid var(--border-color-primary); text-align: right; vertical-align: top;
   overflow-wrap: anywhere; }
 .globmed-table th { position: sticky; top: 0; z-index: 1; background: var(--background-fill-secondary);
   font-weight: 600; vertical-align: bottom; word-break: keep-all; overflow-wrap: normal; hyphens: none; }
-.globmed-table td.num { font-family: var(--font-mono, monospace); white-space: nowrap; }
-.globmed-table .num { text-align: right; }
+.globmed-table td { font-family: var(--font-mono, monospace); white-space: nowrap; }
+.globmed-table .text { text-align: left; font-family: inherit; white-space: normal; }
 .globmed-table tbody tr:nth-child(even) { background: var(--table-even-background-fill); }
 .globmed-table th button { all: unset; cursor: pointer; }
 .globmed-table th button:focus-visible { outline: 2px solid var(--color-accent); }
@@ -96,7 +96,7 @@ class LeaderboardTab:
 class PlotsTab:
     """The Plots tab, its run picker and the two charts that events fill."""
 
-    tab: Any  # opening it draws the gap chart of the leaderboard's filters
+    tab: Any  # opening it draws the gap chart of the leaderboard's filters and fills the run picker
     runs: Any
     language_chart: Any
     gap_chart: Any  # an output of the leaderboard's update: it follows the overall view's filters
@@ -106,6 +106,7 @@ class PlotsTab:
 class ModelTab:
     """The Model page's run picker and what a choice fills in."""
 
+    tab: Any  # opening it fills the run picker
     choice: Any
     header: Any
     sources: Any
@@ -202,7 +203,8 @@ def plots_tab(state: SpaceState, run_choices: list[tuple[str, str]]) -> PlotsTab
 
     Each chart is a Vega-Lite spec in a `gr.Plot` (plots.py says why not Gradio's native plots). The charts come
     drawn for the default choices with the page; the gap chart is redrawn for the leaderboard's filters when the
-    tab opens (`Callbacks.gap_plot`)."""
+    tab opens (`Callbacks.gap_plot`). The run picker comes with the default runs only and gets every run when the
+    tab opens (`Callbacks.run_picker`): at 1,000 runs each picker's choices were a third of the page's weight."""
     import gradio as gr
 
     from space_app import plots, views
@@ -212,30 +214,34 @@ def plots_tab(state: SpaceState, run_choices: list[tuple[str, str]]) -> PlotsTab
     with gr.Tab("Plots", id="plots") as tab:
         gr.Markdown(text.PLOTS_HELP)
         top = list(state.board.table(Query()).head(3)["run_id"])  # the three best overall
-        runs = gr.Dropdown(run_choices, value=top, multiselect=True, label="Runs to compare")
+        label = {run_id: name for name, run_id in run_choices}
+        runs = gr.Dropdown([(label[run_id], run_id) for run_id in top], value=top, multiselect=True,
+                           label="Runs to compare")
         chart = {"show_label": False, "elem_classes": ["globmed-chart"]}  # titles are drawn in the charts
         language_chart = gr.Plot(plot_value(plots.language_chart(state.board, top)),
                                  label="Per-language score (%)", elem_id="language-chart", **chart)
         gap_chart = gr.Plot(plot_value(views.gap_chart(state.board, Query())),
                             label="High- minus low-resource gap (points, first 30 rows)", elem_id="gap-chart", **chart)
-        finetuned = plots.finetuned_chart(plots.finetuned_points(state.board))
+        finetuned = plots.finetuned_chart(plots.finetuned_points(state.board, plots.FINETUNED_PAIRS),
+                                          of=len(plots.base_pairs(state.board)))
         gr.Plot(plot_value(finetuned), label="Fine-tuned vs base, per language (%)", elem_id="finetuned-chart", **chart)
         gr.Dataframe(plots.paired_gains(state.board, state.settings.results_dir), interactive=False,
                      label="Gains over the base model with 95% paired intervals (significant: the interval excludes 0)")
     return PlotsTab(tab, runs, language_chart, gap_chart)
 
 
-def model_tab(run_choices: list[tuple[str, str]]) -> ModelTab:
-    """One run in detail: header, per-source table and the command that reproduces it (filled on choice)."""
+def model_tab() -> ModelTab:
+    """One run in detail: header, per-source table and the command that reproduces it (filled on choice). The run
+    picker's choices come when the tab opens (`Callbacks.run_picker`), not with the page."""
     import gradio as gr
 
-    with gr.Tab("Model page", id="model"):
-        choice = gr.Dropdown(run_choices, label="Run", value=None, elem_id="model-choice")
+    with gr.Tab("Model page", id="model") as tab:
+        choice = gr.Dropdown([], label="Run", value=None, elem_id="model-choice")
         header = gr.Markdown(text.MODEL_PAGE_HELP, elem_id="model-header")
         sources = gr.Dataframe(interactive=False, label="Language x task x source", max_height=600)
         gr.Markdown(text.REPRODUCE_HEADING)
         command = gr.Code(language="shell", label="Command", interactive=False, elem_id="reproduce")
-    return ModelTab(choice, header, sources, command)
+    return ModelTab(tab, choice, header, sources, command)
 
 
 def submit_tab() -> SubmitTab:
@@ -334,7 +340,7 @@ def create_app(
         with gr.Tabs(overflow_behavior="wrap"):  # on a phone the tabs wrap onto a second row, none hidden
             board = leaderboard_tab(on)
             charts = plots_tab(state, on.run_choices())
-            model = model_tab(on.run_choices())
+            model = model_tab()
             submit = submit_tab()
             talk = chat_tab(backends, settings.sample_dir)
             about_tab(state)
@@ -355,6 +361,8 @@ def create_app(
         demo.load(on.load_page, inputs=[*controls, board.view], outputs=outputs, show_progress="hidden")
         demo.unload(on.forget_session)
         charts.tab.select(on.gap_plot, inputs=controls, outputs=charts.gap_chart, **quiet)
+        charts.tab.select(on.run_picker, outputs=charts.runs, **quiet)
+        model.tab.select(on.run_picker, outputs=model.choice, **quiet)
         charts.runs.change(on.language_plot, inputs=charts.runs, outputs=charts.language_chart, **quiet)
         model.choice.change(on.model_details, inputs=model.choice, outputs=[model.header, model.sources, model.command])
         submit.button.click(on.handle_submission, inputs=submit.upload, outputs=submit.result, preprocess=False)
@@ -369,12 +377,17 @@ def create_app(
 
 
 def launch(demo: Any, host: str = "127.0.0.1", port: int = 7860, **kwargs: Any) -> None:
-    """Serve the app (the upload size is also capped by Gradio, beyond the app's own check)."""
+    """Serve the app (the upload size is also capped by Gradio, beyond the app's own check).
+
+    `run_history=False`: Gradio 6 otherwise records every event's inputs and outputs in the visitor's
+    localStorage (the last 100, the whole list re-serialised on each update), which cost every leaderboard
+    update ~50 ms of the page's main thread, and would keep a visitor's medical chat questions in the browser.
+    """
     import gradio as gr
 
     demo.queue(default_concurrency_limit=4).launch(
         server_name=host, server_port=port, max_file_size="20mb", css=CSS, theme=gr.themes.Soft(),
-        show_error=False, state_session_capacity=SESSION_CAPACITY,
+        show_error=False, state_session_capacity=SESSION_CAPACITY, run_history=False,
         **kwargs,
     )
 

@@ -2,10 +2,10 @@
 
 The handlers are methods, not closures inside `create_app`, so the layout can be built tab by tab and wired in one
 place. Their names are the Space's API names (Gradio names an endpoint after its function): `update_tables`,
-`select_view`, `previous_page`, `next_page`, `sort_on_header`, `load_page`, `gap_plot`, `language_plot`,
-`model_details`, `handle_submission`, `refresh`, `describe_model`, `examples_for`, `respond`; renaming one breaks
-clients that call it. app.py imports this module inside `create_app` (it loads Gradio and pandas), so importing
-the app stays free.
+`select_view`, `previous_page`, `next_page`, `sort_on_header`, `load_page`, `gap_plot`, `run_picker`,
+`language_plot`, `model_details`, `handle_submission`, `refresh`, `describe_model`, `examples_for`, `respond`;
+renaming one breaks clients that call it. app.py imports this module inside `create_app` (it loads Gradio and
+pandas), so importing the app stays free.
 
 The server keeps nothing per visitor: every handler reads the shared leaderboard and the inputs the page sends
 (the filters, the active tab, the page number). What Gradio itself keeps per session (each output's last value)
@@ -135,6 +135,11 @@ class Callbacks:
     def run_choices(self) -> list[tuple[str, str]]:
         """(label, run id) of every run, for the run pickers."""
         return [(run_label(run), run.run_id) for run in self.state.board.runs]
+
+    def run_picker(self):
+        """A tab with a run picker opened: every run as its choices (the page comes with the defaults only). The
+        chosen value stays; Gradio checks a later choice against these, in this visitor's session."""
+        return gr.Dropdown(choices=self.run_choices())
 
     def model_details(self, run_id: str | None):
         if not run_id:

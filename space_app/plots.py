@@ -29,6 +29,9 @@ VEGA_LITE = "https://vega.github.io/schema/vega-lite/v5.json"
 # Rendered as SVG, without Vega's action menu (the legend and the labels stay text in the page).
 EMBED = {"embedOptions": {"renderer": "svg", "actions": False}}
 SQUARE_PX = 280  # the fine-tuned vs base chart: square, and narrow enough for a phone
+# Pairs drawn in the fine-tuned vs base chart: the best fine-tuned runs. A legend of more colours can be neither read
+# nor told apart (a board of 1,000 runs had 100 pairs); the paired-gains table under it lists every pair.
+FINETUNED_PAIRS = 10
 BAR_STEP_PX = 22  # height of one run in the gap chart
 
 
@@ -144,13 +147,18 @@ def base_pairs(board: Leaderboard) -> list[tuple[int, int]]:
     return pairs
 
 
-def finetuned_points(board: Leaderboard) -> pd.DataFrame:
-    """Per fine-tuned/base pair and language, both scores (%): the points of the fine-tuned vs base chart. The
-    gains themselves are shown by `paired_gains`, with their intervals, as everywhere a gain is shown."""
-    values, _, _, _ = board.view_scores(OVERALL_VIEW)
+def finetuned_points(board: Leaderboard, limit: int | None = None) -> pd.DataFrame:
+    """Per fine-tuned/base pair and language, both scores (%): the points of the fine-tuned vs base chart; with
+    `limit`, only the pairs of the `limit` best fine-tuned runs (by their overall score). The gains themselves are
+    shown by `paired_gains`, with their intervals, as everywhere a gain is shown."""
+    values, _, summary, _ = board.view_scores(OVERALL_VIEW)
     high = set(high_resource_codes())
     points = []
-    for ft, base in base_pairs(board):
+    pairs = base_pairs(board)
+    if limit is not None:
+        overall = np.nan_to_num(summary["overall"], nan=-1.0)
+        pairs = sorted(pairs, key=lambda pair: -overall[pair[0]])[:limit]
+    for ft, base in pairs:
         pair = f"{board.runs[ft].model.name} vs {board.runs[base].model.name}"
         for j, code in enumerate(board.languages):
             if not (np.isnan(values[ft, j]) or np.isnan(values[base, j])):
@@ -160,15 +168,19 @@ def finetuned_points(board: Leaderboard) -> pd.DataFrame:
     return pd.DataFrame(points, columns=["pair", "language", "group", "base", "fine-tuned"])
 
 
-def finetuned_chart(points: pd.DataFrame) -> dict[str, Any]:
+def finetuned_chart(points: pd.DataFrame, of: int | None = None) -> dict[str, Any]:
     """Vega-Lite: base score (x) against fine-tuned score (y) per language, on square 0-100 axes with the y = x
-    line; colour names the pair (its models), the shape the language group."""
+    line; colour names the pair (its models), the shape the language group. `of`: how many pairs there are, when
+    `points` holds only the best of them (the subtitle says so)."""
     pairs = list(dict.fromkeys(points["pair"]))
+    title = text.FINETUNED_CHART_TITLE if pairs else text.FINETUNED_NONE
+    if of is not None and of > len(pairs):
+        title = {**title, "subtitle": text.FINETUNED_SOME.format(shown=len(pairs), pairs=of)}
     scale = {"domain": [0, 100]}
     diagonal = [{"base": 0, "fine-tuned": 0}, {"base": 100, "fine-tuned": 100}]
     return {
         "$schema": VEGA_LITE, "usermeta": EMBED, "width": SQUARE_PX, "height": SQUARE_PX,
-        "title": text.FINETUNED_CHART_TITLE if pairs else text.FINETUNED_NONE,
+        "title": title,
         "autosize": {"type": "pad"},
         "encoding": {
             "x": {"field": "base", "type": "quantitative", "scale": scale, "title": "base model (%)"},

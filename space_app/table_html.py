@@ -25,7 +25,7 @@ def header(col: Column, sort_label: str, descending: bool) -> str:
     """One header cell: the short heading, the full label as its tooltip when it abbreviates, and a sort button
     for the columns the "Sort by" control offers (`data-sort` is that control's label)."""
     heading = html.escape(col.heading)
-    attributes = ' scope="col"' + (' class="num"' if is_numeric(col) else "")
+    attributes = ' scope="col"' + ("" if is_numeric(col) else ' class="text"')
     if col.label != col.heading:
         attributes += f' title="{html.escape(col.label)}"'
     if not col.sortable:
@@ -36,7 +36,8 @@ def header(col: Column, sort_label: str, descending: bool) -> str:
 
 
 def is_numeric(col: Column) -> bool:
-    """Right-aligned in a monospace font (app.CSS), so that digits line up down the column."""
+    """Right-aligned in a monospace font (app.CSS), so that digits line up down the column. Text cells are the
+    ones marked (`class="text"`): most cells are numbers, and an update's size is mostly its cells."""
     return col.kind in {"score", "number", "rank"}
 
 
@@ -50,7 +51,7 @@ def render(shown: pd.DataFrame, columns: list[Column], sort_label: str, descendi
     head = "".join(header(col, sort_label, descending) for col in columns)
     numeric = [is_numeric(col) for col in columns]
     body = "".join(
-        "<tr>" + "".join(f'<td class="num">{cell}</td>' if is_num else f"<td>{cell}</td>"
+        "<tr>" + "".join(f"<td>{cell}</td>" if is_num else f'<td class="text">{cell}</td>'
                          for cell, is_num in zip(row, numeric, strict=True)) + "</tr>"
         for row in shown.itertuples(index=False, name=None)
     )

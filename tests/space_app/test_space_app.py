@@ -169,9 +169,9 @@ def test_events_keep_their_api_names_and_cross_tab_wiring(results_dir, tmp_path)
     config = demo.get_config_file()
     deps = {dep["api_name"]: dep for dep in config["dependencies"]}
     assert list(deps) == ["update_tables", "select_view", "previous_page", "next_page", "sort_on_header",
-                          "load_page", "forget_session", "gap_plot", "language_plot", "model_details",
-                          "handle_submission", "refresh", "update_tables_1", "describe_model", "examples_for", "lambda",
-                          "respond"]
+                          "load_page", "forget_session", "gap_plot", "run_picker", "run_picker_1", "language_plot",
+                          "model_details", "handle_submission", "refresh", "update_tables_1", "describe_model",
+                          "examples_for", "lambda", "respond"]
     # a newer filter change supersedes a pending one: the table never ends on an older query's answer
     for name in ("update_tables", "update_tables_1", "select_view", "previous_page", "next_page"):
         assert deps[name]["trigger_mode"] == "always_last", name
@@ -186,6 +186,14 @@ def test_events_keep_their_api_names_and_cross_tab_wiring(results_dir, tmp_path)
         "leaderboard-table", "table-note", "run-count"]
     # a header's sort button sets the sort controls, whose change refills the table
     assert [by_id[i].get("label") for i in deps["sort_on_header"]["outputs"]] == ["Sort by", "Descending"]
+    # the run pickers come with the default runs only; opening their tab gives them every run
+    pickers = {name: by_id[deps[name]["outputs"][0]] for name in ("run_picker", "run_picker_1")}
+    assert [picker["label"] for picker in pickers.values()] == ["Runs to compare", "Run"]
+    assert [len(picker["choices"]) for picker in pickers.values()] == [3, 0]
+    assert pickers["run_picker"]["value"] == [value for _, value in pickers["run_picker"]["choices"]]
+    every_run = demo.fns[list(deps).index("run_picker")].fn()
+    runs = load_runs(results_dir, "", tmp_path / "approved", tmp_path / "cache").runs
+    assert sorted(value for _, value in every_run.choices) == sorted(run.run_id for run in runs)
 
 
 def test_a_header_click_sorts_by_its_column_and_a_second_click_turns_the_order(results_dir, tmp_path):

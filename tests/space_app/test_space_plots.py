@@ -79,6 +79,22 @@ def test_the_finetuned_chart_is_square_with_the_y_equals_x_line(board):
     assert set(points["pair"]) == {"globmed-llm-8b vs Qwen3-8B"}
 
 
+def test_the_finetuned_chart_draws_the_best_pairs_and_says_how_many_there_are(exact):
+    """15 fine-tuned runs of one base, fine-tune i scoring 0.50 + i/100 everywhere: the chart draws the pairs of
+    the FINETUNED_PAIRS best (i = 14 down to 5), best first, and its subtitle names how many pairs exist."""
+    runs = [exact("Base-8B", high=0.4, low=0.4, index=0)]
+    runs += [exact(f"FT-{i:02d}", high=0.50 + i / 100, low=0.50 + i / 100, base_model="Base-8B", index=i + 1)
+             for i in range(15)]
+    board = Leaderboard(runs)
+    assert plots.FINETUNED_PAIRS == 10
+    points = plots.finetuned_points(board, plots.FINETUNED_PAIRS)
+    assert list(dict.fromkeys(points["pair"])) == [f"FT-{i:02d} vs Base-8B" for i in range(14, 4, -1)]
+    assert len(plots.finetuned_points(board)) == 15 * len(language_codes())  # no limit: every pair
+    spec = plots.finetuned_chart(points, of=15)
+    assert spec["title"]["subtitle"].startswith("one point per language; the 10 best fine-tuned runs of 15")
+    assert "best" not in plots.finetuned_chart(points, of=10)["title"]["subtitle"]
+
+
 def test_empty_charts_are_still_valid_specs(board):
     assert plots.language_chart(board, [])["data"]["values"] == []
     assert plots.gap_chart(plots.gap_frame(board.table(Query(search="nothing"))))["data"]["values"] == []
