@@ -37,11 +37,12 @@ CSS = """
 .globmed-chart .altair > div { width: 100%; }
 /* the leaderboard's page of rows (table_html.py): fixed column widths, a sticky header, scrolled in its box;
    Gradio's own table rules (margins, borders, padding on every cell) are undone */
-#leaderboard-table .html-container { padding: 0; }
+#leaderboard-table .html-container, #paired-gains .html-container { padding: 0; }
 .globmed-table-scroll { max-height: 600px; overflow: auto; border: 1px solid var(--border-color-primary);
   border-radius: var(--radius-md, 6px); }
 .globmed-table { table-layout: fixed; border-collapse: separate; border-spacing: 0; margin: 0; padding: 0;
   border: none; font-size: 14px; color: var(--body-text-color); }
+.globmed-table-auto { table-layout: auto; }
 .globmed-table tr { margin: 0; padding: 0; border: none; }
 .globmed-table th, .globmed-table td { margin: 0; padding: 6px 4px; border: none;
   border-bottom: 1px solid var(--border-color-primary); text-align: right; vertical-align: top;
@@ -96,18 +97,18 @@ class LeaderboardTab:
 class PlotsTab:
     """The Plots tab, its run picker and the two charts that events fill."""
 
-    tab: Any  # opening it draws the gap chart of the leaderboard's filters and fills the run picker
-    runs: Any
+    tab: Any  # opening it draws the gap chart of the leaderboard's filters
+    runs: Any  # gets every run as its choices when it takes the focus
     language_chart: Any
-    gap_chart: Any  # an output of the leaderboard's update: it follows the overall view's filters
+    gap_chart: Any  # follows the leaderboard's filters: redrawn when the tab opens, if they changed
+    gap_shown: Any  # gr.State: the key (`callbacks.chart_key`) of the gap chart this page shows
 
 
 @dataclass
 class ModelTab:
     """The Model page's run picker and what a choice fills in."""
 
-    tab: Any  # opening it fills the run picker
-    choice: Any
+    choice: Any  # gets every run as its choices when it takes the focus
     header: Any
     sources: Any
     command: Any
@@ -198,50 +199,55 @@ def leaderboard_tab(on: Callbacks) -> LeaderboardTab:
                           pager, page, previous, next_button, refresh_button)
 
 
-def plots_tab(state: SpaceState, run_choices: list[tuple[str, str]]) -> PlotsTab:
+def plots_tab(on: Callbacks) -> PlotsTab:
     """Per-language scores of chosen runs, the resource gap, and fine-tuned vs base (fixed: computed once here).
 
     Each chart is a Vega-Lite spec in a `gr.Plot` (plots.py says why not Gradio's native plots). The charts come
     drawn for the default choices with the page; the gap chart is redrawn for the leaderboard's filters when the
-    tab opens (`Callbacks.gap_plot`). The run picker comes with the default runs only and gets every run when the
-    tab opens (`Callbacks.run_picker`): at 1,000 runs each picker's choices were a third of the page's weight."""
+    tab opens (`Callbacks.gap_plot`), if they changed. The run picker comes with the default runs only and gets every
+    run when a visitor opens it (`Callbacks.run_picker`): at 1,000 runs each picker's choices were a third of the
+    page's weight."""
     import gradio as gr
 
-    from space_app import plots, views
-    from space_app.callbacks import plot_value
+    from space_app import plots, table_html, views
+    from space_app.callbacks import chart_key, plot_value
     from space_app.leaderboard import Query
 
     with gr.Tab("Plots", id="plots") as tab:
         gr.Markdown(text.PLOTS_HELP)
+        state = on.state
         top = list(state.board.table(Query()).head(3)["run_id"])  # the three best overall
-        label = {run_id: name for name, run_id in run_choices}
+        label = {run_id: name for name, run_id in on.run_choices()}
         runs = gr.Dropdown([(label[run_id], run_id) for run_id in top], value=top, multiselect=True,
                            label="Runs to compare")
         chart = {"show_label": False, "elem_classes": ["globmed-chart"]}  # titles are drawn in the charts
         language_chart = gr.Plot(plot_value(plots.language_chart(state.board, top)),
                                  label="Per-language score (%)", elem_id="language-chart", **chart)
-        gap_chart = gr.Plot(plot_value(views.gap_chart(state.board, Query())),
+        gap = views.gap_chart(state.board, Query())
+        gap_shown = gr.State(chart_key(gap))
+        gap_chart = gr.Plot(plot_value(gap),
                             label="High- minus low-resource gap (points, first 30 rows)", elem_id="gap-chart", **chart)
         finetuned = plots.finetuned_chart(plots.finetuned_points(state.board, plots.FINETUNED_PAIRS),
                                           of=len(plots.base_pairs(state.board)))
         gr.Plot(plot_value(finetuned), label="Fine-tuned vs base, per language (%)", elem_id="finetuned-chart", **chart)
-        gr.Dataframe(plots.paired_gains(state.board, state.settings.results_dir), interactive=False,
-                     label="Gains over the base model with 95% paired intervals (significant: the interval excludes 0)")
-    return PlotsTab(tab, runs, language_chart, gap_chart)
+        gr.Markdown(text.GAINS_HEADING)
+        gr.HTML(table_html.frame_table(plots.paired_gains(state.board, state.settings.results_dir)),
+                apply_default_css=False, js_on_load=None, elem_id="paired-gains")
+    return PlotsTab(tab, runs, language_chart, gap_chart, gap_shown)
 
 
 def model_tab() -> ModelTab:
     """One run in detail: header, per-source table and the command that reproduces it (filled on choice). The run
-    picker's choices come when the tab opens (`Callbacks.run_picker`), not with the page."""
+    picker's choices come when a visitor opens it (`Callbacks.run_picker`), not with the page."""
     import gradio as gr
 
-    with gr.Tab("Model page", id="model") as tab:
+    with gr.Tab("Model page", id="model"):
         choice = gr.Dropdown([], label="Run", value=None, elem_id="model-choice")
         header = gr.Markdown(text.MODEL_PAGE_HELP, elem_id="model-header")
         sources = gr.Dataframe(interactive=False, label="Language x task x source", max_height=600)
         gr.Markdown(text.REPRODUCE_HEADING)
         command = gr.Code(language="shell", label="Command", interactive=False, elem_id="reproduce")
-    return ModelTab(tab, choice, header, sources, command)
+    return ModelTab(choice, header, sources, command)
 
 
 def submit_tab() -> SubmitTab:
@@ -339,7 +345,7 @@ def create_app(
         gr.Markdown(text.INTRO)
         with gr.Tabs(overflow_behavior="wrap"):  # on a phone the tabs wrap onto a second row, none hidden
             board = leaderboard_tab(on)
-            charts = plots_tab(state, on.run_choices())
+            charts = plots_tab(on)
             model = model_tab()
             submit = submit_tab()
             talk = chat_tab(backends, settings.sample_dir)
@@ -360,9 +366,10 @@ def create_app(
                           outputs=[board.sort_by, board.descending], **quiet)
         demo.load(on.load_page, inputs=[*controls, board.view], outputs=outputs, show_progress="hidden")
         demo.unload(on.forget_session)
-        charts.tab.select(on.gap_plot, inputs=controls, outputs=charts.gap_chart, **quiet)
-        charts.tab.select(on.run_picker, outputs=charts.runs, **quiet)
-        model.tab.select(on.run_picker, outputs=model.choice, **quiet)
+        charts.tab.select(on.gap_plot, inputs=[*controls, charts.gap_shown],
+                          outputs=[charts.gap_chart, charts.gap_shown], **quiet)
+        charts.runs.focus(on.run_picker, outputs=charts.runs, **quiet)
+        model.choice.focus(on.run_picker, outputs=model.choice, **quiet)
         charts.runs.change(on.language_plot, inputs=charts.runs, outputs=charts.language_chart, **quiet)
         model.choice.change(on.model_details, inputs=model.choice, outputs=[model.header, model.sources, model.command])
         submit.button.click(on.handle_submission, inputs=submit.upload, outputs=submit.result, preprocess=False)

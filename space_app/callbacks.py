@@ -14,6 +14,7 @@ is dropped when the visitor leaves (`forget_session`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 
@@ -118,8 +119,14 @@ class Callbacks:
         return self.update_tables(*controls)
 
     def gap_plot(self, *controls):
-        """The Plots tab opened: the gap chart of the leaderboard's current filters."""
-        return plot_value(views.gap_chart(self.state.board, self.query_from(*controls, display.OVERALL_VIEW)))
+        """The Plots tab opened: the gap chart of the leaderboard's current filters and its key, unless the page
+        already shows that chart (its key is the last input): drawing a chart again costs the page 100-200 ms."""
+        *filters, shown = controls
+        chart = views.gap_chart(self.state.board, self.query_from(*filters, display.OVERALL_VIEW))
+        key = chart_key(chart)
+        if key == shown:
+            return gr.skip(), gr.skip()
+        return plot_value(chart), key
 
     def forget_session(self, request: gr.Request) -> None:
         """The visitor left (`demo.unload`): drop what Gradio kept for the session (each output's last value and
@@ -137,7 +144,7 @@ class Callbacks:
         return [(run_label(run), run.run_id) for run in self.state.board.runs]
 
     def run_picker(self):
-        """A tab with a run picker opened: every run as its choices (the page comes with the defaults only). The
+        """A run picker took the focus: every run as its choices (the page comes with the defaults only). The
         chosen value stays; Gradio checks a later choice against these, in this visitor's session."""
         return gr.Dropdown(choices=self.run_choices())
 
@@ -178,6 +185,11 @@ class Callbacks:
     def respond(self, question: str, history: list[dict], language: str, backend_label: str | None) -> Iterator:
         for turn in chat.answer_turn(self.backends, question, history, language, backend_label):
             yield turn, ""
+
+
+def chart_key(spec: dict) -> str:
+    """A short fingerprint of a chart spec: equal keys, equal charts (what a session keeps of the chart it shows)."""
+    return hashlib.blake2b(json.dumps(spec, sort_keys=True).encode(), digest_size=16).hexdigest()
 
 
 def plot_value(spec: dict) -> PlotData:

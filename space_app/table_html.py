@@ -7,7 +7,8 @@ header is a button that sorts the whole board (app.SORT_ON_HEADER_JS sends it), 
 display.py gives it, so no header breaks inside a word.
 
 The cells arrive HTML-safe (`leaderboard.format_table` escapes names and builds the links); the headers, their
-tooltips and the sort keys are escaped here.
+tooltips and the sort keys are escaped here. `frame_table` lays out any small frame of plain text (the Plots tab's
+paired gains), escaping every cell, with the same look.
 """
 
 from __future__ import annotations
@@ -58,3 +59,12 @@ def render(shown: pd.DataFrame, columns: list[Column], sort_label: str, descendi
     width = sum(col.width for col in columns)
     return (f'<div class="{TABLE_CLASS}-scroll"><table class="{TABLE_CLASS}" style="width:{width}px">'
             f"<colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def frame_table(frame: pd.DataFrame) -> str:
+    """A small frame of plain text as a table sized by its cells, every header and cell escaped here."""
+    head = "".join(f'<th scope="col" class="text">{html.escape(str(name))}</th>' for name in frame.columns)
+    body = "".join("<tr>" + "".join(f'<td class="text">{html.escape(str(cell))}</td>' for cell in row) + "</tr>"
+                   for row in frame.itertuples(index=False, name=None))
+    return (f'<div class="{TABLE_CLASS}-scroll"><table class="{TABLE_CLASS} {TABLE_CLASS}-auto">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")

@@ -196,6 +196,31 @@ def test_events_keep_their_api_names_and_cross_tab_wiring(results_dir, tmp_path)
     assert sorted(value for _, value in every_run.choices) == sorted(run.run_id for run in runs)
 
 
+def test_opening_plots_redraws_the_gap_chart_only_when_it_differs_from_the_one_shown(results_dir, tmp_path):
+    """The page comes with the default filters' gap chart and its key; opening Plots sends nothing while that is
+    the chart of the filters, a new chart (and key) once a filter changed it, and the first one again after."""
+    import gradio as gr
+
+    from space_app.app import create_app
+
+    demo = create_app(results_dir, tmp_path / "data")
+    config = demo.get_config_file()
+    values = {component["id"]: component["props"].get("value") for component in config["components"]}
+    dep = next(d for d in config["dependencies"] if d["api_name"] == "gap_plot")
+    gap_plot = next(fn for fn in demo.fns.values() if fn.api_name == "gap_plot").fn
+    *controls, _ = [values[i] for i in dep["inputs"]]
+    shown = demo.blocks[dep["inputs"][-1]].value  # a gr.State's first value stays on the server
+    drawn = json.loads(values[dep["outputs"][0]]["plot"])
+    assert gap_plot(*controls, shown) == (gr.skip(), gr.skip())
+    low = [value if block.label != "Languages (ranks by their mean)" else "low"
+           for value, block in zip(controls, (demo.blocks[i] for i in dep["inputs"]), strict=False)]
+    chart, key = gap_plot(*low, shown)
+    bars = json.loads(chart.plot)["data"]["values"]
+    assert key != shown and bars != drawn["data"]["values"]
+    again, first_key = gap_plot(*controls, key)  # back to the default filters: the first chart again
+    assert first_key == shown and json.loads(again.plot)["data"]["values"] == drawn["data"]["values"]
+
+
 def test_a_header_click_sorts_by_its_column_and_a_second_click_turns_the_order(results_dir, tmp_path):
     import gradio as gr
 
