@@ -37,7 +37,8 @@ CSS = """
 .globmed-chart .altair > div { width: 100%; }
 /* the leaderboard's page of rows (table_html.py): fixed column widths, a sticky header, scrolled in its box;
    Gradio's own table rules (margins, borders, padding on every cell) are undone */
-#leaderboard-table .html-container, #paired-gains .html-container { padding: 0; }
+#leaderboard-table .html-container, #paired-gains .html-container, #model-sources .html-container { padding: 0; }
+#reproduce textarea { font-family: var(--font-mono, monospace); font-size: 13px; }
 .globmed-table-scroll { max-height: 600px; overflow: auto; border: 1px solid var(--border-color-primary);
   border-radius: var(--radius-md, 6px); }
 .globmed-table { table-layout: fixed; border-collapse: separate; border-spacing: 0; margin: 0; padding: 0;
@@ -238,15 +239,19 @@ def plots_tab(on: Callbacks) -> PlotsTab:
 
 def model_tab() -> ModelTab:
     """One run in detail: header, per-source table and the command that reproduces it (filled on choice). The run
-    picker's choices come when a visitor opens it (`Callbacks.run_picker`), not with the page."""
+    picker's choices come when a visitor opens it (`Callbacks.run_picker`), not with the page. The table is HTML
+    and the command a read-only text box with a copy button: Gradio loads every component type's code before the
+    first row shows, and a Dataframe and a code editor were ~300 kB of it."""
     import gradio as gr
 
     with gr.Tab("Model page", id="model"):
         choice = gr.Dropdown([], label="Run", value=None, elem_id="model-choice")
         header = gr.Markdown(text.MODEL_PAGE_HELP, elem_id="model-header")
-        sources = gr.Dataframe(interactive=False, label="Language x task x source", max_height=600)
+        gr.Markdown(text.SOURCES_HEADING)
+        sources = gr.HTML("", apply_default_css=False, js_on_load=None, elem_id="model-sources")
         gr.Markdown(text.REPRODUCE_HEADING)
-        command = gr.Code(language="shell", label="Command", interactive=False, elem_id="reproduce")
+        command = gr.Textbox(label="Command", interactive=False, lines=6, max_lines=30, buttons=["copy"],
+                             elem_id="reproduce")
     return ModelTab(choice, header, sources, command)
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import gradio as gr
 from gradio.components.plot import PlotData
 
-from space_app import chat, display, model_page, plots, text, views
+from space_app import chat, display, model_page, plots, table_html, text, views
 from space_app import submission as sub
 from space_app.leaderboard import Leaderboard, Query, run_label
 from space_app.results_source import load_runs
@@ -150,12 +150,13 @@ class Callbacks:
 
     def model_details(self, run_id: str | None):
         if not run_id:
-            return text.MODEL_PAGE_HELP, None, ""
+            return text.MODEL_PAGE_HELP, "", ""
         try:
             run = self.state.board.run(run_id)
         except KeyError:
-            return f"No run {run_id}", None, ""
-        return model_page.run_header(run), model_page.source_table(run), model_page.reproduce_command(run)
+            return f"No run {run_id}", "", ""
+        sources = table_html.frame_table(model_page.source_table(run))
+        return model_page.run_header(run), sources, model_page.reproduce_command(run)
 
     def language_plot(self, run_ids: list[str] | None):
         return plot_value(plots.language_chart(self.state.board, list(run_ids or [])))

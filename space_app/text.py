@@ -49,6 +49,7 @@ NO_RESULTS = "No results found. Run `globmed bench ... --out DIR` and start the 
 
 MODEL_PAGE_HELP = "Pick a run to see every language x task x source score and the command that reproduces it."
 REPRODUCE_HEADING = "### Reproduce this run"
+SOURCES_HEADING = "**Language x task x source**"
 LOCAL_MODEL = "local (a folder on the machine that made the run: no public page)"
 # Comment lines at the top of the reproduce command (shell comments: the block stays copy-pasteable).
 REPRODUCE_LOCAL = "# local run: paths are relative to the release root (the --out of `globmed demo`); run it there"

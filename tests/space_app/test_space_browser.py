@@ -139,6 +139,12 @@ def search(page, text: str) -> None:
     box.press("Enter")
 
 
+def wait_for_command(page) -> None:
+    """The Model page's reproduce command has been filled in (a read-only text box)."""
+    page.wait_for_function(
+        "() => (document.querySelector('#reproduce textarea')?.value || '').includes('globmed bench')")
+
+
 def svg_texts(page, chart: str, role: str) -> list[str]:
     """Texts a Vega chart drew (rendered as SVG), by Vega's role class: role-legend-label, role-axis-label, ..."""
     page.wait_for_selector(f"#{chart} svg.marks")
@@ -382,19 +388,21 @@ def test_a_local_run_is_not_linked_and_its_command_is_wrapped(page):
     page.get_by_role("tab", name="Model page").click()
     page.locator("#model-choice input").click()
     page.get_by_role("option", name=re.compile(r"^globmed-llm-tiny · ")).click()
-    page.locator("#reproduce").get_by_text("globmed bench").wait_for()
+    wait_for_command(page)
     header = page.locator("#model-header")
     header.get_by_text("local (a folder on the machine").wait_for()
     assert not header.locator("a").count()
-    command = page.locator("#reproduce .cm-content").inner_text()
+    command = page.locator("#reproduce textarea").input_value()
     lines = command.splitlines()
     assert lines[0].startswith("# local run: paths are relative to the release root")
     assert any("--overwrite" in line for line in lines if line.startswith("#"))
     body = [line for line in lines if not line.startswith("#")]
     assert body[0] == "globmed bench \\" and all(line.rstrip().endswith("\\") for line in body[:-1])
     assert "  --model globmed-llm-tiny \\" in body and body[-1].strip() == "--out results"
-    code = page.locator("#reproduce .cm-scroller")
+    code = page.locator("#reproduce textarea")
     assert code.evaluate("e => e.scrollWidth <= e.clientWidth + 1")  # no line runs off the right edge
+    sources = page.locator("#model-sources table")
+    assert sources.locator("tbody tr").count() >= 1 and "Score" in sources.locator("thead").inner_text()
 
 
 def test_bad_submission_shows_an_error_and_stores_nothing(page, served, run_dict, tmp_path):
@@ -491,7 +499,7 @@ def test_screenshots_of_every_tab(open_page, size):
         if tab == "Model page":
             page.locator("#model-choice input").click()
             page.get_by_role("option").first.click()
-            page.locator("#reproduce").get_by_text("globmed bench").wait_for()
+            wait_for_command(page)
         page.wait_for_timeout(500)
         path = SCREENSHOTS / f"{tab.lower().replace(' ', '-')}-{name}.png"
         page.screenshot(path=str(path), full_page=True)
