@@ -66,8 +66,10 @@ PLOTS = ("(want) => { const labels = (id, role) => Array.from(document.querySele
          " const legend = labels('language-chart', 'role-legend-label');"
          " const seen = (id) => { const b = document.querySelector(`#${id} svg.marks`);"
          " return b && b.getBoundingClientRect().height > 0; };"
-         " return seen('language-chart') && seen('gap-chart') && want.legend.every(n => legend.includes(n))"
-         " && labels('gap-chart', 'role-axis-label').includes(want.gap_first); }")
+         " const gaps = Array.from(document.querySelectorAll('#gap-chart .gap-run')).map(e => e.textContent);"
+         " const list = document.querySelector('#gap-chart .gap-list');"
+         " return seen('language-chart') && list && list.getBoundingClientRect().height > 0"
+         " && want.legend.every(n => legend.includes(n)) && gaps.includes(want.gap_first); }")
 
 
 def expectations(folder: Path) -> dict:

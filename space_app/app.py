@@ -58,6 +58,19 @@ CSS = """
 .globmed-table th[aria-sort=descending] button::after { content: " ▼"; font-size: 10px; }
 .globmed-table th[aria-sort=ascending] button::after { content: " ▲"; font-size: 10px; }
 .globmed-table a { color: var(--link-text-color); }
+/* the gap chart (gap_bars.py): a row per run, its name wrapped whole, a bar from zero, the value at the end */
+.gap-chart { margin: 0; color: var(--body-text-color); font-size: 14px; }
+.gap-chart figcaption { margin-bottom: 8px; }
+.gap-chart figcaption span { color: var(--body-text-color-subdued); }
+.gap-list { list-style: none; margin: 0; padding: 0; }
+.gap-list li { display: grid; grid-template-columns: minmax(90px, 32%) 1fr 3.5em; gap: 8px; align-items: center;
+  margin: 0; padding: 2px 0; }
+.gap-run { overflow-wrap: anywhere; text-align: right; }
+.gap-track { position: relative; height: 16px; }
+.gap-bar { position: absolute; top: 0; bottom: 0; background: #4c78a8; }
+.gap-bar.negative { background: #e45756; }
+.gap-zero { position: absolute; top: -3px; bottom: -3px; border-left: 1px solid var(--body-text-color-subdued); }
+.gap-value { font-family: var(--font-mono, monospace); text-align: right; }
 """
 # A header's sort button tells the server which column to sort the whole board by (`Callbacks.sort_on_header`).
 SORT_ON_HEADER_JS = """
@@ -226,8 +239,7 @@ def plots_tab(on: Callbacks) -> PlotsTab:
                                  label="Per-language score (%)", elem_id="language-chart", **chart)
         gap = views.gap_chart(state.board, Query())
         gap_shown = gr.State(chart_key(gap))
-        gap_chart = gr.Plot(plot_value(gap),
-                            label="High- minus low-resource gap (points, first 30 rows)", elem_id="gap-chart", **chart)
+        gap_chart = gr.HTML(gap, apply_default_css=False, js_on_load=None, elem_id="gap-chart")
         finetuned = plots.finetuned_chart(plots.finetuned_points(state.board, plots.FINETUNED_PAIRS),
                                           of=len(plots.base_pairs(state.board)))
         gr.Plot(plot_value(finetuned), label="Fine-tuned vs base, per language (%)", elem_id="finetuned-chart", **chart)

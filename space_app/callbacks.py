@@ -120,13 +120,13 @@ class Callbacks:
 
     def gap_plot(self, *controls):
         """The Plots tab opened: the gap chart of the leaderboard's current filters and its key, unless the page
-        already shows that chart (its key is the last input): drawing a chart again costs the page 100-200 ms."""
+        already shows that chart (its key is the last input)."""
         *filters, shown = controls
         chart = views.gap_chart(self.state.board, self.query_from(*filters, display.OVERALL_VIEW))
         key = chart_key(chart)
         if key == shown:
             return gr.skip(), gr.skip()
-        return plot_value(chart), key
+        return chart, key
 
     def forget_session(self, request: gr.Request) -> None:
         """The visitor left (`demo.unload`): drop what Gradio kept for the session (each output's last value and
@@ -188,9 +188,9 @@ class Callbacks:
             yield turn, ""
 
 
-def chart_key(spec: dict) -> str:
-    """A short fingerprint of a chart spec: equal keys, equal charts (what a session keeps of the chart it shows)."""
-    return hashlib.blake2b(json.dumps(spec, sort_keys=True).encode(), digest_size=16).hexdigest()
+def chart_key(chart: str) -> str:
+    """A short fingerprint of a chart's markup: equal keys, equal charts (what a session keeps of the one it shows)."""
+    return hashlib.blake2b(chart.encode(), digest_size=16).hexdigest()
 
 
 def plot_value(spec: dict) -> PlotData:

@@ -1,12 +1,13 @@
 """The Space's plots: their data as frames, and the Vega-Lite specs the app hands to `gr.Plot` (pure, no Gradio).
 
 - per-language scores of chosen runs (one point per run and language),
-- the high- versus low-resource gap of the runs a visitor's filters keep (horizontal bars, value at each end),
+- the high- versus low-resource gap of the runs a visitor's filters keep: its data here (`gap_frame`), drawn as
+  HTML bars by gap_bars.py (it is redrawn when the filters change, and Vega's layout cost too much for that),
 - each fine-tuned run against its base run (ModelInfo.base_model names the base run's model), on square axes
   with the y = x line: a point above it is a language the fine-tune improved.
 
 Gradio's native plots could not draw a reference line or a value label, and clipped their own legends, so the
-charts are Vega-Lite specs (rendered by the Vega bundled with Gradio's frontend, as SVG: the legend and labels
+other charts are Vega-Lite specs (rendered by the Vega bundled with Gradio's frontend, as SVG: the legend and labels
 are text a test can read). Every chart names each series in a legend that lists all of them; runs are named
 by a short display name (`display_names`), and language axes use the language codes, which fit on a phone.
 """
@@ -106,31 +107,6 @@ def gap_frame(table: pd.DataFrame, limit: int = 30) -> pd.DataFrame:
         "low": (100 * head["low_mean"]).round(2).to_numpy(),
         "label": [value_label(value) for value in gap],
     }, columns=["run", "gap", "high", "low", "label"])
-
-
-def gap_chart(frame: pd.DataFrame) -> dict[str, Any]:
-    """Vega-Lite: one horizontal bar per run (its whole name on the axis), largest gap first, with the gap written
-    at the bar's end, so a gap of 0 still shows "0"."""
-    runs = list(frame.sort_values("gap", ascending=False, kind="stable")["run"])
-    y = {"field": "run", "type": "nominal", "sort": runs, "title": None, "axis": {"labelLimit": 0}}
-    x = {"field": "gap", "type": "quantitative", "title": "high- minus low-resource mean (points)"}
-    negative = "datum.gap < 0"
-    return {
-        "$schema": VEGA_LITE, "usermeta": EMBED, "title": text.GAP_CHART_TITLE, "width": "container",
-        "height": {"step": BAR_STEP_PX},
-        "autosize": {"type": "fit-x", "contains": "padding"},
-        "data": {"values": frame.to_dict("records")},
-        "encoding": {"y": y, "x": x},
-        "layer": [
-            {"mark": {"type": "bar", "tooltip": True},
-             "encoding": {"tooltip": [{"field": "run"}, {"field": "gap", "title": "gap (points)"},
-                                      {"field": "high", "title": "high-resource mean"},
-                                      {"field": "low", "title": "low-resource mean"}]}},
-            {"mark": {"type": "text", "align": {"expr": f"{negative} ? 'right' : 'left'"},
-                      "dx": {"expr": f"{negative} ? -4 : 4"}},
-             "encoding": {"text": {"field": "label"}}},
-        ],
-    }
 
 
 def base_pairs(board: Leaderboard) -> list[tuple[int, int]]:

@@ -65,6 +65,7 @@ language: a point above the dashed y = x line is a language the fine-tune improv
 # Each is a title and a subtitle (short lines: they must fit a phone).
 LANGUAGE_CHART_TITLE = {"text": "Per-language score (%)", "subtitle": "the chosen runs"}
 GAP_CHART_TITLE = {"text": "High- minus low-resource gap", "subtitle": "points; the leaderboard's first 30 rows"}
+GAP_NONE = "No run to show: the leaderboard's filters keep none, or no task is ticked."
 FINETUNED_CHART_TITLE = {"text": "Fine-tuned vs base (%)", "subtitle": "one point per language"}
 GAINS_HEADING = "**Gains over the base model with 95% paired intervals** (significant: the interval excludes 0)"
 FINETUNED_SOME = "one point per language; the {shown} best fine-tuned runs of {pairs} (the table below has all)"

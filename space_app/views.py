@@ -9,14 +9,13 @@ times these functions, so the benchmark's second table measures what one update 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from globmed.languages import high_resource_codes, low_resource_codes
 from globmed.layout import model_dirname
-from space_app import display, plots, table_html, text
+from space_app import display, gap_bars, plots, table_html, text
 from space_app.display import Column
 from space_app.leaderboard import (
     GROUP_MEAN,
@@ -75,10 +74,10 @@ def view_page(board: Leaderboard, query: Query, page: int = 1) -> ViewPage:
                     rows=len(frame))
 
 
-def gap_chart(board: Leaderboard, query: Query) -> dict[str, Any]:
-    """The Plots tab's gap chart: the first rows of the overall view under the leaderboard's filters (no task
-    ticked: no gap, no bar)."""
-    return plots.gap_chart(plots.gap_frame(board.table(replace(query, view=display.OVERALL_VIEW))))
+def gap_chart(board: Leaderboard, query: Query) -> str:
+    """The Plots tab's gap chart (HTML, gap_bars.py): the first rows of the overall view under the leaderboard's
+    filters (no task ticked: no gap, no bar)."""
+    return gap_bars.gap_bars(plots.gap_frame(board.table(replace(query, view=display.OVERALL_VIEW))))
 
 
 def status_line(board: Leaderboard, query: Query, shown: int) -> str:

@@ -145,6 +145,13 @@ def wait_for_command(page) -> None:
         "() => (document.querySelector('#reproduce textarea')?.value || '').includes('globmed bench')")
 
 
+def gap_texts(page, part: str) -> list[str]:
+    """The gap chart's run names ("run") or values ("value"), top to bottom."""
+    page.wait_for_selector("#gap-chart .gap-list")
+    return page.evaluate("p => Array.from(document.querySelectorAll(`#gap-chart .gap-${p}`)).map(e => e.textContent)",
+                         part)
+
+
 def svg_texts(page, chart: str, role: str) -> list[str]:
     """Texts a Vega chart drew (rendered as SVG), by Vega's role class: role-legend-label, role-axis-label, ..."""
     page.wait_for_selector(f"#{chart} svg.marks")
@@ -329,9 +336,8 @@ def test_plots_name_every_shown_run_in_a_legend(page, runs):
                            ".length >= 3")
     assert svg_texts(page, "language-chart", "role-legend-label") == model_names(runs[:3])  # the default pick
     page.locator("#language-chart").scroll_into_view_if_needed()
-    # the gap chart: one bar per run of the leaderboard's first 30 rows, each named whole on its axis
-    gap_labels = svg_texts(page, "gap-chart", "role-axis-label")
-    assert set(model_names(runs[:30])) <= set(gap_labels)
+    # the gap chart: one bar per run of the leaderboard's first 30 rows, each named whole
+    assert set(model_names(runs[:30])) <= set(gap_texts(page, "run"))
     # fine-tuned vs base: a legend entry per pair (base = the latest run of the base model's name)
     by_name = {run["model"]["name"]: run for run in sorted(runs, key=lambda run: run["run_id"])}
     pairs = [f"{run['model']['name']} vs {run['model']['base_model']}"
@@ -353,9 +359,9 @@ def test_a_zero_gap_is_written_as_0(page):
     search(page, "Flat-Model")
     wait_for_count(page, "== 1")
     page.get_by_role("tab", name="Plots").click()
-    page.wait_for_function("() => Array.from(document.querySelectorAll('#gap-chart svg.marks .role-axis-label"
-                           " text')).some(t => t.textContent === 'Flat-Model-7B')")
-    assert svg_texts(page, "gap-chart", "layer_1_marks") == ["0"]
+    page.wait_for_function("() => Array.from(document.querySelectorAll('#gap-chart .gap-run'))"
+                           ".map(e => e.textContent).join() === 'Flat-Model-7B'")
+    assert gap_texts(page, "value") == ["0"]
 
 
 def test_on_a_phone_chart_labels_do_not_overlap_or_get_cut(open_page):
@@ -369,7 +375,10 @@ def test_on_a_phone_chart_labels_do_not_overlap_or_get_cut(open_page):
                       key=lambda box: box["left"])
     assert len(x_labels) == len(high_resource_codes()) + len(low_resource_codes())
     assert all(a["right"] <= b["left"] for a, b in pairwise(x_labels)), x_labels
-    for chart in ("language-chart", "gap-chart", "finetuned-chart"):
+    names = page.evaluate("() => Array.from(document.querySelectorAll('#gap-chart .gap-run')).map(e =>"
+                          " [e.scrollWidth <= e.clientWidth + 1, e.getBoundingClientRect().right <= innerWidth])")
+    assert len(names) >= 3 and all(all(fits) for fits in names), names  # wrapped whole, on the screen
+    for chart in ("language-chart", "finetuned-chart"):
         cut = page.evaluate(
             "c => { const svg = document.querySelector(`#${c} svg.marks`).getBoundingClientRect();"
             " return Array.from(document.querySelectorAll(`#${c} svg.marks text`)).map(t => [t.textContent,"

@@ -1,14 +1,17 @@
-"""The charts' Vega-Lite specs (space_app/plots.py): legends naming every run, y = x, square axes, value labels."""
+"""The charts: the Vega-Lite specs (space_app/plots.py: legends naming every run, y = x, square axes) and the gap
+chart's HTML bars (space_app/gap_bars.py, read back by the standard library's HTML parser)."""
 
 from __future__ import annotations
 
 import json
+import re
+from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
 
 from globmed.languages import language_codes
-from space_app import plots
+from space_app import gap_bars, plots
 from space_app.leaderboard import Leaderboard, Query
 
 
@@ -50,18 +53,64 @@ def test_value_labels_show_zero_as_zero(points, label):
     assert plots.value_label(points) == label
 
 
+class GapReader(HTMLParser):
+    """(name, bar style, value) per row of the gap chart, and every tag seen."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[dict] = []
+        self.tags: set[str] = set()
+        self._field: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags.add(tag)
+        attributes = dict(attrs)
+        classes = (attributes.get("class") or "").split()
+        if tag == "li":
+            self.rows.append({"title": attributes.get("title"), "run": "", "value": ""})
+        elif "gap-bar" in classes:
+            style = dict(re.findall(r"(left|width):(-?[\d.]+)%", attributes["style"]))
+            self.rows[-1].update(side=classes[1], left=float(style["left"]), width=float(style["width"]))
+        elif "gap-zero" in classes:
+            self.rows[-1]["zero"] = float(re.search(r"left:([\d.]+)%", attributes["style"]).group(1))
+        elif classes and classes[0] in {"gap-run", "gap-value"}:
+            self._field = classes[0].removeprefix("gap-")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._field = None
+
+    def handle_data(self, data: str) -> None:
+        if self._field:
+            self.rows[-1][self._field] += data
+
+
+def read_gaps(markup: str) -> GapReader:
+    reader = GapReader()
+    reader.feed(markup)
+    return reader
+
+
 def test_the_gap_chart_names_every_run_whole_and_writes_each_value_even_zero(board):
-    frame = plots.gap_frame(board.table(Query()))
-    spec = plots.gap_chart(frame)
-    values = {row["run"]: (row["gap"], row["label"]) for row in spec["data"]["values"]}
-    zero_run = next(name for name, (gap, _) in values.items() if gap == 0)
-    assert values[zero_run][1] == "0"
-    assert values["globmed-llm-8b"] == (pytest.approx(6.0), "6.0")
-    y = spec["encoding"]["y"]
-    assert y["axis"]["labelLimit"] == 0 and y["field"] == "run"
-    assert y["sort"] == sorted(values, key=lambda name: -values[name][0])  # largest gap first
-    text = next(layer for layer in layers(spec) if layer["mark"]["type"] == "text")
-    assert text["encoding"]["text"]["field"] == "label"
+    chart = read_gaps(gap_bars.gap_bars(plots.gap_frame(board.table(Query()))))
+    values = {row["run"]: row["value"] for row in chart.rows}
+    assert len(values) == 3 and values["globmed-llm-8b"] == "6.0" and sorted(values.values()) == ["0", "40.0", "6.0"]
+    assert [row["value"] for row in chart.rows] == ["40.0", "6.0", "0"]  # largest gap first
+    widths = [row["width"] for row in chart.rows]
+    assert widths == pytest.approx([100.0, 15.0, 0.0])  # one scale: 40 points fill the track
+    assert all(row["left"] == 0 and row["side"] == "positive" and "zero" not in row for row in chart.rows)
+    assert chart.rows[1]["title"] == "globmed-llm-8b: gap 6.0 points (high 66.0, low 60.0)"
+
+
+def test_negative_gaps_end_at_zero_and_names_are_escaped():
+    frame = pd.DataFrame({"run": ["<b>up</b>", "down"], "gap": [30.0, -10.0], "high": [80.0, 40.0],
+                          "low": [50.0, 50.0], "label": ["30.0", "-10.0"]})
+    markup = gap_bars.gap_bars(frame)
+    chart = read_gaps(markup)
+    up, down = chart.rows
+    assert up["run"] == "<b>up</b>" and "b" not in chart.tags and "<b>" not in markup  # text, not markup
+    assert up["zero"] == down["zero"] == pytest.approx(25.0)  # the track runs from -10 to 30 points
+    assert (up["left"], up["width"]) == pytest.approx((25.0, 75.0))
+    assert (down["side"], down["left"], down["width"]) == ("negative", pytest.approx(0.0), pytest.approx(25.0))
 
 
 def test_the_finetuned_chart_is_square_with_the_y_equals_x_line(board):
@@ -97,6 +146,7 @@ def test_the_finetuned_chart_draws_the_best_pairs_and_says_how_many_there_are(ex
 
 def test_empty_charts_are_still_valid_specs(board):
     assert plots.language_chart(board, [])["data"]["values"] == []
-    assert plots.gap_chart(plots.gap_frame(board.table(Query(search="nothing"))))["data"]["values"] == []
+    empty = gap_bars.gap_bars(plots.gap_frame(board.table(Query(search="nothing"))))
+    assert not read_gaps(empty).rows and "No run to show" in empty
     spec = plots.finetuned_chart(pd.DataFrame(columns=["pair", "language", "group", "base", "fine-tuned"]))
     assert "no fine-tuned run" in spec["title"]["subtitle"]
