@@ -214,9 +214,11 @@ def leaderboard_tab(on: Callbacks) -> LeaderboardTab:
 
 
 def plots_tab(on: Callbacks) -> PlotsTab:
-    """Per-language scores of chosen runs, the resource gap, and fine-tuned vs base (fixed: computed once here).
+    """Two views under the tab: per-language scores of chosen runs with the resource gap, and fine-tuned vs base
+    (chart and paired gains, fixed: computed once here). The second view is drawn when chosen (Gradio renders a
+    tab's children then), so opening Plots draws one Vega chart, not two.
 
-    Each chart is a Vega-Lite spec in a `gr.Plot` (plots.py says why not Gradio's native plots). The charts come
+    The charts are Vega-Lite specs in a `gr.Plot` (plots.py says why not Gradio's native plots). The charts come
     drawn for the default choices with the page; the gap chart is redrawn for the leaderboard's filters when the
     tab opens (`Callbacks.gap_plot`), if they changed. The run picker comes with the default runs only and gets every
     run when a visitor opens it (`Callbacks.run_picker`): at 1,000 runs each picker's choices were a third of the
@@ -235,17 +237,21 @@ def plots_tab(on: Callbacks) -> PlotsTab:
         runs = gr.Dropdown([(label[run_id], run_id) for run_id in top], value=top, multiselect=True,
                            label="Runs to compare")
         chart = {"show_label": False, "elem_classes": ["globmed-chart"]}  # titles are drawn in the charts
-        language_chart = gr.Plot(plot_value(plots.language_chart(state.board, top)),
-                                 label="Per-language score (%)", elem_id="language-chart", **chart)
-        gap = views.gap_chart(state.board, Query())
-        gap_shown = gr.State(chart_key(gap))
-        gap_chart = gr.HTML(gap, apply_default_css=False, js_on_load=None, elem_id="gap-chart")
-        finetuned = plots.finetuned_chart(plots.finetuned_points(state.board, plots.FINETUNED_PAIRS),
-                                          of=len(plots.base_pairs(state.board)))
-        gr.Plot(plot_value(finetuned), label="Fine-tuned vs base, per language (%)", elem_id="finetuned-chart", **chart)
-        gr.Markdown(text.GAINS_HEADING)
-        gr.HTML(table_html.frame_table(plots.paired_gains(state.board, state.settings.results_dir)),
-                apply_default_css=False, js_on_load=None, elem_id="paired-gains")
+        with gr.Tabs(overflow_behavior="wrap", elem_id="plot-views"):
+            with gr.Tab("Languages and gap", id="plots-languages"):
+                language_chart = gr.Plot(plot_value(plots.language_chart(state.board, top)),
+                                         label="Per-language score (%)", elem_id="language-chart", **chart)
+                gap = views.gap_chart(state.board, Query())
+                gap_shown = gr.State(chart_key(gap))
+                gap_chart = gr.HTML(gap, apply_default_css=False, js_on_load=None, elem_id="gap-chart")
+            with gr.Tab("Fine-tuned vs base", id="plots-finetuned"):
+                finetuned = plots.finetuned_chart(plots.finetuned_points(state.board, plots.FINETUNED_PAIRS),
+                                                  of=len(plots.base_pairs(state.board)))
+                gr.Plot(plot_value(finetuned), label="Fine-tuned vs base, per language (%)",
+                        elem_id="finetuned-chart", **chart)
+                gr.Markdown(text.GAINS_HEADING)
+                gr.HTML(table_html.frame_table(plots.paired_gains(state.board, state.settings.results_dir)),
+                        apply_default_css=False, js_on_load=None, elem_id="paired-gains")
     return PlotsTab(tab, runs, language_chart, gap_chart, gap_shown)
 
 

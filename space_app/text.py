@@ -57,9 +57,10 @@ REPRODUCE_LOCAL_ABSOLUTE = "# local run: the paths are folders on the machine th
 REPRODUCE_RERUN = "# if its results file is there already it answers \"done already\": add --overwrite to rerun"
 
 PLOTS_HELP = """\
-Per-language scores of the chosen runs; the high- versus low-resource gap of the leaderboard's first 30 rows
-(it follows the leaderboard's filters); and each fine-tuned model against its base model, one point per
-language: a point above the dashed y = x line is a language the fine-tune improved.
+Per-language scores of the chosen runs and the high- versus low-resource gap of the leaderboard's first 30 rows
+(it follows the leaderboard's filters); under *Fine-tuned vs base*, each fine-tuned model against its base model,
+one point per language (a point above the dashed y = x line is a language the fine-tune improved), and the gains
+with their paired intervals.
 """
 # Chart titles (drawn inside each chart, so Gradio's label badge does not cover its top).
 # Each is a title and a subtitle (short lines: they must fit a phone).

@@ -145,6 +145,12 @@ def wait_for_command(page) -> None:
         "() => (document.querySelector('#reproduce textarea')?.value || '').includes('globmed bench')")
 
 
+def open_finetuned(page) -> None:
+    """The Plots tab's second view: the fine-tuned vs base chart and the paired gains."""
+    page.get_by_role("tab", name="Fine-tuned vs base", exact=True).click()
+    page.wait_for_selector("#finetuned-chart svg.marks")
+
+
 def gap_texts(page, part: str) -> list[str]:
     """The gap chart's run names ("run") or values ("value"), top to bottom."""
     page.wait_for_selector("#gap-chart .gap-list")
@@ -338,7 +344,8 @@ def test_plots_name_every_shown_run_in_a_legend(page, runs):
     page.locator("#language-chart").scroll_into_view_if_needed()
     # the gap chart: one bar per run of the leaderboard's first 30 rows, each named whole
     assert set(model_names(runs[:30])) <= set(gap_texts(page, "run"))
-    # fine-tuned vs base: a legend entry per pair (base = the latest run of the base model's name)
+    # fine-tuned vs base, in its own view: a legend entry per pair (base = the latest run of the base model's name)
+    open_finetuned(page)
     by_name = {run["model"]["name"]: run for run in sorted(runs, key=lambda run: run["run_id"])}
     pairs = [f"{run['model']['name']} vs {run['model']['base_model']}"
              for run in sorted(runs, key=lambda run: run["run_id"]) if run["model"]["base_model"] in by_name]
@@ -348,6 +355,7 @@ def test_plots_name_every_shown_run_in_a_legend(page, runs):
 
 def test_the_finetuned_chart_is_square_with_a_y_equals_x_line(page):
     page.get_by_role("tab", name="Plots").click()
+    open_finetuned(page)
     page.wait_for_selector("#finetuned-chart svg.marks .role-mark.mark-line path")
     line = page.locator("#finetuned-chart svg.marks .role-mark.mark-line path").bounding_box()
     # the dashed line runs from (0, 0) to (100, 100): its box is the plot's square, on equal axes
@@ -379,6 +387,9 @@ def test_on_a_phone_chart_labels_do_not_overlap_or_get_cut(open_page):
                           " [e.scrollWidth <= e.clientWidth + 1, e.getBoundingClientRect().right <= innerWidth])")
     assert len(names) >= 3 and all(all(fits) for fits in names), names  # wrapped whole, on the screen
     for chart in ("language-chart", "finetuned-chart"):
+        if chart == "finetuned-chart":
+            open_finetuned(page)
+            page.wait_for_selector("#finetuned-chart svg.marks .role-legend-label")
         cut = page.evaluate(
             "c => { const svg = document.querySelector(`#${c} svg.marks`).getBoundingClientRect();"
             " return Array.from(document.querySelectorAll(`#${c} svg.marks text`)).map(t => [t.textContent,"
@@ -503,8 +514,8 @@ def test_screenshots_of_every_tab(open_page, size):
     for tab in TABS:
         page.get_by_role("tab", name=tab, exact=True).click()
         if tab == "Plots":
-            page.wait_for_selector("#finetuned-chart svg.marks")
             page.wait_for_selector("#language-chart svg.marks .role-legend-label")
+            page.wait_for_selector("#gap-chart .gap-list")
         if tab == "Model page":
             page.locator("#model-choice input").click()
             page.get_by_role("option").first.click()
