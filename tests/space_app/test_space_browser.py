@@ -225,6 +225,15 @@ def test_search_filter_changes_the_table(page, runs):
     assert rendered_models(page) == expected
 
 
+def test_the_browser_keeps_no_run_history(page, runs):
+    """Gradio 6 saves each event's inputs and outputs in localStorage unless run history is off: a leaderboard
+    update would rewrite that list, and chat questions would stay in the browser."""
+    search(page, "qwen")
+    wait_for_count(page, f"< {len(runs)}")
+    page.wait_for_timeout(500)
+    assert not [key for key in page.evaluate("() => Object.keys(localStorage)") if "run-history" in key]
+
+
 def test_type_filter_in_more_filters_changes_the_table(page, runs):
     page.get_by_text("More filters").click()
     page.locator("#filter-type").get_by_label("open", exact=True).uncheck()
