@@ -50,18 +50,13 @@ KEY_DELAY_MS = 80  # a fast typist
 SEARCH = "meditron"
 INTERACTIONS = ["filter_low", "search_one_input", "search_key_by_key", "sort_gap", "plots_tab"]
 
-FIRST_MODEL = ("() => { const c = document.querySelector("
-               "'#leaderboard-table tbody tr td:nth-child(2)');"
-               " return c ? c.textContent.trim() : null; }")
-HEADERS = ("() => Array.from(document.querySelectorAll('#leaderboard-table thead th'))"
-           ".map(h => h.textContent.trim())")
 COUNT = "() => (document.querySelector('#run-count') || {}).innerText || ''"
 # Predicates of the checked DOM states: each takes what the results JSON says should be there.
-LOW = f"(want) => ({HEADERS})().some(h => h.includes('Overall (low)')) && ({FIRST_MODEL})() === want"
-ALL = f"(want) => !({HEADERS})().some(h => h.includes('Overall (low)')) && ({FIRST_MODEL})() === want"
+LOW = sb.LOW_FIRST_JS
+ALL = f"(want) => !({sb.HEADERS_JS})().some(h => h.includes('Overall (low)')) && ({sb.FIRST_MODEL_JS})() === want"
 SHOWN = (f"(want) => ({COUNT})().replace(/,/g, '').includes(`${{want.shown}} of ${{want.total}} runs shown`)"
-         f" && ({FIRST_MODEL})() === want.first")
-FIRST_IS = f"(want) => ({FIRST_MODEL})() === want"
+         f" && ({sb.FIRST_MODEL_JS})() === want.first")
+FIRST_IS = f"(want) => ({sb.FIRST_MODEL_JS})() === want"
 PLOTS = ("(want) => { const labels = (id, role) => Array.from(document.querySelectorAll("
          "`#${id} svg.marks .${role} text`)).map(t => t.textContent);"
          " const legend = labels('language-chart', 'role-legend-label');"

@@ -228,9 +228,7 @@ def cell_result(
             per_item["judge"] = [0.0 if s is None else s for s in judge_scores]
             metrics["judge"] = float(np.mean(per_item["judge"]))
     draws = None
-    for key, scores in per_item.items():
-        if not cfg.resamples:  # --resamples 0: no bootstrap, no intervals
-            break
+    for key, scores in per_item.items() if cfg.resamples else ():  # --resamples 0: no bootstrap, no intervals
         sample = bootstrap_mean(scores, cfg.resamples, cell_rng(cfg.seed, f"{language}-{task_name}-{key}"))
         low, high = interval(sample)
         metrics[f"{key}_ci_low"], metrics[f"{key}_ci_high"] = low, high

@@ -97,6 +97,7 @@ def features():
 
 
 def arrow_schema():
-    """The same schema as a `pyarrow.Schema`, for writers that skip `datasets`."""
+    """`record_schema()` with the `datasets` features in its metadata: what the writer puts in every parquet
+    file, so that `load_dataset` and the Hub viewer read the features back without guessing."""
     return features().arrow_schema
 

@@ -22,6 +22,14 @@ from space_app.display import Column
 TABLE_CLASS = "globmed-table"
 
 
+def table(head: str, body: str, width: int | None = None, colgroup: str = "") -> str:
+    """The scroll box and table around a header row and body rows (app.CSS styles both by TABLE_CLASS): `width`
+    pixels wide with fixed columns, or sized by its cells without one."""
+    layout = f'class="{TABLE_CLASS}" style="width:{width}px"' if width else f'class="{TABLE_CLASS} {TABLE_CLASS}-auto"'
+    return (f'<div class="{TABLE_CLASS}-scroll"><table {layout}>{colgroup}'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
 def header(col: Column, sort_label: str, descending: bool) -> str:
     """One header cell: the short heading, the full label as its tooltip when it abbreviates, and a sort button
     for the columns the "Sort by" control offers (`data-sort` is that control's label)."""
@@ -56,9 +64,7 @@ def render(shown: pd.DataFrame, columns: list[Column], sort_label: str, descendi
                          for cell, is_num in zip(row, numeric, strict=True)) + "</tr>"
         for row in shown.itertuples(index=False, name=None)
     )
-    width = sum(col.width for col in columns)
-    return (f'<div class="{TABLE_CLASS}-scroll"><table class="{TABLE_CLASS}" style="width:{width}px">'
-            f"<colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+    return table(head, body, sum(col.width for col in columns), f"<colgroup>{cols}</colgroup>")
 
 
 def frame_table(frame: pd.DataFrame) -> str:
@@ -66,5 +72,4 @@ def frame_table(frame: pd.DataFrame) -> str:
     head = "".join(f'<th scope="col" class="text">{html.escape(str(name))}</th>' for name in frame.columns)
     body = "".join("<tr>" + "".join(f'<td class="text">{html.escape(str(cell))}</td>' for cell in row) + "</tr>"
                    for row in frame.itertuples(index=False, name=None))
-    return (f'<div class="{TABLE_CLASS}-scroll"><table class="{TABLE_CLASS} {TABLE_CLASS}-auto">'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+    return table(head, body)

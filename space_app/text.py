@@ -21,8 +21,9 @@ group (a search only picks rows, so a run keeps its rank). **Gap** is the high-r
 low-resource mean: the smaller, the fairer the model. Hover a language code for its name. Search several
 models at once with `;` (`qwen; llama`). Scores are percentages; with *confidence intervals* a cell reads
 `41.2 ±3.1` (95% bootstrap half-width; a run benchmarked without the bootstrap shows the score alone). The
-table shows one page of rows at a time: *Next* and *Previous* turn the pages, and *Sort by* sorts every run,
-not only the page. *(local)* marks a model benchmarked from a local folder: it has no public page to link to.
+table shows one page of rows at a time: *Next* and *Previous* turn the pages; *Sort by*, or a click on a column's
+header, sorts every run, not only the page. *(local)* marks a model benchmarked from a local folder: it has no
+public page to link to.
 """
 
 # The line above the tables: the run count, or why no table is shown (`{search}` arrives escaped).

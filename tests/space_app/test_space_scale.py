@@ -13,7 +13,18 @@ from pathlib import Path
 import pytest
 from support.html_tables import read_table
 from support.needs import need_executable, need_module
-from support.space_browser import CHROMIUM, CHROMIUM_ARGS, arm, finished_at, last_event, new_page, rss_mb, serve_space
+from support.space_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    FIRST_MODEL_JS,
+    LOW_FIRST_JS,
+    arm,
+    finished_at,
+    last_event,
+    new_page,
+    rss_mb,
+    serve_space,
+)
 from support.synthetic_runs import write_runs
 
 pytestmark = pytest.mark.browser
@@ -115,10 +126,6 @@ def browser():
         chromium.close()
 
 
-FIRST_MODEL = ("() => { const c = document.querySelector("
-               "'#leaderboard-table tbody tr td:nth-child(2)'); return c && c.textContent.trim(); }")
-
-
 def test_a_filter_answers_within_a_second_and_the_pager_turns(space, browser):
     """At 1,000 runs, in Chromium: All -> Low-resource re-ranks (first row: the best low-resource mean in the
     JSON) within FILTER_LIMIT_MS of the trusted click; Next shows ranks 51-100 of that order."""
@@ -128,13 +135,11 @@ def test_a_filter_answers_within_a_second_and_the_pager_turns(space, browser):
     try:
         page.goto(server.url)
         finished_at(page, "first-row")
-        arm(page, "low", f"(want) => Array.from(document.querySelectorAll('#leaderboard-table thead th'))"
-                         f".some(h => h.textContent.includes('Overall (low)')) && ({FIRST_MODEL})() === want",
-            by_low[0])
+        arm(page, "low", LOW_FIRST_JS, by_low[0])
         page.locator("#language-group").get_by_label("Low-resource").check()
         took = finished_at(page, "low") - last_event(page, "click")
         assert took < FILTER_LIMIT_MS, f"the filter took {took:.0f} ms"
-        arm(page, "next", f"(want) => ({FIRST_MODEL})() === want", by_low[50])
+        arm(page, "next", f"(want) => ({FIRST_MODEL_JS})() === want", by_low[50])
         page.get_by_role("button", name="Next ▶").click()
         finished_at(page, "next")
         # the pager may still show Gradio's progress timer for a moment after the rows arrive

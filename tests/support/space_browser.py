@@ -39,6 +39,13 @@ FIRST_ROW_JS = """() => Array.from(document.querySelectorAll('#leaderboard-table
   return cell && cell.textContent.trim() && row.getBoundingClientRect().height > 0;
 })"""
 
+# The first row's model name, and a predicate: the table ranks by the low-resource mean (its Overall header says
+# so) and its first row is the model `want`; used by the browser tests and the benchmark alike.
+FIRST_MODEL_JS = ("() => { const c = document.querySelector('#leaderboard-table tbody tr td:nth-child(2)');"
+                  " return c ? c.textContent.trim() : null; }")
+HEADERS_JS = "() => Array.from(document.querySelectorAll('#leaderboard-table thead th')).map(h => h.textContent.trim())"
+LOW_FIRST_JS = f"(want) => ({HEADERS_JS})().some(h => h.includes('Overall (low)')) && ({FIRST_MODEL_JS})() === want"
+
 TIMING_JS = """
 (() => {
   const g = window.__globmed = {events: [], longtasks: [], waits: {}};
