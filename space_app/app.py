@@ -250,7 +250,8 @@ def plots_tab(on: Callbacks) -> PlotsTab:
                 gr.Plot(plot_value(finetuned), label="Fine-tuned vs base, per language (%)",
                         elem_id="finetuned-chart", **chart)
                 gr.Markdown(text.GAINS_HEADING)
-                gr.HTML(table_html.frame_table(plots.paired_gains(state.board, state.settings.results_dir)),
+                gains = plots.paired_gains(state.board, state.settings.results_dir)
+                gr.HTML(table_html.frame_table(gains) if len(gains) else f"<p>{text.GAINS_NONE}</p>",
                         apply_default_css=False, js_on_load=None, elem_id="paired-gains")
     return PlotsTab(tab, runs, language_chart, gap_chart, gap_shown)
 
@@ -387,7 +388,7 @@ def create_app(
         board.next.click(on.next_page, inputs=[*controls, board.view, board.page], outputs=outputs, **quiet)
         board.table.click(on.sort_on_header, inputs=[board.sort_by, board.descending],
                           outputs=[board.sort_by, board.descending], **quiet)
-        demo.load(on.load_page, inputs=[*controls, board.view], outputs=outputs, show_progress="hidden")
+        demo.load(on.load_page, inputs=[*controls, board.view], outputs=outputs, show_progress="hidden", queue=False)
         demo.unload(on.forget_session)
         charts.tab.select(on.gap_plot, inputs=[*controls, charts.gap_shown],
                           outputs=[charts.gap_chart, charts.gap_shown], **quiet)

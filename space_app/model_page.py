@@ -121,7 +121,7 @@ def run_header(run: RunResult) -> str:
     ]
     if run.model.base_model:
         facts.append(f"fine-tuned from **{escape_markdown(run.model.base_model)}**")
-    sha = str(run.dataset.get("manifest_sha256", ""))[:12]
+    sha = str(run.dataset.get("manifest_sha256") or "")[:12]  # a folder without a MANIFEST.json records None
     if sha:
         facts.append(f"dataset {escape_markdown(sha)}")
     return title + "\n\n" + " · ".join(facts)

@@ -70,6 +70,7 @@ GAP_CHART_TITLE = {"text": "High- minus low-resource gap", "subtitle": "points; 
 GAP_NONE = "No run to show: the leaderboard's filters keep none, or no task is ticked."
 FINETUNED_CHART_TITLE = {"text": "Fine-tuned vs base (%)", "subtitle": "one point per language"}
 GAINS_HEADING = "**Gains over the base model with 95% paired intervals** (significant: the interval excludes 0)"
+GAINS_NONE = "No fine-tuned run has its base model's run on the board (the model's base_model names it)."
 FINETUNED_SOME = "one point per language; the {shown} best fine-tuned runs of {pairs} (the table below has all)"
 FINETUNED_NONE = {"text": "Fine-tuned vs base (%)", "subtitle": "no fine-tuned run with its base on the board"}
 

@@ -114,6 +114,24 @@ def test_header_escapes_the_model_name(exact):
     assert "<b>" not in header and "&lt;b&gt;" in header
 
 
+def test_header_names_the_dataset_hash_only_when_there_is_one(exact):
+    run = exact("M")
+    run.dataset = {"path": "/data/globmed", "manifest_sha256": "0123456789abcdef"}
+    assert "dataset 0123456789ab" in model_page.run_header(run)
+    run.dataset = {"path": "/data/globmed", "manifest_sha256": None}  # a folder without a MANIFEST.json
+    assert "dataset" not in model_page.run_header(run).split("\n")[-1] and "None" not in model_page.run_header(run)
+
+
+def test_without_a_fine_tuned_pair_the_gains_say_so_instead_of_an_empty_table(tmp_path, run_dict):
+    from space_app.app import create_app
+
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "one.json").write_text(json.dumps(run_dict(1)))  # no base_model: no pair
+    demo = create_app(tmp_path / "results", tmp_path / "data")
+    gains = next(block.value for block in demo.blocks.values() if getattr(block, "elem_id", None) == "paired-gains")
+    assert gains == f"<p>{text.GAINS_NONE}</p>" and "<table" not in gains
+
+
 def test_broken_results_files_are_skipped_and_reported(tmp_path, run_dict):
     (tmp_path / "good.json").write_text(json.dumps(run_dict(1)))
     (tmp_path / "bad.json").write_text("{oops")
@@ -175,6 +193,8 @@ def test_events_keep_their_api_names_and_cross_tab_wiring(results_dir, tmp_path)
     # a newer filter change supersedes a pending one: the table never ends on an older query's answer
     for name in ("update_tables", "update_tables_1", "select_view", "previous_page", "next_page"):
         assert deps[name]["trigger_mode"] == "always_last", name
+    # the leaderboard's events and the page load are plain requests: no event stream to open for milliseconds
+    assert all(deps[name]["queue"] is False for name in ("update_tables", "select_view", "load_page", "gap_plot"))
     by_id = {component["id"]: component["props"] for component in config["components"]}
     labels = [by_id[i].get("label") for i in deps["refresh"]["outputs"]]
     assert labels == ["Runs to compare", "Run", "Backend"]  # a reload refreshes pickers on three tabs
